@@ -1,0 +1,88 @@
+"""The records of the ingest stages (DESIGN.md, "Records")."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SourceKind = Literal["pdf", "html", "text", "markdown"]
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def short_hash(*parts: object) -> str:
+    """A 16-hex-digit key made of the parts' text, for ids and signatures."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(str(part).encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:16]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(Record):
+    """One document to read: a file under the corpus folder, or a URL."""
+
+    source_id: str  # path relative to the corpus folder (POSIX), or the URL
+    kind: SourceKind
+    content_sha256: str
+    size: int
+    mtime: float | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class PageSpan(Record):
+    """Characters [start, end) of the document text came from page `page` (1-based)."""
+
+    start: int
+    end: int
+    page: int
+
+
+class Document(Record):
+    source_id: str
+    kind: SourceKind
+    text_sha256: str
+    text: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None  # canonical URL, when the page names one
+    pages: list[PageSpan] = []
+    warnings: list[str] = []
+
+    def pages_for(self, start: int, end: int) -> list[int]:
+        """The pages that characters [start, end) came from."""
+        return [span.page for span in self.pages if span.start < end and span.end > start]
+
+
+class Chunk(Record):
+    chunk_id: str
+    source_id: str
+    text: str
+    token_count: int
+    char_start: int
+    char_end: int
+    pages: list[int] = []
+
+
+class SourceError(Exception):
+    """A source that cannot be read. `kind` is a short, countable reason."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
