@@ -1,0 +1,322 @@
+"""The `groundqa` command: parse, build the config, call the library, turn errors into a message and an exit code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grounded question-answer data from a knowledge base.")
+
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(message: str, code: int) -> "typer.Exit":
+    _console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+# -- ingest -----------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    inputs: list[str] = typer.Argument(..., metavar="PATH_OR_URL...", help="Folders, files or http(s) URLs."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the chunks here, one JSON object a line."),
+    tokens: int = typer.Option(512, help="Chunk size in tokens."),
+    overlap: int = typer.Option(64, help="Tokens each chunk shares with the next."),
+    encoding: str = typer.Option("cl100k_base", help="tiktoken encoding."),
+    max_bytes: int = typer.Option(200_000_000, help="Skip files larger than this."),
+) -> None:
+    """Extract and chunk documents, without a teacher.
+
+    Example: groundqa ingest docs/ https://example.org/page.html --out chunks.jsonl
+    """
+    from ingest.chunking import Chunker, EncodingError
+    from ingest.records import SourceError
+    from ingest.sources import fetch_url, is_url, read_document, read_file, walk
+
+    try:
+        chunker = Chunker(tokens, overlap, encoding)
+    except (ValueError, EncodingError) as exc:
+        raise _fail(str(exc), EXIT_USAGE)
+
+    def raws() -> Iterator[tuple[str, Any]]:
+        for item in inputs:
+            if is_url(item):
+                try:
+                    yield item, fetch_url(item, max_bytes=max_bytes)
+                except SourceError as exc:
+                    yield item, exc
+                continue
+            path = Path(item)
+            if path.is_dir():
+                for source_id, file in walk(path):
+                    try:
+                        yield source_id, read_file(source_id, file, max_bytes)
+                    except SourceError as exc:
+                        yield source_id, exc
+            elif path.is_file():
+                try:
+                    yield item, read_file(item, path, max_bytes)
+                except SourceError as exc:
+                    yield item, exc
+            else:
+                yield item, SourceError("not_found", "no such file or folder")
+
+    from rich.table import Table
+
+    table = Table("source", "kind", "pages", "characters", "chunks", "problem")
+    read = failed = written = 0
+    sink = _open_atomic(out) if out else None
+    try:
+        for source_id, raw in raws():
+            if isinstance(raw, SourceError):
+                failed += 1
+                table.add_row(source_id, "", "", "", "", f"[red]{raw.kind}[/red]: {raw.message}")
+                continue
+            try:
+                source, doc = read_document(raw)
+                chunks = chunker.chunk(doc)
+            except SourceError as exc:
+                failed += 1
+                table.add_row(source_id, "", "", "", "", f"[red]{exc.kind}[/red]: {exc.message}")
+                continue
+            read += 1
+            if sink:
+                for chunk in chunks:
+                    sink.write(chunk.model_dump_json() + "\n")
+            written += len(chunks)
+            note = "; ".join(doc.warnings)
+            table.add_row(source_id, source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(len(chunks)), note)
+    except BaseException:
+        if sink:
+            sink.abort()
+        raise
+    if sink:
+        sink.commit()
+    console = _console()
+    console.print(table)
+    console.print(f"{read} read, {failed} failed, {written} chunks" + (f" written to {out}" if out else ""))
+    if read == 0:
+        raise typer.Exit(EXIT_NOTHING)
+    raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+class _open_atomic:
+    """A text file written under a temporary name and renamed into place on commit."""
+
+    def __init__(self, path: Path):
+        import os
+
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.tmp.open("w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+
+    def commit(self) -> None:
+        import os
+
+        self.file.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+# -- run --------------------------------------------------------------------------------------------
+def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[str]] = None):
+    from generation.config import ConfigError, load_corpus
+
+    overrides: dict[str, dict[str, Any]] = {}
+    if model or teacher_urls:
+        overrides["teacher"] = {"model": model, "urls": teacher_urls or None}
+        if model:
+            overrides["teacher"]["urls"] = []
+        if teacher_urls:
+            overrides["teacher"]["model"] = None
+    try:
+        loaded = load_corpus(corpus, overrides)
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE)
+    if model:
+        loaded.config.teacher.model = str(Path(model).resolve())
+    return loaded
+
+
+@app.command()
+def run(
+    corpus: str = typer.Argument(..., help="A folder (with or without corpus.toml) or a corpus.toml."),
+    model: Optional[str] = typer.Option(None, "--model", help="A GGUF file for the in-process llama.cpp teacher."),
+    teacher_url: Optional[list[str]] = typer.Option(None, "--teacher-url", help="A llama.cpp server base URL (repeatable)."),
+    limit_chunks: Optional[int] = typer.Option(None, "--limit-chunks", min=1, help="Generate for at most N new chunks."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
+
+    Example: groundqa run corpora/example --limit-chunks 2
+    """
+    from generation.config import ConfigError
+    from generation.run import Run, RunError
+    from generation.store import LockedError
+    from generation.teachers.base import TeacherError
+
+    loaded = _load(corpus, model, teacher_url)
+    console = _console(stderr=True)
+    progress_bar = None
+    if not quiet:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress_bar = Progress(
+            TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pairs]} pairs"),
+            TextColumn("{task.fields[rate]} tok/s"), TimeElapsedColumn(), console=console, transient=True,
+        )
+        task = progress_bar.add_task("chunks", total=None, pairs=0, rate="-")
+
+        def on_progress(p) -> None:
+            import time
+
+            elapsed = max(time.perf_counter() - p.started, 1e-6)
+            progress_bar.update(task, total=p.total, completed=p.done, pairs=p.pairs, rate=f"{p.completion_tokens / elapsed:.1f}")
+    else:
+        on_progress = None  # type: ignore[assignment]
+    try:
+        if progress_bar:
+            progress_bar.start()
+        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress).run()
+    except LockedError as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE)
+    except (RunError, TeacherError) as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
+    finally:
+        if progress_bar:
+            progress_bar.stop()
+    if not quiet:
+        _summary(outcome.manifest, outcome.manifest_path)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table("stage", "counts", show_header=False)
+    table.add_row("sources", ", ".join(f"{v} {k}" for k, v in m["sources"].items()))
+    table.add_row("chunks", ", ".join(f"{v} {k}" for k, v in m["chunks"].items()))
+    table.add_row("pairs", ", ".join(f"{v} {k}" for k, v in m["pairs"].items()))
+    if m["rejections"]:
+        table.add_row("rejected for", ", ".join(f"{v} {k}" for k, v in m["rejections"].items()))
+    t = m["teacher"]
+    table.add_row("teacher", f"{t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens, {t['seconds']:.1f} s")
+    console.print(table)
+    for f in m["failures"]:
+        console.print(f"[yellow]{f['source'] or f['stage']}[/yellow]: {f['kind']}: {f['message']}", soft_wrap=True)
+    if manifest_path:
+        console.print(f"manifest: {manifest_path}")
+
+
+@app.command()
+def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")) -> None:
+    """Re-apply the grounding and dedup settings to stored pairs, without generating.
+
+    Example: groundqa regrade corpora/example
+    """
+    from generation.run import Run, RunError
+    from generation.store import LockedError
+    from generation.teachers.base import TeacherError
+
+    loaded = _load(corpus)
+    try:
+        outcome = Run(loaded).regrade()
+    except (LockedError, RunError, TeacherError) as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
+    _summary(outcome.manifest, outcome.manifest_path)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def status(
+    corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """What changed on disk since the last run, what is published, and the last runs.
+
+    Example: groundqa status corpora/example --json
+    """
+    from generation.status import corpus_status
+
+    report = corpus_status(_load(corpus))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    console = _console()
+    changes = report["changes"]
+    console.print(
+        f"[bold]{report['corpus']}[/bold]: {report['published']} pairs published; since the last run "
+        f"{len(changes['added'])} added, {len(changes['changed'])} changed, {len(changes['removed'])} removed, "
+        f"{changes['unchanged']} unchanged sources"
+    )
+    for kind in ("added", "changed", "removed"):
+        for source_id in changes[kind]:
+            console.print(f"  {kind}: {source_id}")
+    if report["runs"]:
+        table = Table("run", "finished", "exit", "sources changed", "pairs added", "retired", "teacher s")
+        for r in report["runs"]:
+            table.add_row(str(r["run_id"]), r["finished_at"] or "(did not finish)", str(r["exit_code"]), str(r["sources_changed"]), str(r["pairs_added"]), str(r["retired"]), f"{r['teacher_seconds']:.1f}")
+        console.print(table)
+    else:
+        console.print("no run yet")
+
+
+@app.command()
+def export(
+    corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
+    fmt: str = typer.Option(..., "--format", "-f", help="alpaca, sharegpt, openai, chatml or pairs."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+) -> None:
+    """Write the published pairs in one format, from the store, without running anything.
+
+    Example: groundqa export corpora/example --format alpaca --out train.jsonl
+    """
+    from generation.formats import FORMATS, format_pair, write_jsonl_atomic
+    from generation.records import Pair
+    from generation.store import Store
+
+    if fmt not in (*FORMATS, "pairs"):
+        raise _fail(f"--format {fmt!r} is not one of: {', '.join((*FORMATS, 'pairs'))}", EXIT_USAGE)
+    loaded = _load(corpus)
+    db = loaded.state_dir / "state.sqlite"
+    if not db.is_file():
+        raise _fail(f"{loaded.root} has no run yet: run 'groundqa run {corpus}' first", EXIT_NOTHING)
+    store = Store(db)
+    pairs = [Pair.model_validate_json(r) for r in store.published_records()]
+    store.close()
+    o = loaded.config.output
+    rows = (p.model_dump() if fmt == "pairs" else format_pair(p, fmt, system_prompt=o.system_prompt, include_context=o.include_context) for p in pairs)
+    if out:
+        write_jsonl_atomic(out, rows)
+        _console(stderr=True).print(f"{len(pairs)} pairs written to {out}")
+    else:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,197 @@
+"""corpus.toml as pydantic models. Every key is optional; unknown keys and bad values are errors that
+name the key, its value and what is allowed."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest.sources import DEFAULT_MAX_BYTES
+
+Format = Literal["alpaca", "sharegpt", "openai", "chatml"]
+CONFIG_NAME = "corpus.toml"
+
+
+class ConfigError(ValueError):
+    """A corpus.toml (or command-line setting) that cannot be used. The message says what to change."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourcesConfig(Section):
+    paths: list[str] = ["**/*"]
+    exclude: list[str] = []
+    urls: list[str] = []
+    urls_file: str | None = None
+    max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
+    retire_failed_after: int = Field(3, ge=1)
+
+
+class ChunkingConfig(Section):
+    tokens: int = Field(512, ge=16)
+    overlap: int = Field(64, ge=0)
+    encoding: str = "cl100k_base"
+
+    @model_validator(mode="after")
+    def _overlap_below_tokens(self) -> "ChunkingConfig":
+        if self.overlap >= self.tokens:
+            raise ValueError(f"overlap = {self.overlap} must be less than tokens = {self.tokens}")
+        return self
+
+
+class TeacherConfig(Section):
+    model: str | None = None  # a GGUF path; None and no urls = the embedded default
+    urls: list[str] = []
+    api_key_env: str | None = None
+    server_model: str | None = None  # the "model" field sent to a server, where it serves several
+    slots: int | None = Field(None, ge=1)  # requests in flight per URL when /props does not say
+    n_ctx: int = Field(4096, ge=256)
+    n_threads: int | None = Field(None, ge=1)
+    n_gpu_layers: int = 0
+    max_tokens: int = Field(768, ge=16)
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    seed: int = 0
+    timeout: float = Field(300.0, gt=0)  # seconds to wait for one reply from a server
+    retries: int = Field(3, ge=0)
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:8080")
+        return [u.rstrip("/") for u in urls]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "TeacherConfig":
+        if self.model and self.urls:
+            raise ValueError("set either model (a GGUF file) or urls (llama.cpp servers), not both")
+        return self
+
+
+class GenerationConfig(Section):
+    pairs_per_chunk: int = Field(3, ge=1, le=20)
+    prompt: str = "qa_v1"
+
+
+class GroundingSection(Section):
+    """[grounding]: the checker's settings (generation.grounding.GroundingConfig) and the run's reject limit."""
+
+    model_config = ConfigDict(extra="allow")
+    max_reject_rate: float = Field(0.9, ge=0.0, le=1.0)
+
+    def checker_config(self):
+        from generation.grounding import GroundingConfig
+
+        return GroundingConfig(**(self.model_extra or {}))
+
+
+class DedupConfig(Section):
+    threshold: float = Field(0.8, gt=0.0, le=1.0)
+
+
+class OutputConfig(Section):
+    dir: str = "out"
+    formats: list[Format] = ["sharegpt", "alpaca", "openai", "chatml"]
+    system_prompt: str | None = None
+    include_context: bool = False
+
+
+class CorpusConfig(Section):
+    name: str | None = None
+    sources: SourcesConfig = SourcesConfig()
+    chunking: ChunkingConfig = ChunkingConfig()
+    teacher: TeacherConfig = TeacherConfig()
+    generation: GenerationConfig = GenerationConfig()
+    grounding: GroundingSection = GroundingSection()
+    dedup: DedupConfig = DedupConfig()
+    output: OutputConfig = OutputConfig()
+
+    @model_validator(mode="after")
+    def _grounding_keys(self) -> "CorpusConfig":
+        self.grounding.checker_config()  # unknown or bad [grounding] keys fail here, with the others
+        return self
+
+
+class Corpus(BaseModel):
+    """A corpus on disk: its folder, its settings, and where it keeps state and outputs."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    root: Path
+    config: CorpusConfig
+    config_path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name or self.root.name
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".groundqa"
+
+    @property
+    def out_dir(self) -> Path:
+        if self.config_path is None and self.config.output.dir == "out":
+            return self.state_dir / "out"  # a plain folder keeps everything in .groundqa/
+        out = Path(self.config.output.dir)
+        return out if out.is_absolute() else self.root / out
+
+    def urls(self) -> list[str]:
+        urls = list(self.config.sources.urls)
+        if self.config.sources.urls_file:
+            path = self.root / self.config.sources.urls_file
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(f"[sources] urls_file = {self.config.sources.urls_file!r}: {exc.strerror or exc}") from exc
+            urls += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        return list(dict.fromkeys(urls))
+
+
+def describe_errors(error: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for err in error.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        where = f"{prefix}{key}" if key else prefix.rstrip(".") or "config"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{where}: unknown key (value {err['input']!r}); check the spelling against DESIGN.md's corpus.toml")
+        else:
+            lines.append(f"{where} = {err.get('input')!r}: {err['msg']}")
+    return "\n".join(lines)
+
+
+
+def parse_config(data: dict[str, Any], origin: str = CONFIG_NAME) -> CorpusConfig:
+    try:
+        return CorpusConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}:\n{describe_errors(exc)}") from None
+    except ValueError as exc:  # the grounding checker's own validation, re-raised by the validator
+        raise ConfigError(f"{origin}: {exc}") from None
+
+
+def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = None) -> Corpus:
+    """CORPUS as the CLI takes it: a folder with a corpus.toml, a plain folder, or a corpus.toml path."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".toml":
+        config_path, root = path, path.parent
+    elif path.is_dir():
+        root = path
+        config_path = path / CONFIG_NAME if (path / CONFIG_NAME).is_file() else None
+    else:
+        raise ConfigError(f"{path}: no such folder or corpus.toml")
+    data: dict[str, Any] = {}
+    if config_path is not None:
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    config = parse_config(data, str(config_path or path))
+    return Corpus(root=root.resolve(), config=config, config_path=config_path)

@@ -1,0 +1,538 @@
+"""The run orchestrator: sources -> chunks -> generation -> grounding -> dedup -> publish, incremental.
+
+Every stage reads and writes the corpus store, so a second run over an unchanged corpus makes no
+teacher call, a changed document costs only its changed chunks, and a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from itertools import islice
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from generation.config import ConfigError, Corpus
+from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
+from generation.records import Candidate, Pair, Rejection, Verdict
+from generation.store import RunLock, Store, now_iso
+from generation.teachers.base import Teacher, TeacherError
+from ingest.chunking import Chunker
+from ingest.records import Chunk, PageSpan, SourceError, sha256_hex
+from ingest.sources import Raw, fetch_url, is_url, read_document, read_file, walk
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+class RunError(RuntimeError):
+    """The run cannot go on (teacher unreachable, output not writable). Exit code 1."""
+
+
+@dataclass
+class Progress:
+    """What the CLI's progress bar shows; `on_chunk` is called after every generated chunk."""
+
+    total: int = 0
+    done: int = 0
+    pairs: int = 0
+    completion_tokens: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    manifest: dict[str, Any]
+    manifest_path: Path | None = None
+
+
+# -- teachers ---------------------------------------------------------------------------------------
+class TeacherSpec:
+    """Which teacher a corpus asks for. `identity` (what the generation signature hashes) is known
+    without loading the model, so an unchanged corpus never loads it."""
+
+    def __init__(self, corpus: Corpus, teacher: Teacher | None = None):
+        self.corpus = corpus
+        self.config = corpus.config.teacher
+        self._teacher = teacher
+        self._identity: str | None = None
+
+    @property
+    def identity(self) -> str:
+        if self._identity is None:
+            if self._teacher is not None:
+                self._identity = self._teacher.teacher_id
+            elif self.config.urls:
+                self._identity = self.load().teacher_id
+            else:
+                from generation.teachers.llama import check_gguf, default_model_path, file_sha256
+
+                path = self._model_path() or default_model_path()
+                check_gguf(path)
+                self._identity = f"gguf:{file_sha256(path, self.corpus.state_dir)}"
+        return self._identity
+
+    def _model_path(self) -> Path | None:
+        if not self.config.model:
+            return None
+        path = Path(self.config.model).expanduser()
+        if not path.is_absolute() and self.corpus.config_path is not None:
+            path = self.corpus.root / path
+        return path
+
+    def load(self) -> Teacher:
+        if self._teacher is None:
+            if self.config.urls:
+                from generation.teachers.http import HttpTeacher
+
+                self._teacher = HttpTeacher(
+                    self.config.urls,
+                    api_key_env=self.config.api_key_env,
+                    model=self.config.server_model,
+                    slots=self.config.slots,
+                    timeout=self.config.timeout,
+                    retries=self.config.retries,
+                    n_ctx=self.config.n_ctx,
+                )
+            else:
+                from generation.teachers.llama import LlamaCppTeacher
+
+                self._teacher = LlamaCppTeacher(
+                    self._model_path(),
+                    n_ctx=self.config.n_ctx,
+                    n_threads=self.config.n_threads,
+                    n_gpu_layers=self.config.n_gpu_layers,
+                    seed=self.config.seed,
+                )
+        return self._teacher
+
+    @property
+    def loaded(self) -> Teacher | None:
+        return self._teacher
+
+    def close(self) -> None:
+        if self._teacher is not None:
+            self._teacher.close()
+
+
+# -- the run ----------------------------------------------------------------------------------------
+class Run:
+    def __init__(
+        self,
+        corpus: Corpus,
+        *,
+        teacher: Teacher | None = None,
+        limit_chunks: int | None = None,
+        on_progress: ProgressCallback | None = None,
+    ):
+        self.corpus = corpus
+        self.cfg = corpus.config
+        self.spec = TeacherSpec(corpus, teacher)
+        self.limit_chunks = limit_chunks
+        self.on_progress = on_progress
+        self.chunker = Chunker(self.cfg.chunking.tokens, self.cfg.chunking.overlap, self.cfg.chunking.encoding)
+        self.settings = GenerationSettings(
+            pairs_per_chunk=self.cfg.generation.pairs_per_chunk,
+            max_tokens=self.cfg.teacher.max_tokens,
+            temperature=self.cfg.teacher.temperature,
+            seed=self.cfg.teacher.seed,
+            prompt=self.cfg.generation.prompt,
+        )
+        self.grounding_config = self.cfg.grounding.checker_config()
+        self.failures: list[dict[str, str]] = []
+        self.counts: dict[str, Counter] = {k: Counter() for k in ("sources", "chunks", "pairs", "teacher")}
+        self.started_at = now_iso()
+        self.clock = time.perf_counter()
+        self.store: Store | None = None
+        self.run_id = 0
+        self.signatures: dict[str, str] = {"chunking": self.chunker.signature}
+
+    # The whole pipeline.
+    def run(self) -> RunOutcome:
+        out_dir = self.corpus.out_dir
+        check_writable(out_dir)
+        with RunLock(self.corpus.state_dir / "run.lock"):
+            self.store = Store(self.corpus.state_dir / "state.sqlite")
+            self.run_id = self.store.start_run()
+            exit_code = EXIT_NOTHING
+            try:
+                live = self.scan_sources()
+                chunks = self.store.chunks(live, self.chunker.signature)
+                self.counts["chunks"]["total"] = len(chunks)
+                gen_sig = self.generation_signature()
+                self.generate(chunks, gen_sig)
+                exit_code = self.publish(chunks, gen_sig)
+                return RunOutcome(exit_code, self.manifest(exit_code), out_dir / "manifest.json")
+            except (RunError, TeacherError, ConfigError) as exc:
+                self.failures.append({"source": "", "stage": "run", "kind": getattr(exc, "kind", type(exc).__name__), "message": str(exc)})
+                raise
+            finally:
+                manifest = self.manifest(exit_code)
+                self.store.finish_run(self.run_id, exit_code, manifest)
+                write_json_atomic(out_dir / "manifest.json", manifest)
+                self.spec.close()
+                self.store.close()
+
+    def regrade(self) -> RunOutcome:
+        """Re-apply the current grounding (and dedup) settings to stored pairs; no generation."""
+        out_dir = self.corpus.out_dir
+        check_writable(out_dir)
+        with RunLock(self.corpus.state_dir / "run.lock"):
+            self.store = Store(self.corpus.state_dir / "state.sqlite")
+            self.run_id = self.store.start_run()
+            exit_code = EXIT_NOTHING
+            try:
+                live = [s for s, row in self.store.sources().items() if row.status == "ok" or row.text_sha256]
+                chunks = self.store.chunks(sorted(live), self.chunker.signature)
+                self.counts["chunks"]["total"] = len(chunks)
+                exit_code = self.publish(chunks, self.generation_signature())
+                return RunOutcome(exit_code, self.manifest(exit_code), out_dir / "manifest.json")
+            finally:
+                manifest = self.manifest(exit_code)
+                self.store.finish_run(self.run_id, exit_code, manifest)
+                write_json_atomic(out_dir / "manifest.json", manifest)
+                self.spec.close()
+                self.store.close()
+
+    def generation_signature(self) -> str:
+        sig = self.settings.signature(self.spec.identity)
+        self.signatures["generation"] = sig
+        self.signatures["grounding"] = self.grounding_config.signature()
+        return sig
+
+    # -- sources ----------------------------------------------------------------------------------
+    def scan_sources(self) -> list[str]:
+        """Read every source; extract and chunk the new and changed ones. Returns the live source ids."""
+        assert self.store is not None
+        stored = self.store.sources()
+        seen: set[str] = set()
+        live: list[str] = []
+        counts = self.counts["sources"]
+        for source_id, raw_or_error in self.read_all(stored):
+            seen.add(source_id)
+            counts["seen"] += 1
+            before = stored.get(source_id)
+            if isinstance(raw_or_error, SourceError):
+                self.source_failed(source_id, raw_or_error, before, live)
+                continue
+            raw = raw_or_error
+            if raw.not_modified and before is not None and before.status == "ok":
+                if self.store.has_chunks(source_id, self.chunker.signature):
+                    counts["unchanged"] += 1
+                    live.append(source_id)
+                    continue
+                raw = fetch_url(source_id, max_bytes=self.cfg.sources.max_bytes)  # 304 but our chunks are gone
+            digest = sha256_hex(raw.data)
+            if (
+                before is not None
+                and before.status == "ok"
+                and before.content_sha256 == digest
+                and self.store.has_chunks(source_id, self.chunker.signature)
+            ):
+                counts["unchanged"] += 1
+                live.append(source_id)
+                if raw.mtime != before.mtime or raw.etag != before.etag:
+                    self.store.touch_source(source_id, raw.mtime)
+                continue
+            try:
+                source, doc = read_document(raw)
+                chunks = self.chunker.chunk(doc)
+            except SourceError as exc:
+                if before is not None and before.content_sha256 != digest:
+                    self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
+                self.source_failed(source_id, exc, None, live)
+                continue
+            if before is None or before.content_sha256 is None:
+                state = "added"
+            else:
+                state = "changed" if before.content_sha256 != digest else "unchanged"  # unchanged: re-chunked only
+            with self.store.transaction():
+                self.store.save_source_ok(source, doc, self.run_id, changed=state != "unchanged")
+                self.store.replace_chunks(source_id, self.chunker.signature, chunks, [sha256_hex(c.text) for c in chunks])
+            counts[state] += 1
+            live.append(source_id)
+        for source_id in sorted(set(stored) - seen):
+            with self.store.transaction():
+                self.store.forget_source(source_id)
+            counts["removed"] += 1
+        return live
+
+    def read_all(self, stored: dict) -> Any:
+        cfg = self.cfg.sources
+        root = self.corpus.root
+        skip = [self.corpus.state_dir, self.corpus.out_dir]
+        exclude = list(cfg.exclude) + ["corpus.toml"]
+        if cfg.urls_file:
+            exclude.append(cfg.urls_file)
+        for source_id, path in walk(root, cfg.paths, exclude, skip):
+            try:
+                yield source_id, read_file(source_id, path, cfg.max_bytes)
+            except SourceError as exc:
+                yield source_id, exc
+        for url in self.corpus.urls():
+            before = stored.get(url)
+            try:
+                yield url, fetch_url(
+                    url,
+                    max_bytes=cfg.max_bytes,
+                    etag=before.etag if before and before.status == "ok" else None,
+                    last_modified=before.last_modified if before and before.status == "ok" else None,
+                )
+            except SourceError as exc:
+                yield url, exc
+
+    def source_failed(self, source_id: str, exc: SourceError, before: Any, live: list[str]) -> None:
+        assert self.store is not None
+        self.counts["sources"]["failed"] += 1
+        message = exc.message
+        runs = self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id)
+        if is_url(source_id) and before is not None and before.text_sha256 and self.store.has_chunks(source_id, self.chunker.signature):
+            limit = self.cfg.sources.retire_failed_after
+            if runs < limit:
+                live.append(source_id)  # a page that fails keeps its pairs for a while
+                message += f" (its pairs stay published; failed {runs} of {limit} runs before they are retired)"
+            else:
+                self.store.forget_source(source_id)
+                self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id)
+                message += f" (failed {runs} runs in a row: its pairs are retired)"
+        self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
+        logger.warning("%s: %s", source_id, message)
+
+    # -- generation and grounding -----------------------------------------------------------------
+    def generate(self, chunks: list[tuple[Chunk, str]], gen_sig: str) -> None:
+        assert self.store is not None
+        done = self.store.generated(gen_sig)
+        todo: dict[str, Chunk] = {}
+        for chunk, text_hash in chunks:
+            if text_hash in done or text_hash in todo:
+                self.counts["chunks"]["reused"] += 1
+            else:
+                todo[text_hash] = chunk
+        items = list(todo.items())
+        if self.limit_chunks is not None:
+            items = items[: self.limit_chunks]
+        self.counts["chunks"]["generated"] = 0
+        if not items:
+            return
+        teacher = self.spec.load()
+        self.check_budget(teacher, [chunk for _, chunk in items])
+        from generation.grounding import GroundingChecker
+
+        checker = GroundingChecker(self.grounding_config, teacher=teacher)
+        grounding_sig = self.grounding_config.signature()
+        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+        progress = Progress(total=len(items))
+
+        def work(text_hash: str, chunk: Chunk) -> tuple[str, Chunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
+            result = generate_pairs(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, settings=self.settings, title=titles.get(chunk.source_id, chunk.source_id))
+            verdicts = {c.pair_id: (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes)) for c in result.candidates}
+            return text_hash, chunk, result, verdicts
+
+        slots = max(1, teacher.slots)
+        pending = iter(items)
+        with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="teacher") as pool:
+            running: set[Future] = {pool.submit(work, *item) for item in islice(pending, slots * 2)}
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self.save_chunk(*future.result(), gen_sig=gen_sig, progress=progress)
+                    nxt = next(pending, None)
+                    if nxt is not None:
+                        running.add(pool.submit(work, *nxt))
+
+    def save_chunk(self, text_hash: str, chunk: Chunk, result: GenerationResult, verdicts: dict, *, gen_sig: str, progress: Progress) -> None:
+        assert self.store is not None
+        teacher = self.counts["teacher"]
+        teacher["calls"] += result.calls
+        teacher["prompt_tokens"] += result.usage.prompt_tokens
+        teacher["completion_tokens"] += result.usage.completion_tokens
+        teacher["seconds"] += result.seconds
+        if result.status == "teacher_error":
+            self.failures.append({"source": chunk.source_id, "stage": "generate", "kind": "teacher_error", "message": result.error or ""})
+        else:
+            self.store.save_generation(
+                text_hash, gen_sig, status=result.status, candidates=result.candidates, raw_reply=result.raw_reply,
+                error=result.error, teacher_id=self.spec.identity, prompt_tokens=result.usage.prompt_tokens,
+                completion_tokens=result.usage.completion_tokens, seconds=result.seconds, run_id=self.run_id, verdicts=verdicts,
+            )
+            self.counts["chunks"]["generated"] += 1
+            self.counts["pairs"]["generated"] += len(result.candidates)
+        progress.done += 1
+        progress.pairs += len(result.candidates)
+        progress.completion_tokens += result.usage.completion_tokens
+        if self.on_progress:
+            self.on_progress(progress)
+
+    def check_budget(self, teacher: Teacher, chunks: list[Chunk]) -> None:
+        """The largest chunk's prompt plus max_tokens must fit the teacher's context."""
+        largest = max(chunks, key=lambda c: c.token_count)
+        prompt = build_messages(load_prompt(self.settings.prompt), largest.text, largest.source_id, self.settings.pairs_per_chunk)
+        needed = teacher.count_tokens(prompt) + self.settings.max_tokens
+        if needed > teacher.n_ctx:
+            raise RunError(
+                f"the largest chunk's prompt ({needed - self.settings.max_tokens} tokens) plus [teacher] max_tokens "
+                f"({self.settings.max_tokens}) is {needed} tokens, more than the teacher's context n_ctx = {teacher.n_ctx}: "
+                "raise [teacher] n_ctx, or lower [chunking] tokens or [teacher] max_tokens"
+            )
+
+    # -- publish ----------------------------------------------------------------------------------
+    def publish(self, chunks: list[tuple[Chunk, str]], gen_sig: str) -> int:
+        from generation.dedup import Deduper
+        from generation.formats import write_outputs
+        from generation.grounding import GroundingChecker
+
+        assert self.store is not None
+        grounding_sig = self.grounding_config.signature()
+        generations = self.store.generation_rows(gen_sig)
+        candidates = self.store.candidates(gen_sig)
+        verdicts = self.store.verdicts(grounding_sig)
+
+        # Regrade what has no verdict under the current grounding settings (no generation).
+        chunk_of: dict[str, Chunk] = {}
+        for chunk, text_hash in chunks:
+            chunk_of.setdefault(text_hash, chunk)
+        missing = [c for h in chunk_of for c in candidates.get(h, []) if c.pair_id not in verdicts]
+        if missing:
+            teacher = self.spec.load() if self.grounding_config.judge else None
+            checker = GroundingChecker(self.grounding_config, teacher=teacher)
+            fresh = {c.pair_id: checker.check(chunk_of[c.chunk_id].text, c.question, c.answer, c.quotes) for c in missing}
+            self.store.save_verdicts(grounding_sig, fresh)
+            verdicts.update(fresh)
+            self.counts["pairs"]["regraded"] = len(fresh)
+
+        deduper = Deduper(threshold=self.cfg.dedup.threshold)
+        stored_sigs = self.store.dedup_signatures()
+        new_sigs: dict[str, bytes] = {}
+        published: list[Pair] = []
+        rejected: list[Rejection] = []
+        reasons: Counter = Counter()
+        pages_cache: dict[str, list[PageSpan]] = {}
+        for text_hash, chunk in chunk_of.items():
+            status, error, raw_reply = generations.get(text_hash, (None, None, None))
+            if status is None:
+                continue
+            if status != "ok":
+                reasons[status] += 1
+                rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
+                continue
+            for cand in candidates.get(text_hash, []):
+                verdict = verdicts[cand.pair_id]
+                if not verdict.grounded:
+                    reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
+                    rejected.append(rejection(cand, chunk, verdict.reasons))
+                    continue
+                signature = stored_sigs.get(cand.pair_id)
+                if signature is None:
+                    signature = new_sigs[cand.pair_id] = deduper.signature(cand.question, cand.answer)
+                original = deduper.add(cand.pair_id, signature)
+                if original is not None:
+                    reasons["duplicate"] += 1
+                    self.counts["pairs"]["duplicates"] += 1
+                    rejected.append(rejection(cand, chunk, ["duplicate"], duplicate_of=original))
+                    continue
+                if chunk.source_id not in pages_cache:
+                    pages_cache[chunk.source_id] = self.store.page_spans(chunk.source_id)
+                published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
+        if new_sigs:
+            self.store.save_dedup_signatures(new_sigs)
+
+        pairs = self.counts["pairs"]
+        pairs["grounded"] = len(published) + pairs["duplicates"]
+        pairs["rejected"] = len(rejected) - pairs["duplicates"]
+        pairs["published"] = len(published)
+        self.reasons = reasons
+        out = self.cfg.output
+        write_outputs(
+            self.corpus.out_dir, published, rejected, out.formats,
+            system_prompt=out.system_prompt, include_context=out.include_context,
+        )
+        _, retired = self.store.set_published([(p.pair_id, p.model_dump_json()) for p in published], self.run_id)
+        pairs["retired"] = retired
+
+        checked = pairs["grounded"] + pairs["rejected"]
+        reject_rate = pairs["rejected"] / checked if checked else 0.0
+        if reject_rate > self.cfg.grounding.max_reject_rate:
+            self.failures.append({
+                "source": "", "stage": "ground", "kind": "reject_rate",
+                "message": f"{reject_rate:.0%} of pairs were rejected, over [grounding] max_reject_rate = {self.cfg.grounding.max_reject_rate:.0%}",
+            })
+        if not published:
+            return EXIT_NOTHING
+        return EXIT_PARTIAL if self.failures else EXIT_OK
+
+    # -- manifest ---------------------------------------------------------------------------------
+    def manifest(self, exit_code: int) -> dict[str, Any]:
+        sources = self.counts["sources"]
+        chunks = self.counts["chunks"]
+        pairs = self.counts["pairs"]
+        teacher = self.counts["teacher"]
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": now_iso(),
+            "exit_code": exit_code,
+            "signatures": {k: self.signatures.get(k) for k in ("chunking", "generation", "grounding")},
+            "sources": {k: sources[k] for k in ("seen", "added", "changed", "unchanged", "removed", "failed")},
+            "chunks": {k: chunks[k] for k in ("total", "generated", "reused")},
+            "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "retired")},
+            "rejections": dict(sorted(getattr(self, "reasons", Counter()).items())),
+            "teacher": {
+                "calls": teacher["calls"],
+                "prompt_tokens": teacher["prompt_tokens"],
+                "completion_tokens": teacher["completion_tokens"],
+                "seconds": round(float(teacher["seconds"]), 3),
+            },
+            "failures": self.failures,
+        }
+
+
+def rejection(cand: Candidate, chunk: Chunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
+    return Rejection(
+        pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=cand.question,
+        answer=cand.answer, quotes=cand.quotes, reasons=reasons, duplicate_of=duplicate_of,
+    )
+
+
+def to_pair(cand: Candidate, chunk: Chunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
+    """The published record, with the aligned quotes' span as document offsets and pages."""
+    spans = [(q.start, q.end) for q in verdict.quotes if q.start is not None and q.end is not None]
+    char_start = char_end = None
+    pages = chunk.pages
+    if spans:
+        char_start = chunk.char_start + min(s for s, _ in spans)
+        char_end = chunk.char_start + max(e for _, e in spans)
+        on = [p.page for p in page_spans if p.start < char_end and p.end > char_start]
+        pages = on or pages
+    return Pair(
+        pair_id=cand.pair_id, question=cand.question, answer=cand.answer, quotes=cand.quotes,
+        source_id=chunk.source_id, chunk_id=chunk.chunk_id, pages=pages, char_start=char_start, char_end=char_end,
+        context=chunk.text, teacher_id=cand.teacher_id, score=verdict.score, support=verdict.support, judge=verdict.judge,
+    )
+
+
+def check_writable(out_dir: Path) -> None:
+    """Fail before any teacher call when the outputs could not be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}; set [output] dir to a writable folder") from exc
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,72 @@
+"""`groundqa status`: what changed on disk since the last run, what is published, the last runs.
+
+Reads files and the store only: no extraction, no teacher, no web request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generation.config import Corpus
+from generation.store import Store
+from ingest.records import SourceError, sha256_hex
+from ingest.sources import read_file, walk
+
+
+def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
+    db = corpus.state_dir / "state.sqlite"
+    store = Store(db) if db.is_file() else None
+    try:
+        stored = store.sources() if store else {}
+        cfg = corpus.config.sources
+        exclude = list(cfg.exclude) + ["corpus.toml"] + ([cfg.urls_file] if cfg.urls_file else [])
+        added, changed, unreadable = [], [], []
+        unchanged = 0
+        on_disk = set()
+        for source_id, path in walk(corpus.root, cfg.paths, exclude, [corpus.state_dir, corpus.out_dir]):
+            on_disk.add(source_id)
+            before = stored.get(source_id)
+            try:
+                raw = read_file(source_id, path, cfg.max_bytes)
+            except SourceError as exc:
+                unreadable.append(f"{source_id} ({exc.kind})")
+                continue
+            if before is None or before.content_sha256 is None:
+                added.append(source_id)
+            elif before.content_sha256 != sha256_hex(raw.data):
+                changed.append(source_id)
+            else:
+                unchanged += 1
+        urls = corpus.urls()
+        removed = sorted(s for s in stored if s not in on_disk and s not in urls)
+        added += [u for u in urls if u not in stored]
+        history = []
+        added_per_run = store.added_per_run() if store else {}
+        for r in store.runs(runs) if store else []:
+            m = r["manifest"] or {}
+            src = m.get("sources", {})
+            history.append({
+                "run_id": r["run_id"],
+                "started_at": r["started_at"],
+                "finished_at": r["finished_at"],
+                "exit_code": r["exit_code"],
+                "sources_changed": src.get("added", 0) + src.get("changed", 0) + src.get("removed", 0),
+                "pairs_added": added_per_run.get(r["run_id"], 0),
+                "retired": m.get("pairs", {}).get("retired", 0),
+                "teacher_seconds": m.get("teacher", {}).get("seconds", 0.0),
+            })
+        failed = [
+            {"source": s.source_id, "kind": s.error_kind, "message": s.error_message, "runs": s.failed_runs}
+            for s in stored.values() if s.status == "failed"
+        ]
+        return {
+            "corpus": corpus.name,
+            "root": str(corpus.root),
+            "published": len(store.published_ids()) if store else 0,
+            "changes": {"added": added, "changed": changed, "removed": removed, "unchanged": unchanged, "unreadable": unreadable},
+            "failed_sources": failed,
+            "last_run": history[0] if history else None,
+            "runs": history,
+        }
+    finally:
+        if store:
+            store.close()

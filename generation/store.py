@@ -1,0 +1,441 @@
+"""The corpus state store: SQLite in WAL mode at <corpus>/.groundqa/state.sqlite.
+
+Every stage is keyed by content hashes and signatures (DESIGN.md, "Records"):
+- sources: the bytes last seen per source_id, and the text they gave;
+- chunks: per (source, chunker signature), in document order;
+- generations: one teacher reply per (chunk text hash, generation signature), so identical chunk
+  text is generated once, and a chunk whose generation exists is never sent again;
+- candidates: the pairs of a generation; verdicts: per (pair, grounding signature);
+- dedup: MinHash signatures per pair; published: which pairs are live, and when they were retired;
+- runs: the manifest of every run.
+Work is committed per chunk, so a run killed at any moment loses only the chunks in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from generation.records import Candidate, Verdict
+from ingest.records import Chunk, Document, PageSpan, Source
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = [
+    # version 1
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sources (
+        source_id TEXT PRIMARY KEY,
+        kind TEXT, content_sha256 TEXT, size INTEGER, mtime REAL, etag TEXT, last_modified TEXT,
+        text_sha256 TEXT, title TEXT, pages TEXT,
+        status TEXT NOT NULL,            -- 'ok' or 'failed'
+        error_kind TEXT, error_message TEXT,
+        failed_runs INTEGER NOT NULL DEFAULT 0,
+        first_seen_run INTEGER, last_changed_run INTEGER
+    );
+    CREATE TABLE chunks (
+        source_id TEXT NOT NULL, chunker_sig TEXT NOT NULL, ord INTEGER NOT NULL,
+        chunk_id TEXT NOT NULL, text_hash TEXT NOT NULL, text TEXT NOT NULL,
+        token_count INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+        pages TEXT NOT NULL,
+        PRIMARY KEY (source_id, chunker_sig, ord)
+    );
+    CREATE INDEX chunks_text ON chunks (text_hash);
+    CREATE TABLE generations (
+        text_hash TEXT NOT NULL, gen_sig TEXT NOT NULL,
+        status TEXT NOT NULL,            -- 'ok' or the reason it failed ('invalid_reply', 'teacher_error')
+        raw_reply TEXT, error TEXT, teacher_id TEXT,
+        prompt_tokens INTEGER, completion_tokens INTEGER, seconds REAL,
+        run_id INTEGER, seq INTEGER,
+        PRIMARY KEY (text_hash, gen_sig)
+    );
+    CREATE TABLE candidates (
+        pair_id TEXT PRIMARY KEY,
+        text_hash TEXT NOT NULL, gen_sig TEXT NOT NULL, idx INTEGER NOT NULL,
+        question TEXT NOT NULL, answer TEXT NOT NULL, quotes TEXT NOT NULL, teacher_id TEXT NOT NULL,
+        run_id INTEGER, seq INTEGER
+    );
+    CREATE INDEX candidates_gen ON candidates (text_hash, gen_sig);
+    CREATE TABLE verdicts (
+        pair_id TEXT NOT NULL, grounding_sig TEXT NOT NULL, grounded INTEGER NOT NULL, verdict TEXT NOT NULL,
+        PRIMARY KEY (pair_id, grounding_sig)
+    );
+    CREATE TABLE dedup (pair_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+    CREATE TABLE published (
+        pair_id TEXT PRIMARY KEY, first_run INTEGER, retired_at TEXT, retired_run INTEGER,
+        ord INTEGER, record TEXT
+    );
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
+        exit_code INTEGER, manifest TEXT
+    );
+    """,
+]
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class LockedError(RuntimeError):
+    """Another run holds the corpus."""
+
+
+@dataclass
+class StoredSource:
+    source_id: str
+    kind: str | None
+    content_sha256: str | None
+    size: int | None
+    mtime: float | None
+    etag: str | None
+    last_modified: str | None
+    text_sha256: str | None
+    title: str | None
+    status: str
+    error_kind: str | None
+    error_message: str | None
+    failed_runs: int
+
+
+class Store:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+        version = 0
+        if has_meta:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer groundqa (schema {version}, this one knows {SCHEMA_VERSION}); upgrade groundqa"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _SCHEMA[number].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(number + 1),)
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -----------------------------------------------------------------------------------
+    def start_run(self) -> int:
+        with self.transaction():
+            cur = self.db.execute("INSERT INTO runs (started_at) VALUES (?)", (now_iso(),))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, exit_code: int, manifest: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE runs SET finished_at=?, exit_code=?, manifest=? WHERE run_id=?",
+                (manifest.get("finished_at") or now_iso(), exit_code, json.dumps(manifest), run_id),
+            )
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT run_id, started_at, finished_at, exit_code, manifest FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [
+            {"run_id": r[0], "started_at": r[1], "finished_at": r[2], "exit_code": r[3], "manifest": json.loads(r[4]) if r[4] else None}
+            for r in rows
+        ]
+
+    # -- sources --------------------------------------------------------------------------------
+    def sources(self) -> dict[str, StoredSource]:
+        rows = self.db.execute(
+            "SELECT source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,"
+            " status, error_kind, error_message, failed_runs FROM sources"
+        ).fetchall()
+        return {r[0]: StoredSource(*r) for r in rows}
+
+    def save_source_ok(self, source: Source, doc: Document, run_id: int, changed: bool) -> None:
+        self.db.execute(
+            """INSERT INTO sources (source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,
+                   pages, status, error_kind, error_message, failed_runs, first_seen_run, last_changed_run)
+               VALUES (?,?,?,?,?,?,?,?,?,?,'ok',NULL,NULL,0,?,?)
+               ON CONFLICT (source_id) DO UPDATE SET kind=excluded.kind, content_sha256=excluded.content_sha256,
+                   size=excluded.size, mtime=excluded.mtime, etag=excluded.etag, last_modified=excluded.last_modified,
+                   text_sha256=excluded.text_sha256, title=excluded.title, pages=excluded.pages, status='ok', error_kind=NULL,
+                   error_message=NULL, failed_runs=0,
+                   last_changed_run=CASE WHEN ? THEN excluded.last_changed_run ELSE sources.last_changed_run END""",
+            (source.source_id, source.kind, source.content_sha256, source.size, source.mtime, source.etag,
+             source.last_modified, doc.text_sha256, doc.title, json.dumps([p.model_dump() for p in doc.pages]),
+             run_id, run_id, changed),
+        )
+
+    def page_spans(self, source_id: str) -> list[PageSpan]:
+        row = self.db.execute("SELECT pages FROM sources WHERE source_id=?", (source_id,)).fetchone()
+        return [PageSpan(**p) for p in json.loads(row[0])] if row and row[0] else []
+
+    def touch_source(self, source_id: str, mtime: float | None) -> None:
+        self.db.execute("UPDATE sources SET mtime=?, status='ok', error_kind=NULL, error_message=NULL, failed_runs=0 WHERE source_id=?", (mtime, source_id))
+
+    def save_source_failed(self, source_id: str, kind: str, message: str, run_id: int) -> int:
+        """Record a failure; returns how many runs in a row it has failed."""
+        self.db.execute(
+            """INSERT INTO sources (source_id, status, error_kind, error_message, failed_runs, first_seen_run)
+               VALUES (?, 'failed', ?, ?, 1, ?)
+               ON CONFLICT (source_id) DO UPDATE SET status='failed', error_kind=excluded.error_kind,
+                   error_message=excluded.error_message, failed_runs=sources.failed_runs + 1""",
+            (source_id, kind, message, run_id),
+        )
+        return int(self.db.execute("SELECT failed_runs FROM sources WHERE source_id=?", (source_id,)).fetchone()[0])
+
+    def forget_source(self, source_id: str) -> None:
+        self.db.execute("DELETE FROM sources WHERE source_id=?", (source_id,))
+        self.db.execute("DELETE FROM chunks WHERE source_id=?", (source_id,))
+
+    # -- chunks ---------------------------------------------------------------------------------
+    def replace_chunks(self, source_id: str, chunker_sig: str, chunks: list[Chunk], text_hashes: list[str]) -> None:
+        self.db.execute("DELETE FROM chunks WHERE source_id=?", (source_id,))
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (source_id, chunker_sig, i, c.chunk_id, h, c.text, c.token_count, c.char_start, c.char_end, json.dumps(c.pages))
+                for i, (c, h) in enumerate(zip(chunks, text_hashes))
+            ],
+        )
+
+    def has_chunks(self, source_id: str, chunker_sig: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM chunks WHERE source_id=? AND chunker_sig=? LIMIT 1", (source_id, chunker_sig)
+        ).fetchone() is not None
+
+    def chunks(self, source_ids: Iterable[str], chunker_sig: str) -> list[tuple[Chunk, str]]:
+        """The chunks of these sources in source order, then document order, with their text hashes."""
+        out = []
+        for source_id in source_ids:
+            rows = self.db.execute(
+                "SELECT chunk_id, text_hash, text, token_count, char_start, char_end, pages FROM chunks"
+                " WHERE source_id=? AND chunker_sig=? ORDER BY ord",
+                (source_id, chunker_sig),
+            ).fetchall()
+            for r in rows:
+                chunk = Chunk(chunk_id=r[0], source_id=source_id, text=r[2], token_count=r[3], char_start=r[4], char_end=r[5], pages=json.loads(r[6]))
+                out.append((chunk, r[1]))
+        return out
+
+    # -- generations and candidates ---------------------------------------------------------------
+    def generated(self, gen_sig: str) -> set[str]:
+        """Text hashes that already have a generation under this signature."""
+        return {r[0] for r in self.db.execute("SELECT text_hash FROM generations WHERE gen_sig=?", (gen_sig,))}
+
+    def save_generation(
+        self,
+        text_hash: str,
+        gen_sig: str,
+        *,
+        status: str,
+        candidates: list[Candidate],
+        raw_reply: str | None,
+        error: str | None,
+        teacher_id: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        seconds: float,
+        run_id: int,
+        verdicts: dict[str, tuple[str, Verdict]] | None = None,
+    ) -> None:
+        """One chunk's whole result, in one transaction: the reply, its pairs and their verdicts."""
+        with self.transaction():
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM generations").fetchone()[0]
+            self.db.execute(
+                "INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (text_hash, gen_sig, status, raw_reply, error, teacher_id, prompt_tokens, completion_tokens, seconds, run_id, seq),
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (c.pair_id, text_hash, gen_sig, c.index, c.question, c.answer, json.dumps(c.quotes, ensure_ascii=False), c.teacher_id, run_id, seq)
+                    for c in candidates
+                ],
+            )
+            for pair_id, (grounding_sig, verdict) in (verdicts or {}).items():
+                self._save_verdict(pair_id, grounding_sig, verdict)
+
+    def generation_rows(self, gen_sig: str) -> dict[str, tuple[str, str | None, str | None]]:
+        """text_hash -> (status, error, raw_reply) for every generation under this signature."""
+        return {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.db.execute("SELECT text_hash, status, error, raw_reply FROM generations WHERE gen_sig=?", (gen_sig,))
+        }
+
+    def candidates(self, gen_sig: str) -> dict[str, list[Candidate]]:
+        """text_hash -> its candidates, in the order they were made. Their chunk_id is the text hash: identical
+        text in several chunks shares one generation, and the run attributes each pair to a live chunk."""
+        out: dict[str, list[Candidate]] = {}
+        for r in self.db.execute(
+            "SELECT pair_id, text_hash, idx, question, answer, quotes, teacher_id FROM candidates WHERE gen_sig=? ORDER BY seq, idx",
+            (gen_sig,),
+        ):
+            out.setdefault(r[1], []).append(
+                Candidate(pair_id=r[0], chunk_id=r[1], index=r[2], question=r[3], answer=r[4], quotes=json.loads(r[5]), teacher_id=r[6])
+            )
+        return out
+
+    def teacher_usage(self, gen_sig: str, run_id: int) -> tuple[int, int, int, float]:
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), COALESCE(SUM(seconds),0)"
+            " FROM generations WHERE gen_sig=? AND run_id=?",
+            (gen_sig, run_id),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2]), float(row[3])
+
+    # -- verdicts -------------------------------------------------------------------------------
+    def _save_verdict(self, pair_id: str, grounding_sig: str, verdict: Verdict) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?)",
+            (pair_id, grounding_sig, int(verdict.grounded), verdict.model_dump_json()),
+        )
+
+    def save_verdicts(self, grounding_sig: str, verdicts: dict[str, Verdict]) -> None:
+        with self.transaction():
+            for pair_id, verdict in verdicts.items():
+                self._save_verdict(pair_id, grounding_sig, verdict)
+
+    def verdicts(self, grounding_sig: str) -> dict[str, Verdict]:
+        return {
+            r[0]: Verdict.model_validate_json(r[1])
+            for r in self.db.execute("SELECT pair_id, verdict FROM verdicts WHERE grounding_sig=?", (grounding_sig,))
+        }
+
+    # -- dedup ----------------------------------------------------------------------------------
+    def dedup_signatures(self, pair_ids: Iterable[str] | None = None) -> dict[str, bytes]:
+        rows = self.db.execute("SELECT pair_id, signature FROM dedup").fetchall()
+        if pair_ids is None:
+            return dict(rows)
+        wanted = set(pair_ids)
+        return {p: s for p, s in rows if p in wanted}
+
+    def save_dedup_signatures(self, signatures: dict[str, bytes]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO dedup VALUES (?,?)", signatures.items())
+
+    # -- published ------------------------------------------------------------------------------
+    def published_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NULL")}
+
+    def set_published(self, live: list[tuple[str, str]], run_id: int) -> tuple[int, int]:
+        """Make `live` ((pair_id, record JSON) in dataset order) the published set; returns (newly published, retired)."""
+        before = self.published_ids()
+        now = {pair_id for pair_id, _ in live}
+        added = now - before
+        retired = before - now
+        stamp = now_iso()
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO published VALUES (?,?,NULL,NULL,?,?) ON CONFLICT (pair_id) DO UPDATE SET"
+                " retired_at=NULL, retired_run=NULL, ord=excluded.ord, record=excluded.record",
+                [(pair_id, run_id, i, record) for i, (pair_id, record) in enumerate(live)],
+            )
+            self.db.executemany(
+                "UPDATE published SET retired_at=?, retired_run=? WHERE pair_id=?", [(stamp, run_id, p) for p in retired]
+            )
+        return len(added), len(retired)
+
+    def published_records(self) -> list[str]:
+        """The published pairs' records (JSON), in dataset order."""
+        return [r[0] for r in self.db.execute("SELECT record FROM published WHERE retired_at IS NULL ORDER BY ord")]
+
+    def added_per_run(self) -> dict[int, int]:
+        """run_id -> how many pairs were first published by that run."""
+        return dict(self.db.execute("SELECT first_run, COUNT(*) FROM published GROUP BY first_run").fetchall())
+
+    def retired(self, run_id: int | None = None) -> list[str]:
+        if run_id is None:
+            return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NOT NULL")]
+        return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_run=?", (run_id,))]
+
+
+# -- one run at a time ----------------------------------------------------------------------------
+class RunLock:
+    """An exclusive lock file naming the process that holds it; a stale lock of a dead process is taken over."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.held = False
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": now_iso()}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                if holder and _alive(holder):
+                    raise LockedError(
+                        f"another groundqa run holds {self.path} (pid {holder.get('pid')} on {holder.get('host')}, "
+                        f"since {holder.get('started_at')}); wait for it to finish"
+                    ) from None
+                self.path.unlink(missing_ok=True)  # stale: its process is gone
+                continue
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            self.held = True
+            return
+        raise LockedError(f"could not take the lock {self.path}")
+
+    def _holder(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def release(self) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+            self.held = False
+
+    def __enter__(self) -> "RunLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _alive(holder: dict[str, Any]) -> bool:
+    if holder.get("host") != socket.gethostname():
+        return True  # another machine's process: assume it runs
+    try:
+        os.kill(int(holder.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return True

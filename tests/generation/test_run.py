@@ -1,0 +1,249 @@
+"""The whole pipeline with the fake teacher: outputs, manifest, incremental re-runs, resume, locks."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generation.config import load_corpus
+from generation.run import Run, RunError
+from generation.store import LockedError, RunLock, Store
+from generation.teachers import FakeTeacher, TeacherError
+
+FACT = re.compile(r"((?:The )?[A-Z][a-z]+(?: [A-Z][a-z]+)*) was (founded|built|opened) in (\d{4})\.")
+
+
+def answer_from_chunk(messages):
+    """A teacher that writes one true pair per "X was founded in YEAR." sentence of the chunk."""
+    text = messages[-1]["content"].split('"""')[1]
+    pairs = [
+        {"question": f"When was {m[1]} {m[2]}?", "answer": f"{m[1]} was {m[2]} in {m[3]}.", "quotes": [m[0]]}
+        for m in FACT.finditer(text)
+    ][:3]
+    if not pairs:
+        pairs = [{"question": "What is this?", "answer": "Nothing.", "quotes": ["nothing"]}]
+    return json.dumps({"pairs": pairs})
+
+
+def fake(**kw):
+    return FakeTeacher(default=answer_from_chunk, **kw)
+
+
+DOCS = {
+    "alder.md": "# Alder Mill\n\nThe Alder Mill was founded in 1821. It made paper for the county.",
+    "birch.txt": "Birch Hall\n\nBirch Hall was built in 1764. Its gardens have a maze.",
+    "cedar.md": "# Cedar Bridge\n\nCedar Bridge was opened in 1902. It crosses the river Avon.",
+}
+
+
+@pytest.fixture
+def corpus_dir(tmp_path):
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "corpus.toml").write_text('[chunking]\ntokens = 64\noverlap = 8\n[output]\nformats = ["alpaca", "openai"]\n')
+    for name, text in DOCS.items():
+        (root / name).write_text(text)
+    return root
+
+
+def run(root: Path, teacher=None, **kw):
+    return Run(load_corpus(root), teacher=teacher or fake(), **kw).run()
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_first_run_publishes_grounded_pairs_in_every_asked_format(corpus_dir):
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    out = corpus_dir / "out"
+    pairs = lines(out / "pairs.jsonl")
+    assert outcome.exit_code == 0
+    assert {p["question"] for p in pairs} == {"When was The Alder Mill founded?", "When was Birch Hall built?", "When was Cedar Bridge opened?"}
+    alder = next(p for p in pairs if "Alder" in p["question"])
+    assert alder["source_id"] == "alder.md" and alder["quotes"] == ["The Alder Mill was founded in 1821."]
+    text = (corpus_dir / "alder.md").read_text()
+    assert text[alder["char_start"] : alder["char_end"]].rstrip(".") == "The Alder Mill was founded in 1821"
+    assert lines(out / "alpaca.jsonl")[0].keys() == {"instruction", "input", "output"}
+    assert (out / "openai.jsonl").is_file() and not (out / "sharegpt.jsonl").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest) == {"run_id", "started_at", "finished_at", "exit_code", "signatures", "sources", "chunks", "pairs", "rejections", "teacher", "failures"}
+    assert manifest["sources"] == {"seen": 3, "added": 3, "changed": 0, "unchanged": 0, "removed": 0, "failed": 0}
+    assert manifest["pairs"]["published"] == 3 and manifest["teacher"]["calls"] == len(teacher.history) == 3
+
+
+def test_unchanged_rerun_makes_no_teacher_call_and_publishes_the_same_bytes(corpus_dir):
+    run(corpus_dir)
+    before = {p.name: p.read_bytes() for p in (corpus_dir / "out").glob("*.jsonl")}
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert teacher.history == []
+    assert outcome.manifest["sources"]["unchanged"] == 3 and outcome.manifest["chunks"]["reused"] == 3
+    assert {p.name: p.read_bytes() for p in (corpus_dir / "out").glob("*.jsonl")} == before
+
+
+def test_an_edited_document_regenerates_only_its_chunk_and_retires_its_old_pair(corpus_dir):
+    run(corpus_dir)
+    (corpus_dir / "birch.txt").write_text("Birch Hall\n\nBirch Hall was built in 1765. Its gardens have a maze.")
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert len(teacher.history) == 1
+    assert outcome.manifest["sources"]["changed"] == 1 and outcome.manifest["pairs"]["retired"] == 1
+    answers = {p["answer"] for p in lines(corpus_dir / "out" / "pairs.jsonl")}
+    assert "Birch Hall was built in 1765." in answers and "Birch Hall was built in 1764." not in answers
+
+
+def test_a_deleted_document_has_its_pairs_retired(corpus_dir):
+    run(corpus_dir)
+    (corpus_dir / "cedar.md").unlink()
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert teacher.history == [] and outcome.manifest["sources"]["removed"] == 1
+    assert outcome.manifest["pairs"]["retired"] == 1
+    assert all("Cedar" not in p["question"] for p in lines(corpus_dir / "out" / "pairs.jsonl"))
+
+
+def test_identical_chunk_text_is_generated_once(corpus_dir):
+    (corpus_dir / "copy-of-alder.md").write_text(DOCS["alder.md"])
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert len(teacher.history) == 3 and outcome.manifest["chunks"]["reused"] == 1
+    assert sum("Alder" in p["question"] for p in lines(corpus_dir / "out" / "pairs.jsonl")) == 1
+
+
+def test_a_changed_grounding_setting_regrades_without_generating(corpus_dir):
+    first = run(corpus_dir)
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write('[grounding]\nchecks = ["form"]\n')  # only the form check: nothing else can reject
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert teacher.history == []
+    assert outcome.manifest["signatures"]["grounding"] != first.manifest["signatures"]["grounding"]
+    assert outcome.manifest["signatures"]["generation"] == first.manifest["signatures"]["generation"]
+    store = Store(corpus_dir / ".groundqa" / "state.sqlite")
+    assert len(store.verdicts(outcome.manifest["signatures"]["grounding"])) == 3  # every pair re-graded
+    store.close()
+
+
+def test_a_changed_teacher_regenerates(corpus_dir):
+    run(corpus_dir)
+    teacher = fake(teacher_id="another-model")
+    run(corpus_dir, teacher)
+    assert len(teacher.history) == 3
+
+
+def test_a_run_killed_between_chunks_resumes_and_ends_like_an_uninterrupted_one(tmp_path, corpus_dir):
+    calls = {"n": 0}
+
+    def dies_on_second_call(messages):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # stands for kill -9 between chunks
+        return answer_from_chunk(messages)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(corpus_dir, FakeTeacher(default=dies_on_second_call))
+    assert not (corpus_dir / ".groundqa" / "run.lock").exists()
+    teacher = fake()
+    run(corpus_dir, teacher)
+    assert len(teacher.history) == 2  # the first chunk's work was kept
+    resumed = (corpus_dir / "out" / "pairs.jsonl").read_bytes()
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for p in corpus_dir.iterdir():
+        if p.is_file():
+            (fresh / p.name).write_bytes(p.read_bytes())
+    run(fresh)
+    assert (fresh / "out" / "pairs.jsonl").read_bytes() == resumed
+
+
+def test_bad_sources_are_counted_reasons_and_the_run_goes_on(corpus_dir):
+    (corpus_dir / "empty.txt").write_bytes(b"")
+    (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    (corpus_dir / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    outcome = run(corpus_dir)
+    assert outcome.exit_code == 3
+    failures = {f["source"]: f["kind"] for f in outcome.manifest["failures"]}
+    assert failures.keys() == {"empty.txt", "broken.pdf", "image.png"}
+    assert failures["empty.txt"] == "empty" and failures["image.png"] == "unsupported_type"
+    assert outcome.manifest["pairs"]["published"] == 3
+
+
+def test_invalid_replies_are_rejected_with_their_reason(corpus_dir):
+    teacher = FakeTeacher(["not json", "still not json"], default=answer_from_chunk)
+    outcome = run(corpus_dir, teacher)
+    assert outcome.manifest["rejections"]["invalid_reply"] == 1
+    rejected = lines(corpus_dir / "out" / "rejected.jsonl")
+    assert any(r["reasons"] == ["invalid_reply"] and r["raw_reply"] == "still not json" for r in rejected)
+
+
+def test_ungrounded_pairs_go_to_rejected_with_reasons(corpus_dir):
+    def lies(messages):
+        return json.dumps({"pairs": [{"question": "When was the Alder Mill founded?", "answer": "It was founded in 1889.", "quotes": ["The mill was founded in 1889."]}]})
+
+    outcome = run(corpus_dir, FakeTeacher(default=lies))
+    assert outcome.exit_code == 1  # nothing published
+    rejected = lines(corpus_dir / "out" / "rejected.jsonl")
+    assert rejected and all(r["reasons"] for r in rejected)
+    assert (corpus_dir / "out" / "pairs.jsonl").read_text() == ""
+
+
+def test_a_teacher_that_fails_is_counted_and_the_run_keeps_what_it_made(corpus_dir):
+    replies = [answer_from_chunk, TeacherError("connection refused", kind="unreachable"), answer_from_chunk]
+    outcome = run(corpus_dir, FakeTeacher(replies))
+    assert outcome.exit_code == 3
+    assert [f["kind"] for f in outcome.manifest["failures"]] == ["teacher_error"]
+    assert outcome.manifest["pairs"]["published"] == 2
+
+
+def test_context_budget_is_checked_before_the_first_request(corpus_dir):
+    teacher = fake(n_ctx=300)
+    with pytest.raises(RunError, match="n_ctx = 300.*raise \\[teacher\\] n_ctx"):
+        run(corpus_dir, teacher)
+    assert teacher.history == []
+
+
+def test_unwritable_output_fails_before_any_teacher_call(corpus_dir):
+    (corpus_dir / "corpus.toml").write_text('[output]\ndir = "/proc/nope"\n')
+    teacher = fake()
+    with pytest.raises(RunError, match="cannot write to the output folder"):
+        run(corpus_dir, teacher)
+    assert teacher.history == []
+
+
+def test_one_run_at_a_time_and_a_stale_lock_is_taken_over(corpus_dir):
+    lock_path = corpus_dir / ".groundqa" / "run.lock"
+    with RunLock(lock_path):
+        with pytest.raises(LockedError, match=r"pid \d+"):
+            run(corpus_dir)
+    lock_path.write_text(json.dumps({"pid": 999999999, "host": __import__("socket").gethostname()}))
+    assert run(corpus_dir).exit_code == 0
+
+
+def test_limit_chunks_generates_only_that_many(corpus_dir):
+    teacher = fake()
+    run(corpus_dir, teacher, limit_chunks=1)
+    assert len(teacher.history) == 1
+
+
+def test_web_pages_are_refetched_conditionally_and_kept_while_they_fail(site, tmp_path):
+    root = tmp_path / "web"
+    root.mkdir()
+    url = site.url("/mill.html")
+    (root / "corpus.toml").write_text(f'[sources]\nurls = ["{url}"]\nretire_failed_after = 2\n')
+    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    site.pages["/mill.html"] = (200, {"ETag": '"1"', "Content-Type": "text/html"}, body)
+    assert run(root).manifest["sources"]["added"] == 1
+    teacher = fake()
+    second = run(root, teacher)
+    assert site.requests[-1]["headers"].get("If-None-Match") == '"1"'
+    assert second.manifest["sources"]["unchanged"] == 1 and teacher.history == []
+    site.pages["/mill.html"] = (404, {}, b"gone")
+    third = run(root)
+    assert third.exit_code == 3 and third.manifest["pairs"]["published"] == 1
+    assert "stay published" in third.manifest["failures"][0]["message"]
+    fourth = run(root)
+    assert fourth.manifest["pairs"]["retired"] == 1 and fourth.manifest["pairs"]["published"] == 0

@@ -1,0 +1,33 @@
+import sqlite3
+
+import pytest
+
+from generation.store import SCHEMA_VERSION, Store
+
+
+def test_store_is_wal_sqlite_with_a_schema_version(tmp_path):
+    store = Store(tmp_path / ".groundqa" / "state.sqlite")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    store.close()
+    Store(tmp_path / ".groundqa" / "state.sqlite").close()  # reopening migrates nothing and keeps data
+
+
+def test_a_store_from_a_newer_groundqa_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "state.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(RuntimeError, match="newer groundqa.*upgrade groundqa"):
+        Store(path)
+
+
+def test_published_set_tracks_additions_and_retirements(tmp_path):
+    store = Store(tmp_path / "state.sqlite")
+    assert store.set_published([("a", "{}"), ("b", "{}")], run_id=1) == (2, 0)
+    assert store.set_published([("b", "{}"), ("c", "{}")], run_id=2) == (1, 1)
+    assert store.published_ids() == {"b", "c"} and store.retired(2) == ["a"]
+    assert store.set_published([("a", "{}"), ("b", "{}"), ("c", "{}")], run_id=3) == (1, 0)  # a comes back
+    assert store.retired() == []

@@ -1,0 +1,88 @@
+"""The `groundqa` command as a user types it (typer's CliRunner), with the fake teacher."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from generation import run as run_module
+from generation.cli import app
+from generation.teachers import FakeTeacher
+from tests.generation.test_run import DOCS, answer_from_chunk
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_teacher(monkeypatch):
+    teacher = FakeTeacher(default=answer_from_chunk)
+    original = run_module.TeacherSpec.__init__
+
+    def init(self, corpus, t=None):
+        original(self, corpus, t or teacher)
+
+    monkeypatch.setattr(run_module.TeacherSpec, "__init__", init)
+    return teacher
+
+
+@pytest.fixture
+def kb(tmp_path):
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "corpus.toml").write_text("[chunking]\ntokens = 64\noverlap = 8\n")
+    for name, text in DOCS.items():
+        (root / name).write_text(text)
+    return root
+
+
+def test_ingest_writes_chunks_and_reports_each_source(tmp_path, kb):
+    (kb / "empty.md").write_bytes(b"")
+    out = tmp_path / "chunks.jsonl"
+    result = runner.invoke(app, ["ingest", str(kb), "--out", str(out), "--tokens", "32", "--overlap", "4"])
+    assert result.exit_code == 3, result.output
+    assert "empty" in result.output and "alder.md" in result.output
+    chunks = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {c["source_id"] for c in chunks} == {"alder.md", "birch.txt", "cedar.md"}
+    assert set(chunks[0]) == {"chunk_id", "source_id", "text", "token_count", "char_start", "char_end", "pages"}
+
+
+def test_ingest_exit_codes(kb, tmp_path):
+    assert runner.invoke(app, ["ingest", str(kb / "alder.md")]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(tmp_path / "missing.md")]).exit_code == 1
+    bad = runner.invoke(app, ["ingest", str(kb), "--tokens", "64", "--overlap", "64"])
+    assert bad.exit_code == 2 and "overlap" in bad.output
+
+
+def test_run_status_export_and_regrade(kb, fake_teacher, tmp_path):
+    result = runner.invoke(app, ["run", str(kb)])
+    assert result.exit_code == 0, result.output
+    assert "3 published" in result.output
+
+    status = runner.invoke(app, ["status", str(kb), "--json"])
+    report = json.loads(status.output)
+    assert report["published"] == 3 and report["changes"]["unchanged"] == 3
+    (kb / "new.md").write_text("# New\n\nThe Dale Tower was built in 1911.")
+    (kb / "cedar.md").unlink()
+    report = json.loads(runner.invoke(app, ["status", str(kb), "--json"]).output)
+    assert report["changes"]["added"] == ["new.md"] and report["changes"]["removed"] == ["cedar.md"]
+    assert report["last_run"]["exit_code"] == 0 and report["last_run"]["pairs_added"] == 3
+
+    out = tmp_path / "alpaca.jsonl"
+    assert runner.invoke(app, ["export", str(kb), "--format", "alpaca", "--out", str(out)]).exit_code == 0
+    assert out.read_bytes() == (kb / "out" / "alpaca.jsonl").read_bytes()
+    assert runner.invoke(app, ["export", str(kb), "--format", "parquet"]).exit_code == 2
+
+    calls = len(fake_teacher.history)
+    regrade = runner.invoke(app, ["regrade", str(kb)])
+    assert regrade.exit_code == 0 and len(fake_teacher.history) == calls
+
+
+def test_bad_config_exits_2_naming_the_key(kb):
+    (kb / "corpus.toml").write_text("[dedup]\nthreshold = 2\n")
+    result = runner.invoke(app, ["run", str(kb)])
+    assert result.exit_code == 2 and "dedup.threshold = 2" in result.output
+
+
+def test_export_before_any_run_says_what_to_do(kb):
+    result = runner.invoke(app, ["export", str(kb), "--format", "openai"])
+    assert result.exit_code == 1 and "groundqa run" in result.output
