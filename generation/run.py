@@ -411,7 +411,7 @@ class Run:
             self.counts["pairs"]["regraded"] = len(fresh)
 
         deduper = Deduper(threshold=self.cfg.dedup.threshold)
-        stored_sigs = self.store.dedup_signatures()
+        stored_sigs = self.store.dedup_signatures(deduper.scheme)
         new_sigs: dict[str, bytes] = {}
         published: list[Pair] = []
         rejected: list[Rejection] = []
@@ -444,7 +444,7 @@ class Run:
                     pages_cache[chunk.source_id] = self.store.page_spans(chunk.source_id)
                 published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
         if new_sigs:
-            self.store.save_dedup_signatures(new_sigs)
+            self.store.save_dedup_signatures(deduper.scheme, new_sigs)
 
         pairs = self.counts["pairs"]
         pairs["grounded"] = len(published) + pairs["duplicates"]

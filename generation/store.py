@@ -68,7 +68,7 @@ _SCHEMA = [
         pair_id TEXT NOT NULL, grounding_sig TEXT NOT NULL, grounded INTEGER NOT NULL, verdict TEXT NOT NULL,
         PRIMARY KEY (pair_id, grounding_sig)
     );
-    CREATE TABLE dedup (pair_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+    CREATE TABLE dedup (pair_id TEXT NOT NULL, scheme TEXT NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (pair_id, scheme));
     CREATE TABLE published (
         pair_id TEXT PRIMARY KEY, first_run INTEGER, retired_at TEXT, retired_run INTEGER,
         ord INTEGER, record TEXT
@@ -332,16 +332,13 @@ class Store:
         }
 
     # -- dedup ----------------------------------------------------------------------------------
-    def dedup_signatures(self, pair_ids: Iterable[str] | None = None) -> dict[str, bytes]:
-        rows = self.db.execute("SELECT pair_id, signature FROM dedup").fetchall()
-        if pair_ids is None:
-            return dict(rows)
-        wanted = set(pair_ids)
-        return {p: s for p, s in rows if p in wanted}
+    def dedup_signatures(self, scheme: str) -> dict[str, bytes]:
+        """MinHash signatures made under `scheme` (a new scheme recomputes them)."""
+        return dict(self.db.execute("SELECT pair_id, signature FROM dedup WHERE scheme=?", (scheme,)).fetchall())
 
-    def save_dedup_signatures(self, signatures: dict[str, bytes]) -> None:
+    def save_dedup_signatures(self, scheme: str, signatures: dict[str, bytes]) -> None:
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO dedup VALUES (?,?)", signatures.items())
+            self.db.executemany("INSERT OR REPLACE INTO dedup VALUES (?,?,?)", [(p, scheme, s) for p, s in signatures.items()])
 
     # -- published ------------------------------------------------------------------------------
     def published_ids(self) -> set[str]:
