@@ -41,10 +41,12 @@ class Verdict(Record):
     reasons: list[str] = []
     quotes: list[QuoteSpan] = []
     support: float | None = None
+    quote_support: float | None = None  # share of the answer's added facts found in its quotes
     novel: list[str] = []
     judge: float | None = None  # P("yes"), when the judge ran
     form: list[str] = []
     no_quote: bool = False
+    notes: list[str] = []  # e.g. "judge_from_text": the teacher gave no log-probabilities
 
 
 class Pair(Record):

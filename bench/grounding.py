@@ -1,0 +1,350 @@
+"""Benchmark of the grounding checker on the project's labelled set (bench/grounding_data.py).
+
+    python bench/grounding.py                  judge off: acceptance of true pairs, rejection per kind of
+                                               false pair, and pairs checked per second
+    python bench/grounding.py --sweep          the signals' distributions, and how each threshold moves the figures
+    python bench/grounding.py --judge          also with the embedded teacher as judge, on a subset
+                                               (--pairs 100, --model PATH for another GGUF)
+    python bench/grounding.py --update-floors  raise bench/grounding_floors.json to today's figures
+                                               (never lowers one: edit the file by hand, in review, for that)
+
+tests/generation/test_grounding.py runs the default set with the judge off and holds every figure at
+or above its floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from grounding_data import FALSE_KINDS, KINDS, TRUE, LabelledPair, labelled_set  # noqa: E402
+
+from generation.grounding import GroundingChecker, GroundingConfig, Verdict, _chunk, placement, quote_support  # noqa: E402
+
+FLOORS_PATH = HERE / "grounding_floors.json"
+DEFAULT_SEED = 0
+DEFAULT_DOCUMENTS = 60
+# A raised floor sits this far below today's figure, so that a change of seed-level noise does not fail.
+FLOOR_MARGIN = 0.005
+
+
+def figure_name(kind: str) -> str:
+    return "true_accept" if kind == TRUE else f"reject_{kind}"
+
+
+def run(pairs: list[LabelledPair], checker: GroundingChecker) -> tuple[list[Verdict], float]:
+    """Verdicts of every pair, and the seconds it took, starting from an empty chunk cache."""
+    verdicts, seconds, _ = timed(pairs, checker)
+    return verdicts, seconds
+
+
+def timed(pairs: list[LabelledPair], checker: GroundingChecker) -> tuple[list[Verdict], float, float]:
+    """Verdicts, wall seconds and CPU seconds (this process's: what other work on the machine does not
+    slow down), starting from an empty chunk cache."""
+    _chunk.cache_clear()
+    started, cpu = time.perf_counter(), time.process_time()
+    verdicts = [checker.check(p.chunk, p.question, p.answer, p.quotes) for p in pairs]
+    return verdicts, time.perf_counter() - started, time.process_time() - cpu
+
+
+def speed(pairs: list[LabelledPair], repeats: int = 3) -> str:
+    """Pairs per second, judge off, best of `repeats`: on the whole set (~45 pairs a chunk), and on
+    3 pairs a chunk (the pipeline's default pairs_per_chunk), where the per-chunk work counts for more."""
+    few: list[LabelledPair] = []
+    seen: Counter[str] = Counter()
+    for pair in pairs:
+        if pair.kind == TRUE and seen[pair.chunk_id] < 3:
+            seen[pair.chunk_id] += 1
+            few.append(pair)
+    lines = []
+    for label, subset in (("labelled set", pairs), ("3 pairs a chunk", few)):
+        best_wall = best_cpu = math.inf
+        for _ in range(repeats):
+            _, wall, cpu = timed(subset, GroundingChecker())
+            best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+        lines.append(
+            f"  {label:<16} {len(subset):>6} pairs: {len(subset) / best_wall:>7,.0f} pairs/s wall, "
+            f"{len(subset) / best_cpu:>7,.0f} pairs/s CPU ({1e6 * best_cpu / len(subset):.0f} µs a pair)"
+        )
+    return "\n".join(lines)
+
+
+def figures(pairs: list[LabelledPair], grounded: list[bool]) -> dict[str, float]:
+    """Acceptance of true pairs, rejection of each kind of false pair."""
+    counts: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for pair, ok in zip(pairs, grounded):
+        counts[pair.kind] += 1
+        right[pair.kind] += ok if pair.kind == TRUE else not ok
+    return {figure_name(k): right[k] / counts[k] for k in KINDS if counts[k]}
+
+
+def evaluate(seed: int = DEFAULT_SEED, documents: int = DEFAULT_DOCUMENTS, config: GroundingConfig | None = None):
+    """(figures, pairs, verdicts, seconds) of the labelled set with the judge off."""
+    pairs = labelled_set(seed=seed, documents=documents)
+    verdicts, seconds = run(pairs, GroundingChecker(config or GroundingConfig()))
+    return figures(pairs, [v.grounded for v in verdicts]), pairs, verdicts, seconds
+
+
+def load_floors(path: Path = FLOORS_PATH) -> dict[str, float]:
+    return json.loads(path.read_text())["judge_off"]
+
+
+def below_floors(measured: dict[str, float], floors: dict[str, float]) -> list[str]:
+    problems = [
+        f"{name} = {measured.get(name, 0.0):.4f} < floor {floor}" for name, floor in floors.items() if measured.get(name, 0.0) < floor
+    ]
+    problems += [f"{name} has no floor in {FLOORS_PATH.name}" for name in measured if name not in floors]
+    return problems
+
+
+def print_table(pairs: list[LabelledPair], grounded: list[bool], title: str) -> None:
+    rows: dict[str, list[tuple[bool, bool]]] = defaultdict(list)  # kind -> (right, has quotes)
+    details: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for pair, ok in zip(pairs, grounded):
+        right = ok if pair.kind == TRUE else not ok
+        rows[pair.kind].append((right, bool(pair.quotes)))
+        details[(pair.kind, pair.detail.split(":")[0])].append(right)
+    print(f"\n{title}")
+    print(f"{'kind':<20} {'figure':<9} {'pairs':>6} {'rate':>7} {'quoted':>8} {'unquoted':>9}")
+    for kind in KINDS:
+        if kind not in rows:
+            continue
+        results = rows[kind]
+        quoted = [r for r, q in results if q]
+        unquoted = [r for r, q in results if not q]
+        rate = lambda xs: f"{sum(xs) / len(xs):.4f}" if xs else "-"  # noqa: E731
+        label = "accepted" if kind == TRUE else "rejected"
+        print(f"{kind:<20} {label:<9} {len(results):>6} {rate([r for r, _ in results]):>7} {rate(quoted):>8} {rate(unquoted):>9}")
+    shown = [(k, d, v) for (k, d), v in sorted(details.items()) if k in (TRUE, "fabricated_quote", "bad_form")]
+    print("  by detail: " + ", ".join(f"{k}/{d} {sum(v) / len(v):.3f} ({len(v)})" for k, d, v in shown))
+
+
+def print_reasons(pairs: list[LabelledPair], verdicts: list[Verdict]) -> None:
+    wrong_true = Counter(r.split(":")[0] for p, v in zip(pairs, verdicts) if p.kind == TRUE for r in v.reasons)
+    print("reasons given to true pairs: " + (", ".join(f"{r} {n}" for r, n in wrong_true.most_common()) or "none"))
+    missed = Counter(p.kind for p, v in zip(pairs, verdicts) if p.kind != TRUE and v.grounded)
+    print("false pairs accepted: " + (", ".join(f"{k} {n}" for k, n in missed.most_common()) or "none"))
+
+
+# --- --sweep --------------------------------------------------------------------------------------
+
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    values = sorted(values)
+    at = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
+    quantiles = " ".join(f"{name} {at(q):.3f}" for name, q in (("p1", 0.01), ("p10", 0.1), ("median", 0.5), ("p90", 0.9), ("p99", 0.99)))
+    return f"min {values[0]:.3f} {quantiles} max {values[-1]:.3f}"
+
+
+def sweep(pairs: list[LabelledPair]) -> None:
+    """Each threshold varied alone, the others at their defaults: the figures that chose the defaults."""
+    loose = GroundingConfig(quote_min_score=0.0, support_min=0.0, quote_support_min=0.0, novelty_context_min=0.0)
+    verdicts, _ = run(pairs, GroundingChecker(loose))
+    default = GroundingConfig()
+    windows = (0, 1, 2, 3)
+    rows = []
+    for pair, v in zip(pairs, verdicts):
+        other = [r for r in v.reasons if r not in ("quote_not_found", "low_support", "quote_not_supporting")]
+        spans = v.quotes
+        raw_score = min((s.score for s in spans), default=None)
+        found = all(s.start is not None for s in spans)  # with the threshold at 0, not found = other numbers or names
+        quote_score = None if raw_score is None else raw_score if found else 0.0
+        qsupport = quote_support(pair.question, pair.answer, pair.quotes) if spans and found else None
+        placed = {w: placement(pair.chunk, pair.question, pair.answer, w) for w in windows}
+        rows.append(
+            {
+                "pair": pair,
+                "other": bool(other),  # rejected for reasons no threshold moves
+                "raw": raw_score,
+                "quote_min_score": quote_score,
+                "support_min": v.support,
+                "quote_support_min": qsupport,
+                "placement": placed,
+            }
+        )
+
+    print("\nsignal distributions (thresholds off; quote score: the alignment's, before the check of its numbers and names):")
+    signals = {"quote score": lambda r: r["raw"], "support": lambda r: r["support_min"],
+               "quote support": lambda r: r["quote_support_min"],
+               f"placement w={default.novelty_window}": lambda r: r["placement"][default.novelty_window]}
+    for name, get in signals.items():
+        for kind in KINDS:
+            values = [get(r) for r in rows if r["pair"].kind == kind and get(r) is not None]
+            if values:
+                print(f"  {name:<14} {kind:<20} n={len(values):<5} {_percentiles(values)}")
+
+    base = {"quote_min_score": default.quote_min_score, "support_min": default.support_min,
+            "quote_support_min": default.quote_support_min, "novelty_context_min": default.novelty_context_min,
+            "novelty_window": default.novelty_window}
+
+    def accepted(row, settings) -> bool:
+        if row["other"]:
+            return False
+        for name in ("quote_min_score", "support_min", "quote_support_min"):
+            if row[name] is not None and row[name] < settings[name]:
+                return False
+        placed = row["placement"][settings["novelty_window"]]
+        return placed is None or placed >= settings["novelty_context_min"]
+
+    grids = {
+        "quote_min_score": [70, 75, 80, 85, 90, 95, 99],
+        "support_min": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        "quote_support_min": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0],
+        "novelty_context_min": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0],
+        "novelty_window": list(windows),
+    }
+    print("\nquote check alone (quoted pairs; a quote is found when its score reaches the threshold")
+    print("and its numbers and names agree with the text it aligned with):")
+    quoted = [r for r in rows if r["raw"] is not None]
+    print("  " + f"{'value':>7} " + " ".join(f"{figure_name(k)[:16]:>16}" for k in KINDS))
+    for value in grids["quote_min_score"]:
+        ok = [r["quote_min_score"] >= value for r in quoted]
+        fig = figures([r["pair"] for r in quoted], ok)
+        print("  " + f"{value:>7} " + " ".join(f"{fig.get(figure_name(k), math.nan):>16.4f}" for k in KINDS))
+    for name, grid in grids.items():
+        print(f"\n{name} (others at default):")
+        print("  " + f"{'value':>7} " + " ".join(f"{figure_name(k)[:16]:>16}" for k in KINDS))
+        for value in grid:
+            ok = [accepted(row, {**base, name: value}) for row in rows]
+            fig = figures(pairs, ok)
+            mark = " *" if value == base[name] else ""
+            print("  " + f"{value:>7} " + " ".join(f"{fig.get(figure_name(k), math.nan):>16.4f}" for k in KINDS) + mark)
+
+
+# --- --judge --------------------------------------------------------------------------------------
+
+def judge_subset(pairs: list[LabelledPair], n: int, seed: int) -> list[LabelledPair]:
+    """About `n` pairs from a few chunks (10 a chunk: half true, half false of varied kinds), in chunk
+    order, so that the judge's prompt cache serves every pair after the first of each chunk."""
+    rng = random.Random(seed)
+    by_chunk: dict[str, list[LabelledPair]] = defaultdict(list)
+    for pair in pairs:
+        by_chunk[pair.chunk_id].append(pair)
+    chosen: list[LabelledPair] = []
+    for chunk_id in rng.sample(sorted(by_chunk), k=len(by_chunk)):
+        if len(chosen) >= n:
+            break
+        true = [p for p in by_chunk[chunk_id] if p.kind == TRUE]
+        false = [p for p in by_chunk[chunk_id] if p.kind != TRUE]
+        take = min(10, n - len(chosen))
+        picked = rng.sample(true, k=min(len(true), take // 2))
+        kinds = rng.sample(FALSE_KINDS, k=len(FALSE_KINDS))
+        for kind in kinds[: take - len(picked)]:
+            of_kind = [p for p in false if p.kind == kind]
+            if of_kind:
+                picked.append(rng.choice(of_kind))
+        chosen += sorted(picked, key=by_chunk[chunk_id].index)
+    return chosen
+
+
+def auc(positives: list[float], negatives: list[float]) -> float:
+    """P(a true pair's P(yes) > a false pair's), ties half."""
+    if not positives or not negatives:
+        return math.nan
+    wins = sum((p > q) + 0.5 * (p == q) for p in positives for q in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def run_judge(pairs: list[LabelledPair], n: int, seed: int, model: str | None, n_ctx: int) -> None:
+    try:
+        from generation.teachers.llama import LlamaCppTeacher
+    except ImportError as exc:
+        sys.exit(f"--judge needs the in-process teacher (generation/teachers/llama.py and llama-cpp-python): {exc}")
+    subset = judge_subset(pairs, n, seed)
+    loaded = time.perf_counter()
+    teacher = LlamaCppTeacher(model, n_ctx=n_ctx, seed=0)
+    print(f"\njudge: {teacher.teacher_id}, loaded in {time.perf_counter() - loaded:.1f} s; {len(subset)} pairs "
+          f"from {len({p.chunk_id for p in subset})} chunks")
+    config = GroundingConfig(judge=True)
+    judge_only = GroundingChecker(GroundingConfig(judge=True, checks=()), teacher)
+    off = GroundingChecker(GroundingConfig())
+    p_yes: list[float | None] = []
+    off_ok: list[bool] = []
+    started = time.perf_counter()
+    for pair in subset:
+        off_ok.append(off.check(pair.chunk, pair.question, pair.answer, pair.quotes).grounded)
+        verdict = judge_only.check(pair.chunk, pair.question, pair.answer, pair.quotes)
+        p_yes.append(verdict.judge)
+    seconds = time.perf_counter() - started
+    teacher.close()
+    judge_ok = [p is not None and p >= config.judge_min for p in p_yes]
+    both_ok = [a and b for a, b in zip(off_ok, judge_ok)]
+    print(f"judge time: {seconds:.1f} s, {seconds / len(subset):.2f} s a pair ({len(subset) / seconds:.2f} pairs/s)")
+    print(f"\n{'kind':<20} {'pairs':>6} {'judge off':>10} {'judge only':>11} {'both':>7} {'mean P(yes)':>12}")
+    for kind in KINDS:
+        idx = [i for i, p in enumerate(subset) if p.kind == kind]
+        if not idx:
+            continue
+        rate = lambda oks: sum(oks[i] if kind == TRUE else not oks[i] for i in idx) / len(idx)  # noqa: E731
+        known = [p_yes[i] for i in idx if p_yes[i] is not None]
+        mean_p = statistics.fmean(known) if known else math.nan
+        print(f"{kind:<20} {len(idx):>6} {rate(off_ok):>10.3f} {rate(judge_ok):>11.3f} {rate(both_ok):>7.3f} {mean_p:>12.3f}")
+    print("(rates are acceptance for true pairs, rejection for the others; judge threshold "
+          f"judge_min = {config.judge_min})")
+    true_p = [p for p, pair in zip(p_yes, subset) if pair.kind == TRUE and p is not None]
+    false_p = [p for p, pair in zip(p_yes, subset) if pair.kind != TRUE and p is not None]
+    print(f"judge AUC (true vs false pairs): {auc(true_p, false_p):.3f}; unclear replies: {sum(p is None for p in p_yes)}")
+    print("judge alone by threshold: " + ", ".join(
+        f"{t:.1f}: true {sum(p >= t for p in true_p) / max(1, len(true_p)):.2f} / false rejected "
+        f"{sum(p < t for p in false_p) / max(1, len(false_p)):.2f}" for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)))
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+def update_floors(measured: dict[str, float]) -> None:
+    data = json.loads(FLOORS_PATH.read_text())
+    floors = data["judge_off"]
+    for name, value in measured.items():
+        raised = math.floor((value - FLOOR_MARGIN) * 1000) / 1000
+        if raised > floors.get(name, 0.0):
+            print(f"floor {name}: {floors.get(name)} -> {raised}")
+            floors[name] = raised
+    FLOORS_PATH.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--documents", type=int, default=DEFAULT_DOCUMENTS)
+    parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--judge", action="store_true")
+    parser.add_argument("--pairs", type=int, default=100, help="pairs the judge sees (default 100)")
+    parser.add_argument("--model", help="GGUF for the judge (default: the embedded SmolLM2-135M)")
+    parser.add_argument("--n-ctx", type=int, default=2048)
+    parser.add_argument("--update-floors", action="store_true")
+    args = parser.parse_args(argv)
+
+    measured, pairs, verdicts, seconds = evaluate(args.seed, args.documents)
+    n_chunks = len({p.chunk_id for p in pairs})
+    print(f"labelled set: seed {args.seed}, {args.documents} documents, {n_chunks} chunks, {len(pairs)} pairs "
+          f"(mean chunk {statistics.fmean(len(p.chunk) for p in pairs):.0f} chars)")
+    print(f"grounding signature {GroundingConfig().signature()}")
+    print_table(pairs, [v.grounded for v in verdicts], "judge off")
+    print_reasons(pairs, verdicts)
+    print(f"\nspeed, judge off, one process ({len(pairs) / seconds:,.0f} pairs/s on the first pass, word caches cold); "
+          f"best of 3, each pass from an empty chunk cache:\n{speed(pairs)}")
+    problems = below_floors(measured, load_floors())
+    print("floors (bench/grounding_floors.json): " + ("all held" if not problems else "; ".join(problems)))
+    if args.sweep:
+        sweep(pairs)
+    if args.update_floors:
+        update_floors(measured)
+    if args.judge:
+        run_judge(pairs, args.pairs, args.seed, args.model, args.n_ctx)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

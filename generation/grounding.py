@@ -1,0 +1,828 @@
+"""The grounding checker: is a question-answer pair supported by the chunk it was written from?
+
+Five signals (DESIGN.md, "Grounding"), each measured and kept on the `Verdict`:
+
+1. quote   - every supporting quote aligns with the chunk (fuzzy, blind to case, whitespace,
+             punctuation and hyphenation, but not to a changed number or name); the aligned spans
+             are the pair's provenance. The quotes must also hold what the answer adds to the
+             question (quote_not_supporting).
+2. support - the share of the answer's content words that the chunk contains (low_support).
+3. novelty - numbers, dates and names of the answer that neither the chunk nor the question has
+             (novel_*), or that the chunk has only away from what the pair is about (misplaced_*).
+4. judge   - optional: the teacher's P("yes") that the chunk answers the question with that answer.
+5. form    - a real, self-contained question and a real answer (not_a_question, copied_question, ...).
+
+A pair is grounded when no enabled check gives a reason. Without the judge a check costs no
+teacher time (bench/grounding.py measures pairs per second); what depends only on the chunk is
+computed once per chunk text and cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from rapidfuzz import fuzz
+
+from generation.records import QuoteSpan, Verdict
+from generation.teachers.base import Teacher, TeacherError, probability_of
+
+__all__ = [
+    "CHECKS",
+    "GroundingChecker",
+    "GroundingConfig",
+    "QuoteSpan",
+    "Verdict",
+    "placement",
+    "quote_support",
+    "render_judge_prompt",
+]
+
+logger = logging.getLogger(__name__)
+
+PROMPTS_DIR = Path(__file__).parent / "prompts"
+
+# Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
+CHECKER_VERSION = 1
+
+Check = Literal["quote", "support", "novelty", "form"]
+CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form")
+
+# --- Thresholds. Chosen on the labelled set of bench/grounding.py (`python bench/grounding.py --sweep`:
+# seed 0, 60 documents, 180 chunks of ~1,900 characters, 8,321 pairs). Each figure below is that
+# sweep's, judge off, with the other thresholds at their defaults; "true" is the share of true pairs
+# accepted, the others the share of a kind of false pair rejected.
+
+# Alignment score a quote needs (rapidfuzz partial_ratio on case-, space- and punctuation-folded text,
+# 0-100). True quotes, re-typed with other case, spacing, punctuation, hyphens, an ellipsis or a typo,
+# score min 92.9 (p1 98.1). Letters alone cannot tell a quote of another paragraph (up to 98.2) or a
+# real sentence with one fact changed (up to 98.8) from a true one: a quote is found only when its
+# numbers and names also agree with the text it aligned with. With that, the quote check alone keeps
+# 100% of true quotes and rejects 100% of fabricated and other-chunk quotes for every threshold from
+# 75 to 90 (at 70 it misses 0.4% of same-document quotes; at 95 true 99.97%, at 99 true 96.0%).
+# 85 is the middle of that plateau, room for a teacher's typos.
+QUOTE_MIN_SCORE = 85.0
+# Share of the answer's content words the chunk must contain. True pairs: min 0.50, p1 0.75 (answers
+# reworded with synonyms); answers from other chunks: median 0.33, p90 0.75 (names and numbers reject
+# those). True accepted: 0.4 and 0.5 99.98%, 0.6 99.93%, 0.7 99.63%, 0.8 98.47%; false pairs rejected
+# the same from 0.4 to 0.8. 0.5: the strictest value that loses no true pair.
+SUPPORT_MIN = 0.5
+# Share of what the answer adds to the question (its new numbers, dates and names; or its new words)
+# that the quotes must contain. True pairs: min 0.67, p1 1.0; a real quote of another sentence: p99
+# 0.0. True accepted 99.98% up to 0.6, 99.95% from 0.7; swapped values rejected 96.9% at 0.3, 97.4%
+# from 0.6. 0.6: the strictest value that loses no true pair.
+QUOTE_SUPPORT_MIN = 0.6
+# Where the answer's numbers, dates and names must be: in a sentence, or within NOVELTY_WINDOW
+# sentences of one, whose match with the pair's other words is at least NOVELTY_CONTEXT_MIN of the
+# best sentence's (misplaced_*). Window 0: true 98.0% (a fact stated in the sentence after the one
+# that names its subject, "... opened a plant in Askby. It cost ...", is lost), swapped values
+# rejected 100%; 1: true 99.98%, swapped 97.4%; 2: 95.6%; 3: 93.5%. Minimum match (window 1):
+# 0.3 true 100% / swapped 96.5%, 0.4 100% / 97.2%, 0.5 99.98% / 97.4%, 0.6 99.77% / 97.4%,
+# 0.8 99.43% / 97.6%.
+NOVELTY_WINDOW = 1
+NOVELTY_CONTEXT_MIN = 0.5
+# P("yes") / (P("yes") + P("no")) of the judge's first token below which a pair is rejected: 0.5, the
+# point where the judge leans to "no". The embedded SmolLM2-135M has no skill as a judge: on 100 pairs
+# of the labelled set (`bench/grounding.py --judge`) its P("yes") ranks true pairs below false ones as
+# often as above (AUC 0.45), and at 0.5 it rejects 96% of true pairs with 98% of false ones; no
+# threshold separates them. Keep the judge off with it; with a capable teacher, run the benchmark
+# with --model and set judge_min from its table.
+JUDGE_MIN = 0.5
+JUDGE_TOP_LOGPROBS = 10
+# Below this P("yes") + P("no") the judge's first token is neither word: the judge is unclear.
+JUDGE_MIN_MASS = 1e-4
+
+# Alignments scoring below this are not worth locating (saves time on fabricated quotes).
+QUOTE_SCORE_FLOOR = 50.0
+# A question shorter than this (in words) is not self-contained ("Why?", "Who founded it?" passes).
+MIN_QUESTION_WORDS = 3
+# A question this long (folded characters) found verbatim in the chunk is a copied sentence.
+MIN_COPIED_CHARS = 20
+CHUNK_CACHE_SIZE = 512
+WORD_CACHE_SIZE = 1 << 16
+MAX_HEADING_WORDS = 12
+
+
+class GroundingConfig(BaseModel):
+    """The checker's settings; [grounding] in corpus.toml. Every threshold is here, and `signature()`
+    changes when any of them does, so stored verdicts are re-graded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checks: tuple[Check, ...] = CHECKS  # the judge is switched by `judge`
+    quote_min_score: float = Field(QUOTE_MIN_SCORE, ge=0.0, le=100.0)
+    require_quotes: bool = False  # True: a pair with no quotes is rejected (no_quote)
+    support_min: float = Field(SUPPORT_MIN, ge=0.0, le=1.0)
+    quote_support_min: float = Field(QUOTE_SUPPORT_MIN, ge=0.0, le=1.0)
+    # Sentences on each side of the chunk's sentences that best match the pair, within which the
+    # answer's numbers and names must be (misplaced_*); None: anywhere in the chunk will do.
+    novelty_window: int | None = Field(NOVELTY_WINDOW, ge=0)
+    novelty_context_min: float = Field(NOVELTY_CONTEXT_MIN, ge=0.0, le=1.0)
+    judge: bool = False
+    judge_min: float = Field(JUDGE_MIN, ge=0.0, le=1.0)
+    judge_prompt: str = Field("judge_v1", pattern=r"^[A-Za-z0-9_.-]+$")  # generation/prompts/<name>.txt
+    judge_top_logprobs: int = Field(JUDGE_TOP_LOGPROBS, ge=2, le=50)
+
+    @field_validator("checks")
+    @classmethod
+    def _known_once(cls, checks: tuple[Check, ...]) -> tuple[Check, ...]:
+        return tuple(dict.fromkeys(checks))
+
+    @field_validator("judge_prompt")
+    @classmethod
+    def _prompt_exists(cls, name: str) -> str:
+        if not (PROMPTS_DIR / f"{name}.txt").is_file():
+            known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("judge_*.txt")))
+            raise ValueError(f"judge_prompt = {name!r}: no prompt {name}.txt in {PROMPTS_DIR}; known: {known}")
+        return name
+
+    def signature(self) -> str:
+        """Short hash of every setting (and the checker's version, and the judge prompt when the judge is on)."""
+        data = self.model_dump(mode="json")
+        data["checker_version"] = CHECKER_VERSION
+        if self.judge:
+            data["judge_prompt_sha"] = hashlib.sha256(_prompt_text(self.judge_prompt).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --- Words ---------------------------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    """a about above after again against all also although am among an and another any are around as at
+    be because been before being below between both but by can could did do does doing done down during
+    each either else even ever every few for from further had has have having he her here hers herself
+    him himself his how however i if in into is it its itself just least less many may me might more
+    most much must my myself neither no nor not now of off on once one only onto or other our ours
+    ourselves out over own per same shall she should since so some still such than that the their
+    theirs them themselves then there these they this those though through thus to too toward towards
+    under until up upon us very via was we were what whatever when where whereas whether which while
+    who whom whose why will with within without would yes yet you your yours yourself
+    mr mrs ms dr""".split()
+)
+# Common words that open an answer with a capital letter without being names.
+SENTENCE_STARTERS = frozenset(
+    """according actually almost approximately around based certainly currently due eventually exactly
+    finally first firstly following generally initially later likely mainly mostly nearly none
+    originally overall partly perhaps possibly primarily probably roughly second secondly several
+    since today total typically unfortunately usually""".split()
+)
+MONTHS_AND_DAYS = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+# Irregular past forms, so that "took over" in an answer matches "take over" in a question.
+IRREGULAR = {
+    past: base
+    for base, forms in {
+        "become": "became", "begin": "began begun", "bring": "brought", "build": "built", "buy": "bought",
+        "choose": "chose chosen", "come": "came", "draw": "drew drawn", "fall": "fell fallen",
+        "give": "gave given", "go": "went gone", "grow": "grew grown", "hold": "held", "keep": "kept",
+        "know": "knew known", "lead": "led", "leave": "left", "lose": "lost", "make": "made", "meet": "met",
+        "pay": "paid", "rise": "rose risen", "run": "ran", "see": "saw seen", "sell": "sold", "send": "sent",
+        "spend": "spent", "stand": "stood", "strike": "struck", "take": "took taken", "teach": "taught",
+        "tell": "told", "think": "thought", "win": "won", "write": "wrote written",
+    }.items()
+    for past in forms.split()
+}
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if w != "_"
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "dozen": "12"}
+
+# A word, optionally with an apostrophe part ("Brenner's"), decimal or thousands parts ("1,000.5"),
+# and hyphenated parts ("well-known", "1889-1902").
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:[.,]\d+)*(?:-[^\W_]+(?:[.,]\d+)*)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
+_SUFFIXED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th|s)", re.I)
+_NUMBER_WORD = re.compile(r"(\d+)([^\W\d_]{2,})")
+_LINE_HYPHEN = re.compile(r"([^\W\d_])-(?:[ \t]*\n[ \t]*|[ \t]+)([^\W\d_])")  # "inter- national" -> "international"
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_CLAUSE = re.compile(r",?\s+(?:and|or)\s+(?=(?:what|who|whom|whose|which|when|where|why|how|in|on|at|for|from|to|by)\b)", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_POSSESSIVE = re.compile(r"['’]s$")
+_ELLIPSIS = re.compile(r"\.\.\.+|…|\[\s*\.\.\.\s*\]")
+
+
+def _normalize_number(text: str) -> list[str]:
+    """"1,000" = "1000", "4.50" = "4.5", "007" = "7"; "3,4" is two numbers."""
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            return [n for part in text.split(",") if part for n in _normalize_number(part)]
+        text = text.replace(",", "")
+    if "." in text:
+        if _DOT_THOUSANDS.fullmatch(text):
+            text = text.replace(".", "")
+        elif text.count(".") == 1:
+            whole, frac = text.split(".")
+            frac = frac.rstrip("0")
+            return [(whole.lstrip("0") or "0") + (f".{frac}" if frac else "")]
+        else:
+            return [text]  # a version number, "1.2.3"
+    return [text.lstrip("0") or "0"]
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper, the same on both sides of every comparison: founded/founding/found."""
+    if len(word) > 4:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        for suffix in ("ing", "ed", "es"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                    word = word[:-1]  # running -> run, stopped -> stop
+                break
+        else:
+            if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+                word = word[:-1]
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+# A token: (kind, key, raw, parts, initial). kind: "num", "word", "date", "id" (letters and digits,
+# "A320"), "stop". A hyphenated word is present when its joined form or every one of its parts is.
+# `initial`: the token starts a sentence, where a capital letter does not make a name.
+Token = tuple[str, str, str, tuple[str, ...], bool]
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_key(word: str) -> tuple[str, str]:
+    lower = word.lower()
+    if lower.endswith(("'s", "’s")):
+        lower = lower[:-2]
+    if lower in NUMBER_WORDS:
+        return "num", NUMBER_WORDS[lower]
+    if word == "May":  # the month; "may" is a stopword
+        return "date", "may"
+    if lower in STOPWORDS:
+        return "stop", lower
+    if lower in MONTHS_AND_DAYS:
+        return "date", lower
+    if any(c.isdigit() for c in lower):
+        suffixed = _SUFFIXED_NUMBER.fullmatch(lower)
+        if suffixed:
+            return "num", suffixed.group(1).lstrip("0") or "0"
+        return "id", lower
+    return "word", _stem(IRREGULAR.get(lower, lower))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _pieces(raw: str) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """The tokens (without `initial`) of one match of _TOKEN: a word, a number, or a hyphenated compound."""
+    parts = raw.split("-") if "-" in raw else [raw]
+    if len(parts) > 1 and not any(_NUMBER.fullmatch(p) for p in parts):
+        keys = tuple(k for kind, k in map(_word_key, parts) if kind != "stop")
+        kind, key = _word_key("".join(parts))
+        return ((kind, key, raw, keys),)
+    out: list[tuple[str, str, str, tuple[str, ...]]] = []
+    for part in parts:  # "1889-1902", "COVID-19": separate tokens
+        if part[:1].isdigit() and _NUMBER.fullmatch(part):
+            out.extend(("num", n, part, ()) for n in _normalize_number(part))
+        elif part[:1].isdigit() and not _SUFFIXED_NUMBER.fullmatch(part) and (glued := _NUMBER_WORD.fullmatch(part)):  # "5storey"
+            out.append(("num", glued.group(1).lstrip("0") or "0", glued.group(1), ()))
+            out.append((*_word_key(glued.group(2)), glued.group(2), ()))
+        elif part:
+            out.append((*_word_key(part), part, ()))
+    return tuple(out)
+
+
+def _tokens(text: str) -> list[Token]:
+    if "- " in text or "-\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    out: list[Token] = []
+    end = 0
+    for match in _TOKEN.finditer(text):
+        gap = text[end : match.start()]
+        if gap == " ":
+            initial = False
+        else:
+            gap = gap.rstrip(" \t\"'“‘(")
+            initial = (not gap and end == 0) or (gap != "" and gap[-1] in ".!?:;\n")
+        end = match.end()
+        for kind, key, raw, parts in _pieces(match.group()):
+            out.append((kind, key, raw, parts, initial))
+            initial = False
+    return out
+
+
+def _is_name(token: Token) -> bool:
+    """A capitalized word that is not a common word opening a sentence ("Approximately", "Production")."""
+    kind, key, raw, _, initial = token
+    if kind not in ("word", "id") or not raw[0].isupper():
+        return False
+    return not initial or raw.lower() not in SENTENCE_STARTERS
+
+
+def _label(token: Token) -> str:
+    kind, key, raw, _, _ = token
+    if kind == "num":
+        return f"number:{key}"
+    if kind == "date":
+        return f"date:{raw}"
+    return f"name:{_POSSESSIVE.sub('', raw)}"
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _match_keys(raw: str) -> tuple[str, ...]:
+    """Every vocabulary key of one match of _TOKEN (a compound gives its joined form and its parts)."""
+    keys: list[str] = []
+    for _, key, piece, parts in _pieces(raw):
+        keys.append(key)
+        if parts:
+            keys.extend(_word_key(p)[1] for p in piece.split("-"))
+    return tuple(keys)
+
+
+def _text_vocabulary(text: str) -> frozenset[str]:
+    """`_vocabulary(_tokens(text))`, faster: the chunk's side of every comparison."""
+    if "- " in text or "-\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    return frozenset().union(*map(_match_keys, _TOKEN.findall(text)))
+
+
+def _vocabulary(tokens: list[Token]) -> frozenset[str]:
+    vocab: set[str] = set()
+    for _, key, raw, parts, _ in tokens:
+        vocab.add(key)
+        vocab.update(parts)
+        if parts:
+            vocab.update(_word_key(p)[1] for p in raw.split("-"))
+    return frozenset(vocab)
+
+
+def _present(token: Token, vocab: frozenset[str]) -> bool:
+    _, key, _, parts, _ = token
+    return key in vocab or bool(parts) and all(p in vocab for p in parts)
+
+
+def _fold(text: str) -> str:
+    """Lowercase letters and digits only: blind to case, whitespace, punctuation and hyphenation."""
+    if text.isascii():
+        return _NOT_ALNUM.sub("", text).lower()
+    return "".join(_fold_run(run)[0] for run in _ALNUM_RUN.findall(text))
+
+
+def _fold_run(run: str) -> tuple[str, list[int] | None]:
+    """A run's folded text, and per folded character its index in the run (None when 1:1)."""
+    if run.isascii():
+        return run.lower(), None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(run):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if c.isalnum():
+                chars.append(c)
+                index.append(i)
+    return "".join(chars), index
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """What every pair of one chunk needs, computed once: the folded text (with each folded
+    character's offset in the chunk), the chunk's vocabulary, and each sentence's vocabulary with
+    the weight of each word (1 / the number of sentences that have it)."""
+
+    text: str
+    folded: str
+    offsets: list[int]  # folded index -> chunk offset
+    vocab: frozenset[str]
+    sentences: tuple[frozenset[str], ...]
+    weight: dict[str, float]
+
+
+@lru_cache(maxsize=CHUNK_CACHE_SIZE)
+def _chunk(text: str) -> _Chunk:
+    if text.isascii():
+        import numpy as np
+
+        keep_table, lower_table = _ascii_tables()
+        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        keep = keep_table[data]
+        folded = lower_table[data[keep]].tobytes().decode("ascii")
+        offsets = np.flatnonzero(keep).tolist()
+    else:
+        runs, offsets = [], []
+        for match in _ALNUM_RUN.finditer(text):
+            run_folded, index = _fold_run(match.group())
+            runs.append(run_folded)
+            start = match.start()
+            offsets.extend(range(start, start + len(run_folded)) if index is None else (start + i for i in index))
+        folded = "".join(runs)
+    vocab: set[str] = set()
+    sentences: list[frozenset[str]] = []
+    frequency: Counter[str] = Counter()
+    for segment in _SENTENCE_END.split(text):
+        segment_vocab = _text_vocabulary(segment)
+        vocab.update(segment_vocab)
+        frequency.update(segment_vocab)  # headings count here: the topic's words weigh less
+        if segment_vocab and not _is_heading(segment):
+            sentences.append(segment_vocab)
+    weight = {key: 1.0 / n for key, n in frequency.items()}
+    return _Chunk(text, folded, offsets, frozenset(vocab), tuple(sentences), weight)
+
+
+@lru_cache(maxsize=1)
+def _ascii_tables():
+    """Per byte: is it a letter or digit; and its lowercase."""
+    import numpy as np
+
+    keep = np.array([chr(b).isalnum() for b in range(256)], dtype=bool)
+    lower = np.array([ord(chr(b).lower()) if b < 128 else b for b in range(256)], dtype=np.uint8)
+    return keep, lower
+
+
+def _is_heading(segment: str) -> bool:
+    """A title line ("History of Vellmark Instruments", "## Prices"): it names the chunk's topic, which
+    makes it match every question about that topic, and it states no facts. Left out of placement."""
+    segment = segment.strip()
+    if "\n" in segment or segment.endswith((".", "!", "?", ":", ";", '"', "”", ")")):
+        return False
+    return len(segment.split()) <= MAX_HEADING_WORDS
+
+
+def _placement(keys: list[Token], contexts: list[list[Token]], chunk: _Chunk, window: int) -> list[float | None]:
+    """For each key (a number or name of the answer): how well the sentences that hold it, widened by
+    `window` sentences, match the pair's other words, relative to the best-matching sentence (1.0: the
+    key is where the pair's words are). A question of several clauses has a context per clause, and
+    each key takes its best. None where nothing locates the pair (no context word in the chunk)."""
+    sentences, weight = chunk.sentences, chunk.weight
+    n = len(sentences)
+    holders = [[i for i in range(n) if _present(t, sentences[i])] for t in keys]
+    placed: list[float | None] = [None] * len(keys)
+    for context in contexts:
+        words = {t[1] for t in context}
+        scores = [sum(weight[k] for k in words.intersection(sentence)) for sentence in sentences]
+        best = max(scores, default=0.0)
+        if best <= 0.0:
+            continue
+        for k, rows in enumerate(holders):
+            near = max((max(scores[max(0, i - window) : i + window + 1]) for i in rows), default=0.0) / best
+            near = round(near, 9)  # the sums run in set order, which varies between processes
+            placed[k] = near if placed[k] is None else max(placed[k], near)
+    return placed
+
+
+def placement(chunk_text: str, question: str, answer: str, window: int | None = None) -> float | None:
+    """The lowest placement of the answer's numbers and names that the chunk has (see `_placement`);
+    None when the answer has none. The benchmark's sweep reads it."""
+    chunk = _chunk(chunk_text)
+    question_tokens, answer_tokens = _tokens(question), _tokens(answer)
+    keys, contexts = _keys_and_contexts(question, question_tokens, answer_tokens, chunk)
+    found = [t for t in keys if _present(t, chunk.vocab)]
+    values = [v for v in _placement(found, contexts, chunk, NOVELTY_WINDOW if window is None else window) if v is not None]
+    return min(values, default=None)
+
+
+def _keys_and_contexts(
+    question: str, question_tokens: list[Token], answer_tokens: list[Token], chunk: _Chunk
+) -> tuple[list[Token], list[list[Token]]]:
+    """The answer's numbers, dates and names that the question does not have; and the pair's other
+    words: all of them, and for a question of several clauses ("..., and when ...?") each clause's."""
+    question_vocab = _vocabulary(question_tokens)
+    keys = [t for t in answer_tokens if (t[0] in ("num", "date") or _is_name(t)) and not _present(t, question_vocab)]
+    keyset = set(keys)
+
+    def words(tokens: list[Token]) -> list[Token]:
+        return [t for t in tokens if t[0] != "stop" and t not in keyset and t[1] in chunk.weight]
+
+    contexts = [words(question_tokens + answer_tokens)]
+    clauses = _CLAUSE.split(question)
+    if len(clauses) > 1:
+        contexts += [words(_tokens(clause)) for clause in clauses]
+    return keys, contexts
+
+
+# --- Form ----------------------------------------------------------------------------------------
+
+_WH = frozenset("what who whom whose which when where why how".split())
+_AUX = frozenset("is are was were am do does did can could will would should shall has have had may might must".split())
+_IMPERATIVE = frozenset(
+    "name list describe explain give state identify summarize summarise define compare outline tell".split()
+)
+_LEADING_PREPOSITIONS = frozenset("in on at for by to from with during after before of under since until within".split())
+_DANGLING = frozenset("the a an and or but its their my your our whose".split())
+_TEXT_NOUNS = r"(?:text|passage|excerpt|paragraphs?|chunk|snippet|extract|context(?!\s+of))"
+_REFERS_TO_TEXT = re.compile(
+    rf"\b(?:(?:this|above|given|provided|following|preceding|previous|same)\s+(?:{_TEXT_NOUNS}|article|document|section)"
+    rf"|the\s+{_TEXT_NOUNS}"
+    r"|according\s+to\s+the\s+(?:article|document|author|source)"
+    r"|(?:mentioned|described|stated|discussed|quoted)\s+(?:above|below|earlier))\b",
+    re.I,
+)
+_PRONOUN = r"(?:he|she|they|it|him|her|them|his|their)"
+_UNRESOLVED = re.compile(
+    rf"^\W*(?:\S+\s+){{0,2}}{_PRONOUN}\b"
+    r"|\b(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would)\s+(?:he|she|it|they)\b",
+    re.I,
+)
+_UNKNOWN_ANSWER = re.compile(
+    r"\b(?:text|passage|context|document|article|excerpt|chunk)\s+(?:does\s+not|doesn't|did\s+not|didn't)\b"
+    r"|\bnot\s+(?:mentioned|stated|specified|provided|given)\s+in\b"
+    r"|\bno\s+information\b|\bi\s+(?:don't|do\s+not)\s+know\b"
+    r"|\bcan(?:not|'t)\s+be\s+(?:determined|answered)\s+(?:from|based)\b"
+    r"|^\W*(?:unknown|n/?a|none|not\s+(?:mentioned|stated|specified|available))\W*$",
+    re.I,
+)
+_YES_NO = frozenset({"yes", "no"})
+_CHOICE = re.compile(r"\bor\b", re.I)  # "Which is older, Karsby or Ostmoor?": the answer is one of the question's words
+# Words without which the patterns above cannot match: a cheap test before the regular expressions.
+_TEXT_WORDS = frozenset(
+    """text passage excerpt paragraph paragraphs chunk snippet extract context article document section
+    author source above below earlier""".split()
+)
+_PRONOUNS = frozenset("he she they it him her them his their".split())
+_UNKNOWN_WORDS = frozenset("not doesn didn don can cannot no unknown n none".split())
+
+
+def _first_words(text: str, n: int) -> list[str]:
+    return [w.lower() for w in _ALNUM_RUN.findall(text)[:n]]
+
+
+def _question_form(question: str, chunk: _Chunk) -> list[str]:
+    text = question.strip()
+    words = _ALNUM_RUN.findall(text)
+    if not words:
+        return ["empty_question"]
+    first = words[0].lower()
+    interrogative_start = (
+        first in _WH
+        or first in _AUX
+        or first in _IMPERATIVE
+        or (first in _LEADING_PREPOSITIONS and any(w in _WH for w in _first_words(text, 3)[1:]))
+    )
+    reasons: list[str] = []
+    folded = _fold(text)
+    at = chunk.folded.find(folded) if len(folded) >= MIN_COPIED_CHARS else -1
+    if at >= 0 and first not in _WH and first not in _AUX:
+        end = chunk.offsets[at + len(folded) - 1] + 1
+        if not chunk.text[end:].lstrip(" \"'”’)").startswith("?"):  # a question the chunk asks itself is fine
+            reasons.append("copied_question")
+    truncated = (
+        text.endswith(("...", "…", ",", ";", ":", "-", "–"))
+        or words[-1].lower() in _DANGLING
+        or (not text.endswith("?") and words[-1].lower() in _LEADING_PREPOSITIONS)
+        or text.count("(") != text.count(")")
+        or text.count('"') % 2 == 1
+    )
+    if truncated:
+        reasons.append("truncated_question")
+    elif not reasons and not text.endswith("?") and first not in _IMPERATIVE:
+        reasons.append("no_question_mark" if interrogative_start else "not_a_question")
+    if len(words) < MIN_QUESTION_WORDS:
+        reasons.append("question_too_short")
+    lowered = {w.lower() for w in words}
+    if not lowered.isdisjoint(_TEXT_WORDS) and _REFERS_TO_TEXT.search(text):
+        reasons.append("refers_to_text")
+    elif (
+        not lowered.isdisjoint(_PRONOUNS)
+        and _UNRESOLVED.search(text)
+        and not any(w[0].isupper() for w in words[1:])
+    ):
+        reasons.append("unresolved_reference")
+    return reasons
+
+
+def _answer_form(answer: str, question: str, new_content: list[Token], content: list[Token]) -> list[str]:
+    words = _ALNUM_RUN.findall(answer)
+    if not words:
+        return ["empty_answer"]
+    reasons: list[str] = []
+    echoes = content and not new_content and words[0].lower() not in _YES_NO and not _CHOICE.search(question)
+    if echoes or _fold(answer) == _fold(question):
+        reasons.append("answer_repeats_question")
+    lowered = {w.lower() for w in words}
+    if not lowered.isdisjoint(_UNKNOWN_WORDS) and _UNKNOWN_ANSWER.search(answer):
+        reasons.append("answer_unknown")
+    elif not lowered.isdisjoint(_TEXT_WORDS) and _REFERS_TO_TEXT.search(answer):
+        reasons.append("answer_refers_to_text")
+    return reasons
+
+
+# --- Judge ---------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(chunk|question|answer)\}")
+
+
+@lru_cache(maxsize=8)
+def _prompt_text(name: str) -> str:
+    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def render_judge_prompt(name: str, chunk_text: str, question: str, answer: str) -> str:
+    """The judge prompt with the chunk first, so that every pair of one chunk shares the prompt's prefix."""
+    values = {"chunk": chunk_text.strip(), "question": question.strip(), "answer": answer.strip()}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _prompt_text(name))
+
+
+def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | None:
+    """How much of what the answer adds to the question the quotes contain: the share of the answer's
+    new numbers, dates and names found in the quotes, or, for an answer without any, the share of its
+    new content words. None when the answer adds nothing (a yes/no answer) or there are no quotes."""
+    quotes = [q for q in quotes if q and q.strip()]
+    question_vocab = _vocabulary(_tokens(question))
+    new = [t for t in _tokens(answer) if t[0] != "stop" and not _present(t, question_vocab)]
+    return _quote_support(new, quotes) if quotes else None
+
+
+def _quote_support(new_content: list[Token], quotes: Sequence[str]) -> float | None:
+    if not new_content:
+        return None
+    keys = [t for t in new_content if t[0] in ("num", "date") or _is_name(t)]
+    measured = keys or new_content
+    quote_vocab = _vocabulary([t for q in quotes for t in _tokens(q)])
+    return sum(_present(t, quote_vocab) for t in measured) / len(measured)
+
+
+# --- The checker ---------------------------------------------------------------------------------
+
+
+def _optional_fields(**values: object) -> dict[str, object]:
+    """Signals that `Verdict` may not carry yet (quote_support, notes): kept when records.py has the field."""
+    return {k: v for k, v in values.items() if k in Verdict.model_fields}
+
+
+class GroundingChecker:
+    """Checks pairs against their chunk. With `config.judge` it also asks `teacher` (one one-token call
+    per pair that passed every other check; the chunk leads the prompt so llama.cpp reuses its cache)."""
+
+    def __init__(self, config: GroundingConfig | None = None, teacher: Teacher | None = None):
+        self.config = config or GroundingConfig()
+        if self.config.judge and teacher is None:
+            raise ValueError(
+                "the grounding judge is on (judge = true) but no teacher was given: pass "
+                "GroundingChecker(config, teacher=...), or set [grounding] judge = false"
+            )
+        self.teacher = teacher
+
+    def signature(self) -> str:
+        return self.config.signature()
+
+    def check(self, chunk_text: str, question: str, answer: str, quotes: Sequence[str] | None = ()) -> Verdict:
+        cfg = self.config
+        checks = cfg.checks
+        chunk = _chunk(chunk_text)
+        reasons: list[str] = []
+        scores: list[float] = []
+        notes: list[str] = []
+
+        question_tokens = _tokens(question)
+        question_vocab = _vocabulary(question_tokens)
+        answer_tokens = _tokens(answer)
+        content = [t for t in answer_tokens if t[0] != "stop"]
+        new_content = [t for t in content if not _present(t, question_vocab)]
+
+        quotes = [q for q in quotes or () if q and q.strip()]
+        spans: list[QuoteSpan] = []
+        support_of_quotes: float | None = None
+        if "quote" in checks and quotes:
+            spans = [self._align(q, chunk) for q in quotes]
+            scores.extend(s.score / 100.0 for s in spans)
+            if any(s.start is None for s in spans):
+                reasons.append("quote_not_found")
+            else:
+                support_of_quotes = _quote_support(new_content, quotes)
+                if support_of_quotes is not None:
+                    scores.append(support_of_quotes)
+                    if support_of_quotes < cfg.quote_support_min:
+                        reasons.append("quote_not_supporting")
+        if not quotes and cfg.require_quotes:
+            reasons.append("no_quote")
+
+        support: float | None = None
+        if "support" in checks:
+            support = sum(_present(t, chunk.vocab) for t in content) / len(content) if content else 1.0
+            scores.append(support)
+            if support < cfg.support_min:
+                reasons.append("low_support")
+
+        novel: list[str] = []
+        if "novelty" in checks:
+            keys, contexts = _keys_and_contexts(question, question_tokens, answer_tokens, chunk)
+            found = [t for t in keys if _present(t, chunk.vocab)]
+            novel = [f"novel_{_label(t)}" for t in keys if not _present(t, chunk.vocab)]
+            if found and cfg.novelty_window is not None:
+                placed = _placement(found, contexts, chunk, cfg.novelty_window)
+                low = cfg.novelty_context_min
+                novel += [f"misplaced_{_label(t)}" for t, p in zip(found, placed) if p is not None and p < low]
+            novel = list(dict.fromkeys(novel))
+            reasons.extend(novel)
+
+        form: list[str] = []
+        if "form" in checks:
+            form = _question_form(question, chunk) + _answer_form(answer, question, new_content, content)
+            reasons.extend(form)
+
+        judge: float | None = None
+        if cfg.judge and not reasons:  # a rejected pair costs no teacher time
+            judge, judge_reason, judge_note = self._judge(chunk_text, question, answer)
+            if judge is not None:
+                scores.append(judge)
+            if judge_reason:
+                reasons.append(judge_reason)
+            if judge_note:
+                notes.append(judge_note)
+
+        score = 0.0 if novel or form else min(scores, default=1.0 if not reasons else 0.0)
+        return Verdict(
+            grounded=not reasons,
+            score=round(min(max(score, 0.0), 1.0), 4),
+            reasons=reasons,
+            quotes=spans,
+            support=None if support is None else round(support, 4),
+            novel=novel,
+            judge=None if judge is None else round(judge, 4),
+            form=form,
+            no_quote=not quotes,
+            **_optional_fields(quote_support=support_of_quotes, notes=notes),
+        )
+
+    def _align(self, quote: str, chunk: _Chunk) -> QuoteSpan:
+        """Where the quote is in the chunk. A quote with an ellipsis aligns part by part; a quote whose
+        numbers or names differ from the text it aligned with is not found, however close the letters."""
+        parts = [f for f in (_fold(p) for p in _ELLIPSIS.split(quote)) if f]
+        if not parts or not chunk.folded:
+            return QuoteSpan(quote=quote, score=0.0)
+        score, start, end = 100.0, len(chunk.text), 0
+        for part in parts:
+            at = chunk.folded.find(part)
+            if at >= 0:
+                part_score, lo, hi = 100.0, at, at + len(part)
+            elif len(part) > len(chunk.folded):
+                part_score, lo, hi = fuzz.ratio(part, chunk.folded), 0, len(chunk.folded)
+            else:
+                found = fuzz.partial_ratio_alignment(part, chunk.folded, score_cutoff=QUOTE_SCORE_FLOOR)
+                if found is None:
+                    return QuoteSpan(quote=quote, score=0.0)
+                part_score, lo, hi = found.score, found.dest_start, found.dest_end
+            score = min(score, part_score)
+            if hi > lo:
+                start, end = min(start, chunk.offsets[lo]), max(end, chunk.offsets[hi - 1] + 1)
+        score = round(score, 2)
+        if score < self.config.quote_min_score or end <= start:
+            return QuoteSpan(quote=quote, score=score)
+        if score < 100.0 and not self._same_facts(quote, chunk.text, start, end):
+            return QuoteSpan(quote=quote, score=score)
+        return QuoteSpan(quote=quote, start=start, end=end, score=score)
+
+    @staticmethod
+    def _same_facts(quote: str, text: str, start: int, end: int) -> bool:
+        """The quote's numbers are the span's (those it aligned with, widened to whole words), in the same
+        order, and every name of the quote is in the span."""
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        span_tokens = _tokens(text[max(0, start - 1) : end + 1])
+        quote_tokens = _tokens(quote)
+        span_numbers = iter([t[1] for t in span_tokens if t[0] == "num"])
+        if not all(any(n == m for m in span_numbers) for n in (t[1] for t in quote_tokens if t[0] == "num")):
+            return False  # not an ordered subsequence
+        span_vocab = _vocabulary(span_tokens)
+        return all(_present(t, span_vocab) for t in quote_tokens if _is_name(t))
+
+    def _judge(self, chunk_text: str, question: str, answer: str) -> tuple[float | None, str | None, str | None]:
+        """(P(yes), reason or None, note or None). P(yes) is normalized over the two words."""
+        assert self.teacher is not None
+        prompt = render_judge_prompt(self.config.judge_prompt, chunk_text, question, answer)
+        try:
+            completion = self.teacher.complete(
+                [{"role": "user", "content": prompt}],
+                max_tokens=1,
+                temperature=0.0,
+                seed=0,
+                top_logprobs=self.config.judge_top_logprobs,
+            )
+        except TeacherError as exc:
+            logger.warning("grounding judge failed (%s): %s", exc.kind, exc)
+            return None, "judge_failed", None
+        p_yes = probability_of(completion, "yes")
+        if p_yes is None:  # a teacher that gives no log-probabilities: read the word
+            words = _first_words(completion.text, 1)
+            word = words[0] if words else ""
+            if word == "yes":
+                return 1.0, None, "judge_from_text"
+            if word == "no":
+                return 0.0, "judge_no", "judge_from_text"
+            return None, "judge_unclear", "judge_from_text"
+        p_no = probability_of(completion, "no") or 0.0
+        if p_yes + p_no < JUDGE_MIN_MASS:
+            return None, "judge_unclear", None
+        p = p_yes / (p_yes + p_no)
+        return p, ("judge_no" if p < self.config.judge_min else None), None

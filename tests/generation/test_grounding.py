@@ -1,0 +1,376 @@
+"""The grounding checker: each signal and reason, the judge against a fake teacher, and the labelled
+set of bench/grounding.py held at its floors (bench/grounding_floors.json)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from generation import records
+from generation.grounding import GroundingChecker, GroundingConfig, Verdict, render_judge_prompt
+from generation.teachers.base import Completion, TeacherError
+from generation.teachers.fake import FakeTeacher, yes_no_completion
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+CHUNK = """History of Vellmark Instruments
+
+Vellmark Instruments was founded in 1889 by Harald Brenner in the town of Karsby. Before that,
+Brenner had worked for twelve years as a clockmaker in Ostmoor.
+
+By 1912 the company employed 1,250 people and made well-known barometers. In March 1921 a fire
+destroyed the east wing of the Karsby works. The rebuilt works opened in 1923. It cost 4.5 million
+crowns and employed 300 workers.
+
+What did the barometers cost? A Vellmark barometer sold for 18 crowns in 1900.
+"""
+
+
+@pytest.fixture
+def checker() -> GroundingChecker:
+    return GroundingChecker(GroundingConfig())
+
+
+def check(checker: GroundingChecker, question: str, answer: str, quotes: list[str] | None = None) -> Verdict:
+    return checker.check(CHUNK, question, answer, quotes or [])
+
+
+# --- the surface ------------------------------------------------------------------------------------
+
+
+def test_a_true_pair_is_grounded_with_its_provenance(checker):
+    verdict = check(checker, "In which year was Vellmark Instruments founded?", "It was founded in 1889.", ["Vellmark Instruments was founded in 1889"])
+    assert isinstance(verdict, records.Verdict)
+    assert verdict.grounded and verdict.reasons == []
+    assert 0.0 <= verdict.score <= 1.0 and verdict.score == 1.0
+    [span] = verdict.quotes
+    assert CHUNK[span.start : span.end] == "Vellmark Instruments was founded in 1889"
+    assert span.score == 100.0 and verdict.support == 1.0 and not verdict.no_quote
+
+
+def test_verdict_is_the_records_model():
+    assert Verdict is records.Verdict
+
+
+def test_quotes_may_be_empty_or_none(checker):
+    for quotes in ([], None, ["", "  "]):
+        verdict = checker.check(CHUNK, "Who founded Vellmark Instruments?", "Harald Brenner", quotes)
+        assert verdict.grounded and verdict.no_quote and verdict.quotes == []
+
+
+def test_require_quotes_rejects_a_pair_without_one():
+    verdict = GroundingChecker(GroundingConfig(require_quotes=True)).check(CHUNK, "Who founded Vellmark Instruments?", "Harald Brenner", [])
+    assert verdict.reasons == ["no_quote"]
+
+
+# --- 1. quote ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "By 1912 the company employed 1,250 people",  # exact
+        "by 1912 the company   employed\n1,250 people",  # case, whitespace
+        "By 1912, the company employed 1250 people.",  # punctuation
+        "made well known barometers",  # hyphen left out
+        "made well-\nknown baro- meters",  # line-break hyphens
+        "By 1912 the company ... 1,250 people",  # ellipsis
+        "By 1912 the compnay employed 1,250 people",  # a typo
+    ],
+)
+def test_quotes_align_despite_how_they_were_typed(checker, quote):
+    verdict = check(checker, "What did Vellmark Instruments make by 1912, and how many people did it employ?", "1,250 people; barometers", [quote])
+    [span] = verdict.quotes
+    assert span.start is not None, verdict
+    assert span.score >= GroundingConfig().quote_min_score
+    assert "quote_not_found" not in verdict.reasons
+
+
+def test_a_fabricated_quote_is_not_found(checker):
+    verdict = check(checker, "Who bought Vellmark Instruments?", "Osric Tallmark bought it in 1931.", ["In 1931 Osric Tallmark bought Vellmark Instruments."])
+    assert "quote_not_found" in verdict.reasons
+    assert verdict.quotes[0].start is None and verdict.quotes[0].score < 85
+    assert not verdict.grounded
+
+
+def test_a_quote_with_one_number_changed_is_not_found(checker):
+    verdict = check(checker, "In which year was Vellmark Instruments founded?", "1890", ["Vellmark Instruments was founded in 1890 by Harald Brenner"])
+    assert verdict.quotes[0].score > 95  # the letters nearly all agree ...
+    assert verdict.quotes[0].start is None  # ... the number does not
+    assert "quote_not_found" in verdict.reasons
+
+
+def test_a_real_quote_that_does_not_support_the_answer(checker):
+    verdict = check(checker, "In which year was Vellmark Instruments founded?", "1889", ["In March 1921 a fire destroyed the east wing"])
+    assert verdict.quotes[0].start is not None
+    assert verdict.reasons == ["quote_not_supporting"]
+
+
+def test_one_bad_quote_of_two_rejects(checker):
+    verdict = check(checker, "Who founded Vellmark Instruments?", "Harald Brenner", ["founded in 1889 by Harald Brenner", "Brenner was born in Ulmby."])
+    assert "quote_not_found" in verdict.reasons
+
+
+# --- 2. support -------------------------------------------------------------------------------------
+
+
+def test_numbers_are_normalized(checker):
+    verdict = check(checker, "How many people did Vellmark Instruments employ by 1912?", "1250 people (1,250.0 in all)")
+    assert verdict.support == 1.0 and verdict.grounded, verdict.reasons
+
+
+def test_light_stemming(checker):
+    verdict = check(checker, "What happened to the east wing of the Karsby works in 1921?", "A fire destroys it; the fires destroying wings.")
+    assert verdict.support == 1.0
+
+
+def test_an_answer_from_elsewhere_has_low_support(checker):
+    verdict = check(checker, "What did the east wing hold?", "Looms, spinning frames and dye vats for wool.")
+    assert "low_support" in verdict.reasons
+    assert verdict.support is not None and verdict.support < GroundingConfig().support_min
+
+
+# --- 3. novelty -------------------------------------------------------------------------------------
+
+
+def test_novel_number(checker):
+    verdict = check(checker, "How many people did Vellmark Instruments employ by 1912?", "It employed 1,400 people.")
+    assert "novel_number:1400" in verdict.reasons and "novel_number:1400" in verdict.novel
+    assert verdict.score == 0.0
+
+
+def test_novel_name_and_date(checker):
+    verdict = check(checker, "Who founded Vellmark Instruments?", "Harald Kessling founded it in June.")
+    assert "novel_name:Kessling" in verdict.reasons and "novel_date:June" in verdict.reasons
+    assert "novel_name:Harald" not in verdict.reasons
+
+
+def test_the_questions_own_words_count_as_present(checker):
+    verdict = check(checker, "Did Vellmark Instruments have a branch in Ulmby in 1950?", "No, Vellmark Instruments had no branch in Ulmby in 1950.")
+    assert not [r for r in verdict.reasons if r.startswith("novel_")]
+
+
+def test_a_capital_that_opens_a_sentence_is_not_a_name(checker):
+    verdict = check(checker, "How many people did Vellmark Instruments employ by 1912?", "Approximately 1,250 people.")
+    assert verdict.grounded, verdict.reasons
+
+
+def test_a_number_of_the_chunk_in_the_wrong_place_is_misplaced(checker):
+    verdict = check(checker, "How many people did Vellmark Instruments employ by 1912?", "300 people")
+    assert verdict.reasons == ["misplaced_number:300"]
+    off = GroundingChecker(GroundingConfig(novelty_window=None)).check(CHUNK, "How many people did Vellmark Instruments employ by 1912?", "300 people", [])
+    assert off.grounded
+
+
+def test_a_fact_in_the_next_sentence_is_in_place(checker):
+    verdict = check(checker, "How much did the rebuilt Karsby works cost?", "4.5 million crowns")
+    assert verdict.grounded, verdict.reasons
+
+
+# --- 5. form ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        ("", "1889", "empty_question"),
+        ("Vellmark Instruments made barometers.", "Yes", "not_a_question"),
+        ("Vellmark Instruments was founded in 1889 by Harald Brenner?", "Yes", "copied_question"),
+        ("According to the text, when was Vellmark Instruments founded?", "1889", "refers_to_text"),
+        ("What does the passage say about Vellmark Instruments?", "It was founded in 1889.", "refers_to_text"),
+        ("In which year was the", "1889", "truncated_question"),
+        ("When was Vellmark Instruments founded by", "1889", "truncated_question"),
+        ("When was Vellmark Instruments founded", "1889", "no_question_mark"),
+        ("Founded when?", "1889", "question_too_short"),
+        ("When was it founded?", "1889", "unresolved_reference"),
+        ("Who founded Vellmark Instruments?", "", "empty_answer"),
+        ("Who founded Vellmark Instruments?", "Who founded Vellmark Instruments?", "answer_repeats_question"),
+        ("Who founded Vellmark Instruments?", "Vellmark Instruments.", "answer_repeats_question"),
+        ("Who founded Vellmark Instruments?", "The text does not say.", "answer_unknown"),
+        ("Who founded Vellmark Instruments?", "According to the passage, Harald Brenner.", "answer_refers_to_text"),
+    ],
+)
+def test_form_reasons(checker, question, answer, reason):
+    verdict = check(checker, question, answer)
+    assert reason in verdict.reasons and reason in verdict.form
+    assert not verdict.grounded and verdict.score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("What did the barometers cost?", "A Vellmark barometer sold for 18 crowns in 1900."),  # a question the chunk asks
+        ("Name the town where Vellmark Instruments was founded", "Karsby"),  # imperative
+        ("Was Vellmark Instruments founded in 1889?", "Yes, Vellmark Instruments was founded in 1889."),
+        ("Where had Harald Brenner worked as a clockmaker?", "In Ostmoor"),
+        ("How many years had Brenner worked as a clockmaker?", "12 years"),  # "twelve" in the chunk
+        ("Where had Harald Brenner worked, in Ostmoor or in Karsby?", "In Ostmoor"),  # a choice
+    ],
+)
+def test_good_forms_pass(checker, question, answer):
+    verdict = check(checker, question, answer)
+    assert verdict.grounded, verdict.reasons
+
+
+# --- 4. judge ---------------------------------------------------------------------------------------
+
+TRUE_PAIR = ("Who founded Vellmark Instruments?", "Harald Brenner", ["founded in 1889 by Harald Brenner"])
+
+
+def judged(teacher: FakeTeacher, **settings) -> Verdict:
+    return GroundingChecker(GroundingConfig(judge=True, **settings), teacher=teacher).check(CHUNK, *TRUE_PAIR)
+
+
+def test_the_judge_needs_a_teacher():
+    with pytest.raises(ValueError, match="teacher"):
+        GroundingChecker(GroundingConfig(judge=True))
+
+
+def test_judge_yes():
+    teacher = FakeTeacher([yes_no_completion(0.9)])
+    verdict = judged(teacher)
+    assert verdict.grounded and verdict.judge == pytest.approx(0.9)
+    [call] = teacher.history
+    assert call["max_tokens"] == 1 and call["temperature"] == 0.0 and call["top_logprobs"] >= 5
+    prompt = call["messages"][-1]["content"]
+    after_chunk = prompt.index(CHUNK.strip()) + len(CHUNK.strip())
+    assert prompt.index(CHUNK.strip()) < 10  # the chunk leads: llama.cpp's prompt cache serves the chunk's other pairs
+    assert after_chunk < prompt.rindex(TRUE_PAIR[0]) < prompt.rindex(TRUE_PAIR[1])
+
+
+def test_judge_no():
+    verdict = judged(FakeTeacher([yes_no_completion(0.2)]))
+    assert verdict.reasons == ["judge_no"] and verdict.judge == pytest.approx(0.2)
+    assert verdict.score == pytest.approx(0.2)
+
+
+def test_judge_threshold_is_a_setting():
+    assert judged(FakeTeacher([yes_no_completion(0.6)]), judge_min=0.7).reasons == ["judge_no"]
+
+
+def test_judge_failure_is_a_reason_not_a_crash():
+    verdict = judged(FakeTeacher([TeacherError("server down", kind="unreachable")]))
+    assert verdict.reasons == ["judge_failed"] and verdict.judge is None
+
+
+@pytest.mark.parametrize(("text", "p", "reasons"), [("Yes.", 1.0, []), (" no", 0.0, ["judge_no"]), ("Maybe", None, ["judge_unclear"])])
+def test_judge_without_logprobs_reads_the_reply(text, p, reasons):
+    verdict = judged(FakeTeacher([Completion(text=text)]))
+    assert verdict.judge == p and verdict.reasons == reasons
+    if "notes" in Verdict.model_fields:
+        assert verdict.notes == ["judge_from_text"]
+
+
+def test_the_judge_is_not_asked_about_a_rejected_pair():
+    teacher = FakeTeacher([yes_no_completion(0.9)])
+    verdict = GroundingChecker(GroundingConfig(judge=True), teacher).check(CHUNK, "Who founded Vellmark Instruments?", "Osric Tallmark", [])
+    assert "novel_name:Tallmark" in verdict.reasons and teacher.history == []
+
+
+def test_every_pair_of_a_chunk_shares_the_prompt_prefix():
+    first = render_judge_prompt("judge_v1", CHUNK, "Q1?", "A1")
+    second = render_judge_prompt("judge_v1", CHUNK, "Another question?", "Another answer")
+    assert len(os.path.commonprefix([first, second])) > len(CHUNK.strip())
+
+
+def test_braces_in_the_chunk_are_left_alone():
+    prompt = render_judge_prompt("judge_v1", "a {question} and {0} here", "Q?", "A")
+    assert "a {question} and {0} here" in prompt and "Q?" in prompt
+
+
+# --- config -----------------------------------------------------------------------------------------
+
+
+def test_config_forbids_unknown_keys_and_checks_ranges():
+    with pytest.raises(ValidationError):
+        GroundingConfig(quote_min=90)
+    with pytest.raises(ValidationError):
+        GroundingConfig(support_min=1.5)
+    with pytest.raises(ValidationError, match="judge_prompt"):
+        GroundingConfig(judge_prompt="judge_v99")
+
+
+def test_signature_follows_every_setting():
+    base = GroundingConfig().signature()
+    assert base == GroundingConfig().signature() and len(base) == 16
+    changed = {
+        GroundingConfig(quote_min_score=90).signature(),
+        GroundingConfig(support_min=0.7).signature(),
+        GroundingConfig(judge=True).signature(),
+        GroundingConfig(checks=("quote", "form")).signature(),
+        GroundingConfig(novelty_window=None).signature(),
+    }
+    assert base not in changed and len(changed) == 5
+
+
+def test_checks_can_be_switched_off():
+    only_form = GroundingChecker(GroundingConfig(checks=("form",)))
+    verdict = only_form.check(CHUNK, "Who founded Vellmark Instruments?", "Osric Tallmark", ["not in the chunk at all"])
+    assert verdict.grounded and verdict.support is None and verdict.quotes == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(question=st.text(max_size=80), answer=st.text(max_size=80), quotes=st.lists(st.text(max_size=60), max_size=3))
+def test_any_text_gets_a_verdict(question, answer, quotes):
+    verdict = GroundingChecker().check(CHUNK, question, answer, quotes)
+    assert 0.0 <= verdict.score <= 1.0
+    assert verdict.grounded == (verdict.reasons == [])
+    for span in verdict.quotes:
+        assert span.start is None or 0 <= span.start < span.end <= len(CHUNK)
+
+
+def test_non_ascii_chunks_keep_their_offsets():
+    chunk = "Der Bäcker Jürgen Groß eröffnete 1901 die Bäckerei „Zum Stern“ in Köln."
+    verdict = GroundingChecker().check(chunk, "Wann eröffnete Jürgen Groß die Bäckerei?", "1901", ["jürgen  gross eröffnete 1901"])
+    [span] = verdict.quotes
+    assert chunk[span.start : span.end] == "Jürgen Groß eröffnete 1901"
+
+
+# --- the labelled set -------------------------------------------------------------------------------
+
+# Issue 4's targets with the judge off: no floor may sit below them.
+TARGETS = {
+    "true_accept": 0.95,
+    "reject_other_chunk": 0.98,
+    "reject_fabricated_quote": 0.98,
+    "reject_changed_number": 0.90,
+    "reject_changed_name": 0.90,
+}
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_grounding", BENCH / "grounding.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_grounding", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_labelled_set_is_deterministic():
+    bench = load_bench()
+    first = bench.labelled_set(seed=3, documents=3)
+    assert first == bench.labelled_set(seed=3, documents=3)
+    assert first != bench.labelled_set(seed=4, documents=3)
+    assert {p.kind for p in first} == set(bench.KINDS)
+
+
+def test_floors_are_not_below_the_targets():
+    floors = json.loads((BENCH / "grounding_floors.json").read_text())["judge_off"]
+    for name, target in TARGETS.items():
+        assert floors[name] >= target, f"{name}: floor {floors[name]} is below issue 4's target {target}"
+
+
+def test_the_labelled_set_holds_its_floors():
+    bench = load_bench()
+    measured, pairs, _, _ = bench.evaluate()
+    assert len(pairs) > 5000
+    problems = bench.below_floors(measured, bench.load_floors())
+    assert not problems, "\n".join(problems)
