@@ -20,10 +20,12 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
 # Every string is bounded so that llama.cpp's grammar closes it: unbounded, the embedded model ran on
-# to max_tokens inside one string in 5 of 10 replies. The bounds fit real questions, answers and quotes.
-MAX_QUESTION_CHARS = 240
-MAX_ANSWER_CHARS = 480
-MAX_QUOTE_CHARS = 240
+# to max_tokens inside one string in 5 of 10 replies. With 240/480/240 one example-corpus reply of
+# three pairs still ran past max_tokens = 640 inside its last string; these bounds keep three
+# maximal pairs (about 4 characters a token) under the default max_tokens = 768.
+MAX_QUESTION_CHARS = 160
+MAX_ANSWER_CHARS = 320
+MAX_QUOTE_CHARS = 160
 MAX_QUOTES = 2
 
 
