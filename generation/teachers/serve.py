@@ -1,0 +1,122 @@
+"""Start a local `python -m llama_cpp.server` on 127.0.0.1 for as long as a `with` block lasts.
+
+    with local_server(default_model_path()) as url:
+        teacher = HttpTeacher([url])
+
+Tests and bench/teacher.py use it; a real deployment runs its own llama-server."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .base import TeacherError
+
+logger = logging.getLogger(__name__)
+
+# The embedded 135M model loads in 1-3 s here; a 7B model from a cold disk can take a minute.
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 10.0
+STDERR_TAIL_CHARS = 2000
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the process that started it dies, so that a
+    test run or benchmark killed outright does not leave a server behind."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _tail(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-STDERR_TAIL_CHARS:].strip()
+    except OSError as exc:
+        return f"(could not read the server's log: {exc})"
+
+
+@contextmanager
+def local_server(
+    model_path: str | Path,
+    *,
+    port: int | None = None,
+    n_ctx: int = 2048,
+    n_threads: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
+    """Run llama_cpp.server on 127.0.0.1 with `model_path`; yields its base URL once /v1/models answers.
+
+    `n_threads` defaults to the server's own choice, half the cores: on a 2-core machine shared with
+    other work, 2 threads made the embedded model 9x slower than 1 (1.9 against 17 tokens/s), as
+    llama.cpp's threads wait on each other whenever one is descheduled. The server is
+    terminated when the block ends, and raises TeacherError(kind="server_start") with the tail of
+    its stderr if it exits or does not answer within `timeout` seconds. On Linux the server also dies
+    with the thread that started it, so enter the block from a thread that outlives it."""
+    import httpx
+
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model_path),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        *(["--n_threads", str(n_threads)] if n_threads else []),
+        *extra_args,
+    ]
+    with tempfile.TemporaryDirectory(prefix="groundqa-server-") as tmp:
+        log = Path(tmp) / "stderr.log"
+        with log.open("wb") as err:
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise TeacherError(
+                        f"llama_cpp.server exited with code {process.returncode} before answering on {base}:\n{_tail(log)}",
+                        kind="server_start",
+                    )
+                try:
+                    if httpx.get(f"{base}/v1/models", timeout=2.0).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TeacherError(
+                        f"llama_cpp.server did not answer on {base} within {timeout:.0f} s:\n{_tail(log)}",
+                        kind="server_start",
+                    )
+                time.sleep(0.2)
+            logger.info("llama_cpp.server for %s is up on %s (pid %d)", Path(model_path).name, base, process.pid)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
