@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 1
+CHECKER_VERSION = 2
 
 Check = Literal["quote", "support", "novelty", "form"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form")
@@ -540,6 +540,9 @@ _UNKNOWN_ANSWER = re.compile(
     r"|^\W*(?:unknown|n/?a|none|not\s+(?:mentioned|stated|specified|available))\W*$",
     re.I,
 )
+# An answer that says the same six words twice is a teacher looping (SmolLM2 did it in a third of its
+# cut-off answers on the example corpus); none of the labelled set's true answers does.
+REPEAT_NGRAM = 6
 _YES_NO = frozenset({"yes", "no"})
 _CHOICE = re.compile(r"\bor\b", re.I)  # "Which is older, Karsby or Ostmoor?": the answer is one of the question's words
 # Words without which the patterns above cannot match: a cheap test before the regular expressions.
@@ -553,6 +556,16 @@ _UNKNOWN_WORDS = frozenset("not doesn didn don can cannot no unknown n none".spl
 
 def _first_words(text: str, n: int) -> list[str]:
     return [w.lower() for w in _ALNUM_RUN.findall(text)[:n]]
+
+
+def _cut_off(text: str) -> bool:
+    """Ends mid-thought, as a reply cut by a length bound or max_tokens does."""
+    return (
+        text.endswith(("...", "…", ",", ";", ":", "-", "–"))
+        or text.count("(") != text.count(")")
+        or text.count("[") != text.count("]")
+        or text.count('"') % 2 == 1
+    )
 
 
 def _question_form(question: str, chunk: _Chunk) -> list[str]:
@@ -575,11 +588,9 @@ def _question_form(question: str, chunk: _Chunk) -> list[str]:
         if not chunk.text[end:].lstrip(" \"'”’)").startswith("?"):  # a question the chunk asks itself is fine
             reasons.append("copied_question")
     truncated = (
-        text.endswith(("...", "…", ",", ";", ":", "-", "–"))
+        _cut_off(text)
         or words[-1].lower() in _DANGLING
         or (not text.endswith("?") and words[-1].lower() in _LEADING_PREPOSITIONS)
-        or text.count("(") != text.count(")")
-        or text.count('"') % 2 == 1
     )
     if truncated:
         reasons.append("truncated_question")
@@ -607,7 +618,13 @@ def _answer_form(answer: str, question: str, new_content: list[Token], content: 
     echoes = content and not new_content and words[0].lower() not in _YES_NO and not _CHOICE.search(question)
     if echoes or _fold(answer) == _fold(question):
         reasons.append("answer_repeats_question")
-    lowered = {w.lower() for w in words}
+    if _cut_off(answer.strip()) or (len(words) > 3 and words[-1].lower() in _DANGLING and not answer.rstrip().endswith(".")):
+        reasons.append("truncated_answer")
+    folded = [w.lower() for w in words]
+    grams = [tuple(folded[i : i + REPEAT_NGRAM]) for i in range(len(folded) - REPEAT_NGRAM + 1)]
+    if len(grams) != len(set(grams)):
+        reasons.append("repetitive_answer")
+    lowered = set(folded)
     if not lowered.isdisjoint(_UNKNOWN_WORDS) and _UNKNOWN_ANSWER.search(answer):
         reasons.append("answer_unknown")
     elif not lowered.isdisjoint(_TEXT_WORDS) and _REFERS_TO_TEXT.search(answer):

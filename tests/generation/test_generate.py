@@ -19,7 +19,7 @@ def test_a_valid_reply_becomes_candidates_with_stable_ids():
     assert first.candidates[0].quotes == ["The Cwm Llys viaduct has nine arches."]
     assert first.candidates[0].pair_id == second.candidates[0].pair_id
     call = teacher.history[0]
-    assert call["json_schema"] == reply_schema(1)
+    assert call["json_schema"] == reply_schema(1, CHUNK)
     assert CHUNK in call["messages"][-1]["content"]
 
 
@@ -28,6 +28,25 @@ def test_every_string_in_the_schema_is_bounded_so_the_grammar_closes_it():
     pair = schema["$defs"]["QAPair"]["properties"]
     assert pair["question"]["maxLength"] and pair["answer"]["maxLength"] and pair["quotes"]["items"]["maxLength"]
     assert schema["properties"]["pairs"]["maxItems"] == 3
+    assert list(pair) == ["quotes", "question", "answer"]  # evidence first: generated in this order
+
+
+def test_quotes_are_constrained_to_the_chunks_own_sentences():
+    text = "# Cwm Llys\n\n" + CHUNK + " Short one. " + "A very long clause, " * 30 + "the end."
+    choices = reply_schema(2, text)["$defs"]["QAPair"]["properties"]["quotes"]["items"]["enum"]
+    assert "The Cwm Llys viaduct has nine arches." in choices
+    assert "It was built in 1886 of local granite." in choices
+    assert all(c in text and len(c) <= 300 for c in choices)
+    assert "Short one." not in choices  # too short to support anything
+    wrapped = "The railway runs 14 kilometres from Millbrook to the\nquarry village of Dunmore. It opened in 1887.\n\n- First item of a list\n- Second item of a list"
+    choices = reply_schema(2, wrapped)["$defs"]["QAPair"]["properties"]["quotes"]["items"]["enum"]
+    assert choices == [
+        "The railway runs 14 kilometres from Millbrook to the quarry village of Dunmore.",
+        "It opened in 1887.",
+        "- First item of a list",
+        "- Second item of a list",
+    ]
+    assert "maxLength" in reply_schema(2, "no sentence")["$defs"]["QAPair"]["properties"]["quotes"]["items"]
 
 
 def test_an_invalid_reply_is_retried_once_with_the_error_in_the_prompt():

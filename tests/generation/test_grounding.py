@@ -374,3 +374,21 @@ def test_the_labelled_set_holds_its_floors():
     assert len(pairs) > 5000
     problems = bench.below_floors(measured, bench.load_floors())
     assert not problems, "\n".join(problems)
+
+
+def test_an_answer_that_loops_or_is_cut_off_is_rejected():
+    chunk = (
+        "The report recommends repointing arches four and five with lime mortar, resetting the loose coping "
+        "stones, and clearing vegetation from the piers before the spring."
+    )
+    question = "What does the viaduct report recommend for arches four and five?"
+    quote = ["The report recommends repointing arches four and five with lime mortar, resetting the loose coping stones, and clearing vegetation from the piers before the spring."]
+    looping = (
+        "The report recommends repointing arches four and five with lime mortar, resetting the loose coping stones. "
+        "The report recommends repointing arches four and five with lime mortar, resetting [x"
+    )
+    verdict = GroundingChecker().check(chunk, question, looping, quote)
+    assert not verdict.grounded
+    assert "repetitive_answer" in verdict.reasons and "truncated_answer" in verdict.reasons
+    fine = GroundingChecker().check(chunk, question, "Repointing them with lime mortar.", quote)
+    assert fine.grounded, fine.reasons
