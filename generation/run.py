@@ -390,6 +390,7 @@ class Run:
         from generation.dedup import Deduper
         from generation.formats import write_outputs
         from generation.grounding import GroundingChecker
+        from generation.report import render_report
 
         assert self.store is not None
         grounding_sig = self.grounding_config.signature()
@@ -456,6 +457,7 @@ class Run:
             self.corpus.out_dir, published, rejected, out.formats,
             system_prompt=out.system_prompt, include_context=out.include_context,
         )
+        write_text_atomic(self.corpus.out_dir / "report.md", render_report(self.corpus.name, published, rejected))
         _, retired = self.store.set_published([(p.pair_id, p.model_dump_json()) for p in published], self.run_id)
         pairs["retired"] = retired
 
@@ -531,8 +533,12 @@ def check_writable(out_dir: Path) -> None:
         raise RunError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}; set [output] dir to a writable folder") from exc
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

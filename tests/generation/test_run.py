@@ -247,3 +247,13 @@ def test_web_pages_are_refetched_conditionally_and_kept_while_they_fail(site, tm
     assert "stay published" in third.manifest["failures"][0]["message"]
     fourth = run(root)
     assert fourth.manifest["pairs"]["retired"] == 1 and fourth.manifest["pairs"]["published"] == 0
+
+
+def test_the_report_shows_the_dataset_at_a_glance(corpus_dir):
+    (corpus_dir / "copy.md").write_text("# Copy\n\nThe Alder Mill was founded in 1821.")  # a near-duplicate pair
+    run(corpus_dir)
+    report = (corpus_dir / "out" / "report.md").read_text()
+    assert "published pairs: **3**" in report
+    assert "| alder.md | 1 | 33% |" in report and "| when | 3 | 100% |" in report
+    assert "duplicates removed: 1" in report and "distinct-bigram ratio" in report
+    assert "| <= 10 | 3 | 100% |" in report

@@ -1,0 +1,64 @@
+"""out/report.md: a dataset's quality at a glance."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from generation.records import Pair, Rejection
+
+_WORD = re.compile(r"[\w'-]+")
+LENGTH_BUCKETS = (5, 10, 20, 40, 80)  # answer length in words: <=5, <=10, ... , >80
+
+
+def render_report(name: str, pairs: list[Pair], rejected: list[Rejection]) -> str:
+    duplicates = sum(1 for r in rejected if r.duplicate_of)
+    reasons = Counter(reason.split(":", 1)[0] for r in rejected for reason in r.reasons)
+    lines = [f"# {name}: dataset report", ""]
+    checked = len(pairs) + len(rejected)
+    lines += [
+        f"- published pairs: **{len(pairs)}**",
+        f"- rejected: {len(rejected) - duplicates} ({_share(len(rejected) - duplicates, checked)} of the pairs checked)",
+        f"- duplicates removed: {duplicates} ({_share(duplicates, len(pairs) + duplicates)} of the grounded pairs)",
+        f"- distinct-bigram ratio of the questions: {distinct_bigram_ratio([p.question for p in pairs]):.3f} "
+        "(distinct word bigrams / all bigrams; low means repetitive questions)",
+        "",
+    ]
+    lines += _table("Pairs per source", "source", Counter(p.source_id for p in pairs).most_common())
+    lines += _table("Question types (first word)", "first word", Counter(_first_word(p.question) for p in pairs).most_common())
+    lines += _table("Answer length (words)", "words", _lengths([len(_WORD.findall(p.answer)) for p in pairs]))
+    lines += _table("Rejection reasons", "reason", reasons.most_common())
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def distinct_bigram_ratio(texts: list[str]) -> float:
+    bigrams = [tuple(w[i : i + 2]) for w in (_WORD.findall(t.lower()) for t in texts) for i in range(len(w) - 1)]
+    return len(set(bigrams)) / len(bigrams) if bigrams else 0.0
+
+
+def _first_word(question: str) -> str:
+    words = _WORD.findall(question)
+    return words[0].lower() if words else "(empty)"
+
+
+def _lengths(lengths: list[int]) -> list[tuple[str, int]]:
+    counts: Counter = Counter()
+    for n in lengths:
+        bucket = next((f"<= {b}" for b in LENGTH_BUCKETS if n <= b), f"> {LENGTH_BUCKETS[-1]}")
+        counts[bucket] += 1
+    order = [f"<= {b}" for b in LENGTH_BUCKETS] + [f"> {LENGTH_BUCKETS[-1]}"]
+    return [(k, counts[k]) for k in order if counts[k]]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "0%"
+
+
+def _table(title: str, key: str, rows: list[tuple[str, int]]) -> list[str]:
+    out = [f"## {title}", ""]
+    if not rows:
+        return out + ["(none)", ""]
+    total = sum(n for _, n in rows)
+    out += [f"| {key} | pairs | share |", "|---|---:|---:|"]
+    out += [f"| {k} | {n} | {_share(n, total)} |" for k, n in rows]
+    return out + [""]

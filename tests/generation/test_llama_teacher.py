@@ -1,0 +1,82 @@
+"""The in-process llama.cpp teacher. Tests marked `real` load the embedded SmolLM2-135M GGUF."""
+
+import json
+
+import pytest
+
+from generation.config import load_corpus
+from generation.generate import GenerationSettings, generate_pairs, reply_schema
+from generation.run import Run
+from generation.teachers import TeacherError, probability_of
+from generation.teachers.llama import LlamaCppTeacher, default_model_path
+
+CHUNK = (
+    "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook. "
+    "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+)
+
+
+def test_a_missing_model_file_says_which_setting_to_change(tmp_path):
+    with pytest.raises(TeacherError, match="does not exist; set \\[teacher\\] model"):
+        LlamaCppTeacher(tmp_path / "nope.gguf")
+
+
+def test_a_file_that_is_not_gguf_is_refused(tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(TeacherError, match="is not a GGUF file"):
+        LlamaCppTeacher(fake)
+
+
+def test_the_embedded_model_is_found_through_its_distribution():
+    path = default_model_path()
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50_000_000
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    t = LlamaCppTeacher(n_ctx=2048)
+    yield t
+    t.close()
+
+
+@pytest.mark.real
+def test_embedded_teacher_replies_with_json_that_matches_the_schema(teacher):
+    assert teacher.n_ctx == 2048 and teacher.teacher_id.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")
+    settings = GenerationSettings(pairs_per_chunk=2, max_tokens=512, temperature=0.2)
+    result = generate_pairs(teacher, CHUNK, key="k", gen_sig="g", settings=settings)
+    assert result.calls >= 1 and result.usage.completion_tokens > 0
+    assert result.status in ("ok", "invalid_reply")
+    if result.status == "ok":
+        sentences = reply_schema(2, CHUNK)["$defs"]["QAPair"]["properties"]["quotes"]["items"]["enum"]
+        assert all(q in sentences for c in result.candidates for q in c.quotes)
+    else:  # cut off at max_tokens: still recorded with its reason
+        assert "max_tokens" in result.error
+
+
+@pytest.mark.real
+def test_embedded_teacher_gives_first_token_probabilities(teacher):
+    messages = [{"role": "user", "content": f"{CHUNK}\n\nIs the viaduct built of granite? Answer yes or no."}]
+    completion = teacher.complete(messages, max_tokens=1, top_logprobs=10)
+    assert len(completion.logprobs[0].top) >= 5
+    p = probability_of(completion, "yes")
+    assert p is not None and 0.0 < p <= 1.0
+    assert teacher.count_tokens(messages) == completion.usage.prompt_tokens
+
+
+@pytest.mark.real
+def test_a_one_chunk_corpus_runs_end_to_end_with_the_embedded_teacher(tmp_path, teacher):
+    (tmp_path / "viaduct.md").write_text("# The Cwm Llys viaduct\n\n" + CHUNK + "\n")
+    (tmp_path / "corpus.toml").write_text("[teacher]\nn_ctx = 2048\nmax_tokens = 512\ntemperature = 0.2\n[generation]\npairs_per_chunk = 2\n")
+    outcome = Run(load_corpus(tmp_path), teacher=teacher).run()
+    m = outcome.manifest
+    assert m["chunks"]["total"] == 1 and m["teacher"]["calls"] >= 1
+    out = tmp_path / "out"
+    published = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert published or rejected  # every pair the teacher wrote ends up somewhere, with its reasons
+    assert all(r["reasons"] for r in rejected)
+    assert outcome.exit_code in (0, 1) and (outcome.exit_code == 0) == bool(published)
+    again = Run(load_corpus(tmp_path), teacher=teacher).run()
+    assert again.manifest["teacher"]["calls"] == 0
+    assert [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()] == published
