@@ -167,7 +167,7 @@ class Run:
             exit_code = EXIT_NOTHING
             try:
                 live = self.scan_sources()
-                chunks = self.store.chunks(live, self.chunker.signature)
+                chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
                 self.counts["chunks"]["total"] = len(chunks)
                 gen_sig = self.generation_signature()
                 self.generate(chunks, gen_sig)
@@ -193,7 +193,7 @@ class Run:
             exit_code = EXIT_NOTHING
             try:
                 live = [s for s, row in self.store.sources().items() if row.status == "ok" or row.text_sha256]
-                chunks = self.store.chunks(sorted(live), self.chunker.signature)
+                chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
                 self.counts["chunks"]["total"] = len(chunks)
                 exit_code = self.publish(chunks, self.generation_signature())
                 return RunOutcome(exit_code, self.manifest(exit_code), out_dir / "manifest.json")
@@ -203,6 +203,14 @@ class Run:
                 write_json_atomic(out_dir / "manifest.json", manifest)
                 self.spec.close()
                 self.store.close()
+
+    def dataset_order(self, source_ids: list[str]) -> list[str]:
+        """Files by path, then web pages in the order the config lists them: the order of every output."""
+        urls = self.corpus.urls()
+        rank = {url: i for i, url in enumerate(urls)}
+        return sorted((s for s in source_ids if s not in rank), key=str) + sorted(
+            (s for s in source_ids if s in rank), key=rank.__getitem__
+        )
 
     def generation_signature(self) -> str:
         sig = self.settings.signature(self.spec.identity)
@@ -411,14 +419,29 @@ class Run:
             verdicts.update(fresh)
             self.counts["pairs"]["regraded"] = len(fresh)
 
+        # Dedup in age order (candidates come oldest first), so that the older pair always wins.
         deduper = Deduper(threshold=self.cfg.dedup.threshold)
-        stored_sigs = self.store.dedup_signatures(deduper.scheme)
-        new_sigs: dict[str, bytes] = {}
+        signatures = self.store.dedup_signatures(deduper.scheme)
+        grounded = [
+            c for h in candidates if h in chunk_of and generations.get(h, ("",))[0] == "ok"
+            for c in candidates[h] if verdicts[c.pair_id].grounded
+        ]
+        missing_sigs = [c for c in grounded if c.pair_id not in signatures]
+        if missing_sigs:
+            fresh_sigs = dict(zip((c.pair_id for c in missing_sigs), deduper.signatures([(c.question, c.answer) for c in missing_sigs])))
+            self.store.save_dedup_signatures(deduper.scheme, fresh_sigs)
+            signatures.update(fresh_sigs)
+        duplicate_of = {}
+        for cand in grounded:
+            original = deduper.add(cand.pair_id, signatures[cand.pair_id])
+            if original is not None:
+                duplicate_of[cand.pair_id] = original
+
         published: list[Pair] = []
         rejected: list[Rejection] = []
         reasons: Counter = Counter()
         pages_cache: dict[str, list[PageSpan]] = {}
-        for text_hash, chunk in chunk_of.items():
+        for text_hash, chunk in chunk_of.items():  # the dataset in source and document order
             status, error, raw_reply = generations.get(text_hash, (None, None, None))
             if status is None:
                 continue
@@ -432,10 +455,7 @@ class Run:
                     reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
                     rejected.append(rejection(cand, chunk, verdict.reasons))
                     continue
-                signature = stored_sigs.get(cand.pair_id)
-                if signature is None:
-                    signature = new_sigs[cand.pair_id] = deduper.signature(cand.question, cand.answer)
-                original = deduper.add(cand.pair_id, signature)
+                original = duplicate_of.get(cand.pair_id)
                 if original is not None:
                     reasons["duplicate"] += 1
                     self.counts["pairs"]["duplicates"] += 1
@@ -444,8 +464,6 @@ class Run:
                 if chunk.source_id not in pages_cache:
                     pages_cache[chunk.source_id] = self.store.page_spans(chunk.source_id)
                 published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
-        if new_sigs:
-            self.store.save_dedup_signatures(deduper.scheme, new_sigs)
 
         pairs = self.counts["pairs"]
         pairs["grounded"] = len(published) + pairs["duplicates"]

@@ -257,3 +257,24 @@ def test_the_report_shows_the_dataset_at_a_glance(corpus_dir):
     assert "| alder.md | 1 | 33% |" in report and "| when | 3 | 100% |" in report
     assert "duplicates removed: 1" in report and "distinct-bigram ratio" in report
     assert "| <= 10 | 3 | 100% |" in report
+
+
+def test_the_older_pair_wins_a_duplicate_even_when_the_newer_sorts_first(corpus_dir):
+    first = run(corpus_dir)
+    (corpus_dir / "0-first.md").write_text("# Again\n\nThe Alder Mill was founded in 1821. Paper was its trade.")
+    outcome = run(corpus_dir)
+    assert outcome.manifest["pairs"]["retired"] == 0 and outcome.manifest["pairs"]["duplicates"] == 1
+    rejected = lines(corpus_dir / "out" / "rejected.jsonl")
+    assert [r["source_id"] for r in rejected if r["reasons"] == ["duplicate"]] == ["0-first.md"]
+    assert rejected[0]["duplicate_of"] in {p["pair_id"] for p in lines(corpus_dir / "out" / "pairs.jsonl")}
+    assert first.manifest["pairs"]["published"] == outcome.manifest["pairs"]["published"]
+
+
+def test_regrade_keeps_the_dataset_in_the_same_order(corpus_dir):
+    (corpus_dir / "sub").mkdir()
+    (corpus_dir / "sub" / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
+    (corpus_dir / "zeta.md").write_text("# Zeta\n\nZeta Court was opened in 1955.")
+    run(corpus_dir)
+    before = (corpus_dir / "out" / "pairs.jsonl").read_bytes()
+    Run(load_corpus(corpus_dir), teacher=fake()).regrade()
+    assert (corpus_dir / "out" / "pairs.jsonl").read_bytes() == before
