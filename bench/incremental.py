@@ -32,9 +32,23 @@ PLACES = ["Alder", "Birch", "Cedar", "Dale", "Elm", "Fern", "Gorse", "Hazel", "I
 THINGS = ["Mill", "Bridge", "Hall", "Tower", "Chapel", "Station", "School", "Library", "Market", "Harbour"]
 
 
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def word(i: int) -> str:
+    """A made-up proper name, different for every i, letters only."""
+    parts = []
+    while True:
+        i, r = divmod(i, len(SYLLABLES))
+        parts.append(SYLLABLES[r])
+        if i == 0:
+            break
+    return "".join(parts).capitalize()
+
+
 def document(i: int, revision: int = 0) -> str:
     rng = random.Random(i * 7919 + revision)
-    name = f"The {PLACES[i % len(PLACES)]} {THINGS[(i // len(PLACES)) % len(THINGS)]} {i}"
+    name = f"The {word(i)} {THINGS[i % len(THINGS)]}"
     year = 1700 + rng.randrange(300)
     lines = [f"# {name}", "", f"{name} was founded in {year}."]
     for _ in range(6):
@@ -56,7 +70,7 @@ def teacher(delay: float):
     from generation.teachers import FakeTeacher
     from tests.generation.test_run import answer_from_chunk
 
-    return FakeTeacher(default=answer_from_chunk, delay=delay)
+    return FakeTeacher(default=answer_from_chunk, delay=delay, record=False)
 
 
 def timed_run(root: Path, delay: float) -> tuple[float, dict]:

@@ -209,8 +209,8 @@ class Deduper:
         self.num_perm = num_perm
         self.seed = seed
         self._nq = _question_slots(num_perm)
-        self._question = _Permutations(self._nq, seed)
-        self._answer = _Permutations(num_perm - self._nq, seed + 1)
+        self._permutations: tuple[_Permutations, _Permutations] | None = None  # made on first use: importing
+        # datasketch takes about 0.8 s, and a re-run whose signatures are all stored needs none
         self.bands, self.band_rows = band_params(threshold, num_perm)
         # the least number of equal slots that makes a duplicate (the float tolerance keeps 0.8 * 10 = 8)
         self._need = math.ceil(threshold * num_perm - 1e-9)
@@ -251,8 +251,11 @@ class Deduper:
         out: list[bytes] = []
         for start in range(0, len(pairs), PAIR_BLOCK):
             block = pairs[start : start + PAIR_BLOCK]
-            q = self._question.minhash(*_text_shingle_hashes([question for question, _ in block], cache))
-            a = self._answer.minhash(*_text_shingle_hashes([answer for _, answer in block], cache))
+            if self._permutations is None:
+                self._permutations = (_Permutations(self._nq, self.seed), _Permutations(self.num_perm - self._nq, self.seed + 1))
+            question_perms, answer_perms = self._permutations
+            q = question_perms.minhash(*_text_shingle_hashes([question for question, _ in block], cache))
+            a = answer_perms.minhash(*_text_shingle_hashes([answer for _, answer in block], cache))
             rows = np.ascontiguousarray(np.hstack([q, a]), dtype="<u4")
             out.extend(row.tobytes() for row in rows)
             if len(cache) > WORD_CACHE:

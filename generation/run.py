@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from generation.config import ConfigError, Corpus
 from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
-from generation.records import Candidate, Pair, Rejection, Verdict
-from generation.store import RunLock, Store, now_iso
+from generation.records import Pair, Rejection, Verdict
+from generation.store import RunLock, Store, StoredCandidate, now_iso
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
 from ingest.records import Chunk, PageSpan, SourceError, sha256_hex
@@ -414,9 +414,9 @@ class Run:
         if missing:
             teacher = self.spec.load() if self.grounding_config.judge else None
             checker = GroundingChecker(self.grounding_config, teacher=teacher)
-            fresh = {c.pair_id: checker.check(chunk_of[c.chunk_id].text, c.question, c.answer, c.quotes) for c in missing}
+            fresh = {c.pair_id: checker.check(chunk_of[c.text_hash].text, c.question, c.answer, c.quotes) for c in missing}
             self.store.save_verdicts(grounding_sig, fresh)
-            verdicts.update(fresh)
+            verdicts.update((pair_id, (v.grounded, v.model_dump_json())) for pair_id, v in fresh.items())
             self.counts["pairs"]["regraded"] = len(fresh)
 
         # Dedup in age order (candidates come oldest first), so that the older pair always wins.
@@ -424,7 +424,7 @@ class Run:
         signatures = self.store.dedup_signatures(deduper.scheme)
         grounded = [
             c for h in candidates if h in chunk_of and generations.get(h, ("",))[0] == "ok"
-            for c in candidates[h] if verdicts[c.pair_id].grounded
+            for c in candidates[h] if verdicts[c.pair_id][0]
         ]
         missing_sigs = [c for c in grounded if c.pair_id not in signatures]
         if missing_sigs:
@@ -450,7 +450,7 @@ class Run:
                 rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
                 continue
             for cand in candidates.get(text_hash, []):
-                verdict = verdicts[cand.pair_id]
+                verdict = Verdict.model_validate_json(verdicts[cand.pair_id][1])
                 if not verdict.grounded:
                     reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
                     rejected.append(rejection(cand, chunk, verdict.reasons))
@@ -516,14 +516,14 @@ class Run:
         }
 
 
-def rejection(cand: Candidate, chunk: Chunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
+def rejection(cand: StoredCandidate, chunk: Chunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
     return Rejection(
         pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=cand.question,
         answer=cand.answer, quotes=cand.quotes, reasons=reasons, duplicate_of=duplicate_of,
     )
 
 
-def to_pair(cand: Candidate, chunk: Chunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
+def to_pair(cand: StoredCandidate, chunk: Chunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
     """The published record, with the aligned quotes' span as document offsets and pages."""
     spans = [(q.start, q.end) for q in verdict.quotes if q.start is not None and q.end is not None]
     char_start = char_end = None

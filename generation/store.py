@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from generation.records import Candidate, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
@@ -79,6 +79,22 @@ _SCHEMA = [
     );
     """,
 ]
+
+
+class StoredCandidate(NamedTuple):
+    """A candidate as stored: a light row (a run over a large corpus holds all of them at once)."""
+
+    pair_id: str
+    text_hash: str
+    index: int
+    question: str
+    answer: str
+    quotes_json: str
+    teacher_id: str
+
+    @property
+    def quotes(self) -> list[str]:
+        return json.loads(self.quotes_json)
 
 
 def now_iso() -> str:
@@ -292,17 +308,15 @@ class Store:
             for r in self.db.execute("SELECT text_hash, status, error, raw_reply FROM generations WHERE gen_sig=?", (gen_sig,))
         }
 
-    def candidates(self, gen_sig: str) -> dict[str, list[Candidate]]:
-        """text_hash -> its candidates, in the order they were made. Their chunk_id is the text hash: identical
-        text in several chunks shares one generation, and the run attributes each pair to a live chunk."""
-        out: dict[str, list[Candidate]] = {}
+    def candidates(self, gen_sig: str) -> dict[str, list["StoredCandidate"]]:
+        """text_hash -> its candidates; the text hashes come oldest generation first. Identical text in
+        several chunks shares one generation, and the run attributes each pair to a live chunk."""
+        out: dict[str, list[StoredCandidate]] = {}
         for r in self.db.execute(
             "SELECT pair_id, text_hash, idx, question, answer, quotes, teacher_id FROM candidates WHERE gen_sig=? ORDER BY seq, idx",
             (gen_sig,),
         ):
-            out.setdefault(r[1], []).append(
-                Candidate(pair_id=r[0], chunk_id=r[1], index=r[2], question=r[3], answer=r[4], quotes=json.loads(r[5]), teacher_id=r[6])
-            )
+            out.setdefault(r[1], []).append(StoredCandidate(*r))
         return out
 
     def teacher_usage(self, gen_sig: str, run_id: int) -> tuple[int, int, int, float]:
@@ -325,10 +339,11 @@ class Store:
             for pair_id, verdict in verdicts.items():
                 self._save_verdict(pair_id, grounding_sig, verdict)
 
-    def verdicts(self, grounding_sig: str) -> dict[str, Verdict]:
+    def verdicts(self, grounding_sig: str) -> dict[str, tuple[bool, str]]:
+        """pair_id -> (grounded, the verdict's JSON): parsed only for the pairs that are written out."""
         return {
-            r[0]: Verdict.model_validate_json(r[1])
-            for r in self.db.execute("SELECT pair_id, verdict FROM verdicts WHERE grounding_sig=?", (grounding_sig,))
+            r[0]: (bool(r[1]), r[2])
+            for r in self.db.execute("SELECT pair_id, grounded, verdict FROM verdicts WHERE grounding_sig=?", (grounding_sig,))
         }
 
     # -- dedup ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ class FakeTeacher(Teacher):
         n_ctx: int = 4096,
         slots: int = 1,
         delay: float = 0.0,
+        record: bool = True,
     ):
         self.queue: deque[Reply] = deque(replies or [])
         self.default = default
@@ -32,7 +33,9 @@ class FakeTeacher(Teacher):
         self.n_ctx = n_ctx
         self.slots = slots
         self.delay = delay
+        self.record = record  # False: keep no history (benchmarks over large corpora)
         self.history: list[dict[str, Any]] = []
+        self.calls = 0
         self._lock = threading.Lock()
 
     def queue_reply(self, *replies: Reply) -> None:
@@ -49,16 +52,18 @@ class FakeTeacher(Teacher):
         top_logprobs: int | None = None,
     ) -> Completion:
         with self._lock:
-            self.history.append(
-                {
-                    "messages": messages,
-                    "json_schema": json_schema,
-                    "max_tokens": max_tokens,
-                    "temperature": temperature,
-                    "seed": seed,
-                    "top_logprobs": top_logprobs,
-                }
-            )
+            self.calls += 1
+            if self.record:
+                self.history.append(
+                    {
+                        "messages": messages,
+                        "json_schema": json_schema,
+                        "max_tokens": max_tokens,
+                        "temperature": temperature,
+                        "seed": seed,
+                        "top_logprobs": top_logprobs,
+                    }
+                )
             if self.queue:
                 reply = self.queue.popleft()
             elif self.default is not None:

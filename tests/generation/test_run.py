@@ -146,9 +146,13 @@ def test_a_run_killed_between_chunks_resumes_and_ends_like_an_uninterrupted_one(
     with pytest.raises(KeyboardInterrupt):
         run(corpus_dir, FakeTeacher(default=dies_on_second_call))
     assert not (corpus_dir / ".groundqa" / "run.lock").exists()
+    store = Store(corpus_dir / ".groundqa" / "state.sqlite")
+    kept = store.db.execute("SELECT COUNT(*) FROM generations").fetchone()[0]
+    store.close()
+    assert 1 <= kept <= 2  # the chunks finished before the crash were committed
     teacher = fake()
     run(corpus_dir, teacher)
-    assert len(teacher.history) == 2  # the first chunk's work was kept
+    assert len(teacher.history) == 3 - kept  # only the rest is generated
     resumed = (corpus_dir / "out" / "pairs.jsonl").read_bytes()
 
     fresh = tmp_path / "fresh"
@@ -278,3 +282,55 @@ def test_regrade_keeps_the_dataset_in_the_same_order(corpus_dir):
     before = (corpus_dir / "out" / "pairs.jsonl").read_bytes()
     Run(load_corpus(corpus_dir), teacher=fake()).regrade()
     assert (corpus_dir / "out" / "pairs.jsonl").read_bytes() == before
+
+
+def test_a_crash_in_the_middle_of_publishing_leaves_whole_files_and_the_next_run_completes(corpus_dir, monkeypatch):
+    run(corpus_dir)
+    out = corpus_dir / "out"
+    before = {p.name: p.read_bytes() for p in out.glob("*.jsonl")}
+    (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
+    import generation.formats as formats
+
+    real_replace = formats.os.replace
+    calls = {"n": 0}
+
+    def dies_on_second_file(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # stands for kill -9 between two files
+        real_replace(src, dst)
+
+    monkeypatch.setattr(formats.os, "replace", dies_on_second_file)
+    with pytest.raises(KeyboardInterrupt):
+        run(corpus_dir)
+    monkeypatch.setattr(formats.os, "replace", real_replace)
+    for name, data in before.items():  # each file is either the old one or a whole new one
+        now = (out / name).read_bytes()
+        assert now == data or now.count(b"\n") == data.count(b"\n") + 1
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert teacher.history == []  # the generated chunk was committed before publishing broke
+    assert outcome.manifest["pairs"]["published"] == 4
+    assert len(lines(out / "alpaca.jsonl")) == 4 and not list(out.glob(".*.tmp-*"))
+
+
+def test_a_changed_chunk_size_rechunks_and_regenerates_the_changed_chunks(corpus_dir):
+    long = "\n\n".join(f"The Hall {i} was built in {1800 + i}. It has {i + 2} rooms and a garden." for i in range(40))
+    (corpus_dir / "halls.md").write_text(long)
+    first = run(corpus_dir)
+    (corpus_dir / "corpus.toml").write_text('[chunking]\ntokens = 128\noverlap = 16\n[output]\nformats = ["alpaca", "openai"]\n')
+    teacher = fake()
+    second = run(corpus_dir, teacher)
+    assert second.manifest["signatures"]["chunking"] != first.manifest["signatures"]["chunking"]
+    assert second.manifest["chunks"]["total"] < first.manifest["chunks"]["total"]
+    assert len(teacher.history) == second.manifest["chunks"]["generated"] > 0
+    assert second.manifest["chunks"]["reused"] == 3  # the three short documents' chunks did not change
+
+
+def test_changed_generation_settings_regenerate(corpus_dir):
+    run(corpus_dir)
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write("[generation]\npairs_per_chunk = 2\n")
+    teacher = fake()
+    outcome = run(corpus_dir, teacher)
+    assert len(teacher.history) == 3 and outcome.manifest["pairs"]["retired"] == 3
