@@ -20,10 +20,10 @@ from typing import Any, Callable
 from generation.config import ConfigError, Corpus
 from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
 from generation.records import Pair, Rejection, Verdict
-from generation.store import RunLock, Store, StoredCandidate, now_iso
+from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
-from ingest.records import Chunk, PageSpan, SourceError, sha256_hex
+from ingest.records import PageSpan, SourceError, sha256_hex
 from ingest.sources import Raw, fetch_url, is_url, read_document, read_file, walk
 
 logger = logging.getLogger(__name__)
@@ -317,10 +317,10 @@ class Run:
         logger.warning("%s: %s", source_id, message)
 
     # -- generation and grounding -----------------------------------------------------------------
-    def generate(self, chunks: list[tuple[Chunk, str]], gen_sig: str) -> None:
+    def generate(self, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> None:
         assert self.store is not None
         done = self.store.generated(gen_sig)
-        todo: dict[str, Chunk] = {}
+        todo: dict[str, StoredChunk] = {}
         for chunk, text_hash in chunks:
             if text_hash in done or text_hash in todo:
                 self.counts["chunks"]["reused"] += 1
@@ -341,7 +341,7 @@ class Run:
         titles = {s: (row.title or s) for s, row in self.store.sources().items()}
         progress = Progress(total=len(items))
 
-        def work(text_hash: str, chunk: Chunk) -> tuple[str, Chunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
+        def work(text_hash: str, chunk: StoredChunk) -> tuple[str, StoredChunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
             result = generate_pairs(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, settings=self.settings, title=titles.get(chunk.source_id, chunk.source_id))
             verdicts = {c.pair_id: (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes)) for c in result.candidates}
             return text_hash, chunk, result, verdicts
@@ -358,7 +358,7 @@ class Run:
                     if nxt is not None:
                         running.add(pool.submit(work, *nxt))
 
-    def save_chunk(self, text_hash: str, chunk: Chunk, result: GenerationResult, verdicts: dict, *, gen_sig: str, progress: Progress) -> None:
+    def save_chunk(self, text_hash: str, chunk: StoredChunk, result: GenerationResult, verdicts: dict, *, gen_sig: str, progress: Progress) -> None:
         assert self.store is not None
         teacher = self.counts["teacher"]
         teacher["calls"] += result.calls
@@ -381,7 +381,7 @@ class Run:
         if self.on_progress:
             self.on_progress(progress)
 
-    def check_budget(self, teacher: Teacher, chunks: list[Chunk]) -> None:
+    def check_budget(self, teacher: Teacher, chunks: list[StoredChunk]) -> None:
         """The largest chunk's prompt plus max_tokens must fit the teacher's context."""
         largest = max(chunks, key=lambda c: c.token_count)
         prompt = build_messages(load_prompt(self.settings.prompt), largest.text, largest.source_id, self.settings.pairs_per_chunk)
@@ -394,7 +394,7 @@ class Run:
             )
 
     # -- publish ----------------------------------------------------------------------------------
-    def publish(self, chunks: list[tuple[Chunk, str]], gen_sig: str) -> int:
+    def publish(self, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> int:
         from generation.dedup import Deduper
         from generation.formats import write_outputs
         from generation.grounding import GroundingChecker
@@ -407,7 +407,7 @@ class Run:
         verdicts = self.store.verdicts(grounding_sig)
 
         # Regrade what has no verdict under the current grounding settings (no generation).
-        chunk_of: dict[str, Chunk] = {}
+        chunk_of: dict[str, StoredChunk] = {}
         for chunk, text_hash in chunks:
             chunk_of.setdefault(text_hash, chunk)
         missing = [c for h in chunk_of for c in candidates.get(h, []) if c.pair_id not in verdicts]
@@ -436,6 +436,7 @@ class Run:
             original = deduper.add(cand.pair_id, signatures[cand.pair_id])
             if original is not None:
                 duplicate_of[cand.pair_id] = original
+        del deduper, signatures, grounded  # free them before the dataset is built: the run's peak memory
 
         published: list[Pair] = []
         rejected: list[Rejection] = []
@@ -476,7 +477,7 @@ class Run:
             system_prompt=out.system_prompt, include_context=out.include_context,
         )
         write_text_atomic(self.corpus.out_dir / "report.md", render_report(self.corpus.name, published, rejected))
-        _, retired = self.store.set_published([(p.pair_id, p.model_dump_json()) for p in published], self.run_id)
+        _, retired = self.store.set_published(published, self.run_id)
         pairs["retired"] = retired
 
         checked = pairs["grounded"] + pairs["rejected"]
@@ -516,14 +517,14 @@ class Run:
         }
 
 
-def rejection(cand: StoredCandidate, chunk: Chunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
+def rejection(cand: StoredCandidate, chunk: StoredChunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
     return Rejection(
         pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=cand.question,
         answer=cand.answer, quotes=cand.quotes, reasons=reasons, duplicate_of=duplicate_of,
     )
 
 
-def to_pair(cand: StoredCandidate, chunk: Chunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
+def to_pair(cand: StoredCandidate, chunk: StoredChunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
     """The published record, with the aligned quotes' span as document offsets and pages."""
     spans = [(q.start, q.end) for q in verdict.quotes if q.start is not None and q.end is not None]
     char_start = char_end = None

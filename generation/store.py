@@ -21,9 +21,9 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from generation.records import Candidate, Verdict
+from generation.records import Candidate, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
 
 SCHEMA_VERSION = 1
@@ -79,6 +79,22 @@ _SCHEMA = [
     );
     """,
 ]
+
+
+class StoredChunk(NamedTuple):
+    """A chunk as stored, with the fields of `Chunk`: a light row (a run holds every live chunk)."""
+
+    chunk_id: str
+    source_id: str
+    text: str
+    token_count: int
+    char_start: int
+    char_end: int
+    pages_json: str
+
+    @property
+    def pages(self) -> list[int]:
+        return json.loads(self.pages_json)
 
 
 class StoredCandidate(NamedTuple):
@@ -249,7 +265,7 @@ class Store:
             "SELECT 1 FROM chunks WHERE source_id=? AND chunker_sig=? LIMIT 1", (source_id, chunker_sig)
         ).fetchone() is not None
 
-    def chunks(self, source_ids: Iterable[str], chunker_sig: str) -> list[tuple[Chunk, str]]:
+    def chunks(self, source_ids: Iterable[str], chunker_sig: str) -> list[tuple["StoredChunk", str]]:
         """The chunks of these sources in source order, then document order, with their text hashes."""
         out = []
         for source_id in source_ids:
@@ -259,8 +275,7 @@ class Store:
                 (source_id, chunker_sig),
             ).fetchall()
             for r in rows:
-                chunk = Chunk(chunk_id=r[0], source_id=source_id, text=r[2], token_count=r[3], char_start=r[4], char_end=r[5], pages=json.loads(r[6]))
-                out.append((chunk, r[1]))
+                out.append((StoredChunk(r[0], source_id, r[2], r[3], r[4], r[5], r[6]), r[1]))
         return out
 
     # -- generations and candidates ---------------------------------------------------------------
@@ -303,9 +318,12 @@ class Store:
 
     def generation_rows(self, gen_sig: str) -> dict[str, tuple[str, str | None, str | None]]:
         """text_hash -> (status, error, raw_reply) for every generation under this signature."""
-        return {
+        return {  # the raw reply only where it is needed: for a rejected reply
             r[0]: (r[1], r[2], r[3])
-            for r in self.db.execute("SELECT text_hash, status, error, raw_reply FROM generations WHERE gen_sig=?", (gen_sig,))
+            for r in self.db.execute(
+                "SELECT text_hash, status, error, CASE WHEN status='ok' THEN NULL ELSE raw_reply END FROM generations WHERE gen_sig=?",
+                (gen_sig,),
+            )
         }
 
     def candidates(self, gen_sig: str) -> dict[str, list["StoredCandidate"]]:
@@ -359,10 +377,10 @@ class Store:
     def published_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NULL")}
 
-    def set_published(self, live: list[tuple[str, str]], run_id: int) -> tuple[int, int]:
-        """Make `live` ((pair_id, record JSON) in dataset order) the published set; returns (newly published, retired)."""
+    def set_published(self, live: Sequence[Record], run_id: int) -> tuple[int, int]:
+        """Make `live` (records with a pair_id, in dataset order) the published set; returns (newly published, retired)."""
         before = self.published_ids()
-        now = {pair_id for pair_id, _ in live}
+        now = {pair.pair_id for pair in live}
         added = now - before
         retired = before - now
         stamp = now_iso()
@@ -370,7 +388,7 @@ class Store:
             self.db.executemany(
                 "INSERT INTO published VALUES (?,?,NULL,NULL,?,?) ON CONFLICT (pair_id) DO UPDATE SET"
                 " retired_at=NULL, retired_run=NULL, ord=excluded.ord, record=excluded.record",
-                [(pair_id, run_id, i, record) for i, (pair_id, record) in enumerate(live)],
+                ((pair.pair_id, run_id, i, pair.model_dump_json()) for i, pair in enumerate(live)),
             )
             self.db.executemany(
                 "UPDATE published SET retired_at=?, retired_run=? WHERE pair_id=?", [(stamp, run_id, p) for p in retired]

@@ -2,6 +2,7 @@ import sqlite3
 
 import pytest
 
+from generation.records import Record
 from generation.store import SCHEMA_VERSION, Store
 
 
@@ -24,10 +25,16 @@ def test_a_store_from_a_newer_groundqa_is_refused_with_the_fix(tmp_path):
         Store(path)
 
 
+class Published(Record):
+    pair_id: str
+
+
 def test_published_set_tracks_additions_and_retirements(tmp_path):
     store = Store(tmp_path / "state.sqlite")
-    assert store.set_published([("a", "{}"), ("b", "{}")], run_id=1) == (2, 0)
-    assert store.set_published([("b", "{}"), ("c", "{}")], run_id=2) == (1, 1)
+    a, b, c = (Published(pair_id=x) for x in "abc")
+    assert store.set_published([a, b], run_id=1) == (2, 0)
+    assert store.set_published([b, c], run_id=2) == (1, 1)
     assert store.published_ids() == {"b", "c"} and store.retired(2) == ["a"]
-    assert store.set_published([("a", "{}"), ("b", "{}"), ("c", "{}")], run_id=3) == (1, 0)  # a comes back
+    assert store.set_published([a, b, c], run_id=3) == (1, 0)  # a comes back
     assert store.retired() == []
+    assert store.published_records() == ['{"pair_id":"a"}', '{"pair_id":"b"}', '{"pair_id":"c"}']
