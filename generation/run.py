@@ -72,6 +72,10 @@ class TeacherSpec:
         if self._identity is None:
             if self._teacher is not None:
                 self._identity = self._teacher.teacher_id
+            elif self.config.urls and self.config.server_model:
+                from generation.teachers.http import server_teacher_id
+
+                self._identity = server_teacher_id(self.config.server_model)  # known without asking the server
             elif self.config.urls:
                 self._identity = self.load().teacher_id
             else:

@@ -80,6 +80,11 @@ class _Failure(Exception):
         self.retry_after = retry_after
 
 
+def server_teacher_id(model_id: str) -> str:
+    """The teacher id (and so the generation signature's teacher) of a server serving `model_id`."""
+    return f"server:{_model_label(model_id)}"
+
+
 def _model_label(model_id: str) -> str:
     """A GGUF path is named by its file, so one model served from different folders keeps one identity."""
     if model_id.lower().endswith(".gguf"):
@@ -183,7 +188,7 @@ class HttpTeacher(Teacher):
             logger.warning(
                 "the teacher servers serve different models (%s); the run is named after %s", ", ".join(sorted(labels)), first.model_id
             )
-        self.teacher_id = f"server:{_model_label(model or first.model_id)}"
+        self.teacher_id = server_teacher_id(model or first.model_id)
         self.slots = sum(s.slots for s in self._servers)
         known = [s.n_ctx for s in self._servers if s.n_ctx]
         self.n_ctx = min(known) if known else (n_ctx or DEFAULT_N_CTX)

@@ -334,3 +334,14 @@ def test_changed_generation_settings_regenerate(corpus_dir):
     teacher = fake()
     outcome = run(corpus_dir, teacher)
     assert len(teacher.history) == 3 and outcome.manifest["pairs"]["retired"] == 3
+
+
+def test_with_server_model_set_an_unchanged_rerun_never_asks_the_server(corpus_dir):
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write('[teacher]\nurls = ["http://127.0.0.1:9"]\nserver_model = "qwen2.5-7b-instruct"\n')
+    first = Run(load_corpus(corpus_dir), teacher=fake(teacher_id="server:qwen2.5-7b-instruct")).run()
+    assert first.manifest["pairs"]["published"] == 3
+    # nothing listens on port 9: a run that needed the server would fail
+    again = Run(load_corpus(corpus_dir)).run()
+    assert again.exit_code == 0 and again.manifest["teacher"]["calls"] == 0
+    assert again.manifest["signatures"]["generation"] == first.manifest["signatures"]["generation"]
