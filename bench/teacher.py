@@ -97,14 +97,14 @@ def main() -> int:
     chunks = make_chunks(args.chunks)
     settings = GenerationSettings(pairs_per_chunk=args.pairs, max_tokens=args.max_tokens, temperature=0.0, seed=0)
     prompt = load_prompt(settings.prompt)
-    schema = reply_schema(args.pairs)
     # Both llama.cpp servers read a schema given with json_object (what HttpTeacher settles on for
-    # llama_cpp.server after its first refused json_schema request).
+    # llama_cpp.server after its first refused json_schema request). The schema is the chunk's own,
+    # as groundqa sends it: quotes constrained to the chunk's sentences.
     bodies = [
         {
             "messages": build_messages(prompt, text, "The Harrow Valley Railway", args.pairs),
             "max_tokens": args.max_tokens, "temperature": 0.0, "seed": 0, "stream": False,
-            "response_format": {"type": "json_object", "schema": schema},
+            "response_format": {"type": "json_object", "schema": reply_schema(args.pairs, text)},
         }
         for text in chunks
     ]
@@ -121,7 +121,7 @@ def main() -> int:
             f"max_tokens {args.max_tokens}, {args.repeats} repeat(s)"
         )
         # warm-up: loads the model's pages and lets the teacher settle its response_format
-        teacher.complete(bodies[0]["messages"], json_schema=schema, max_tokens=8, temperature=0.0, seed=0)
+        teacher.complete(bodies[0]["messages"], json_schema=bodies[0]["response_format"]["schema"], max_tokens=8, temperature=0.0, seed=0)
         totals = {"bare": [0, 0.0], "groundqa": [0, 0.0]}
         calls = valid = 0
         for repeat in range(args.repeats):

@@ -13,9 +13,10 @@ import time
 from collections import Counter
 from itertools import islice
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from generation.config import ConfigError, Corpus
 from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
@@ -24,7 +25,7 @@ from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_i
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
 from ingest.records import PageSpan, SourceError, sha256_hex
-from ingest.sources import Raw, fetch_url, is_url, read_document, read_file, walk
+from ingest.sources import fetch_url, is_url, read_document, read_file, walk
 
 logger = logging.getLogger(__name__)
 
@@ -156,55 +157,49 @@ class Run:
         self.failures: list[dict[str, str]] = []
         self.counts: dict[str, Counter] = {k: Counter() for k in ("sources", "chunks", "pairs", "teacher")}
         self.started_at = now_iso()
-        self.clock = time.perf_counter()
         self.store: Store | None = None
         self.run_id = 0
         self.signatures: dict[str, str] = {"chunking": self.chunker.signature}
 
     # The whole pipeline.
     def run(self) -> RunOutcome:
+        with self._session() as outcome:
+            live = self.scan_sources()
+            chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
+            self.counts["chunks"]["total"] = len(chunks)
+            gen_sig = self.generation_signature()
+            self.generate(chunks, gen_sig)
+            outcome.exit_code = self.publish(chunks, gen_sig)
+        return outcome
+
+    def regrade(self) -> RunOutcome:
+        """Re-apply the current grounding (and dedup) settings to stored pairs; no generation."""
+        with self._session() as outcome:
+            live = [s for s, row in self.store.sources().items() if row.status == "ok" or row.text_sha256]
+            chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
+            self.counts["chunks"]["total"] = len(chunks)
+            outcome.exit_code = self.publish(chunks, self.generation_signature())
+        return outcome
+
+    @contextmanager
+    def _session(self) -> Iterator[RunOutcome]:
+        """One run of the corpus: the outputs checked writable, the lock held, the store open, and the
+        manifest written at the end, also of a run that failed, as far as it got."""
         out_dir = self.corpus.out_dir
         check_writable(out_dir)
+        outcome = RunOutcome(EXIT_NOTHING, {}, out_dir / "manifest.json")
         with RunLock(self.corpus.state_dir / "run.lock"):
             self.store = Store(self.corpus.state_dir / "state.sqlite")
             self.run_id = self.store.start_run()
-            exit_code = EXIT_NOTHING
             try:
-                live = self.scan_sources()
-                chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
-                self.counts["chunks"]["total"] = len(chunks)
-                gen_sig = self.generation_signature()
-                self.generate(chunks, gen_sig)
-                exit_code = self.publish(chunks, gen_sig)
-                return RunOutcome(exit_code, self.manifest(exit_code), out_dir / "manifest.json")
+                yield outcome
             except (RunError, TeacherError, ConfigError) as exc:
                 self.failures.append({"source": "", "stage": "run", "kind": getattr(exc, "kind", type(exc).__name__), "message": str(exc)})
                 raise
             finally:
-                manifest = self.manifest(exit_code)
-                self.store.finish_run(self.run_id, exit_code, manifest)
-                write_json_atomic(out_dir / "manifest.json", manifest)
-                self.spec.close()
-                self.store.close()
-
-    def regrade(self) -> RunOutcome:
-        """Re-apply the current grounding (and dedup) settings to stored pairs; no generation."""
-        out_dir = self.corpus.out_dir
-        check_writable(out_dir)
-        with RunLock(self.corpus.state_dir / "run.lock"):
-            self.store = Store(self.corpus.state_dir / "state.sqlite")
-            self.run_id = self.store.start_run()
-            exit_code = EXIT_NOTHING
-            try:
-                live = [s for s, row in self.store.sources().items() if row.status == "ok" or row.text_sha256]
-                chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
-                self.counts["chunks"]["total"] = len(chunks)
-                exit_code = self.publish(chunks, self.generation_signature())
-                return RunOutcome(exit_code, self.manifest(exit_code), out_dir / "manifest.json")
-            finally:
-                manifest = self.manifest(exit_code)
-                self.store.finish_run(self.run_id, exit_code, manifest)
-                write_json_atomic(out_dir / "manifest.json", manifest)
+                outcome.manifest = self.manifest(outcome.exit_code)
+                self.store.finish_run(self.run_id, outcome.exit_code, outcome.manifest)
+                write_json_atomic(out_dir / "manifest.json", outcome.manifest)
                 self.spec.close()
                 self.store.close()
 

@@ -67,7 +67,7 @@ def test_cut_at_token_boundary_when_no_sentence_end_is_near():
 
 def test_chunks_know_their_pages():
     pages = ["first page text. " * 40, "second page text. " * 40, "third page. " * 40]
-    text, spans, pos = "", [], 0
+    text, spans = "", []
     for number, page in enumerate(pages, start=1):
         if text:
             text += "\n\n"
