@@ -273,7 +273,7 @@ def status(
     console = _console()
     changes = report["changes"]
     console.print(
-        f"[bold]{report['corpus']}[/bold]: {report['published']} pairs published; since the last run "
+        f"[bold]{report['corpus']}[/bold]: {report['published']} pair{'' if report['published'] == 1 else 's'} published; since the last run "
         f"{len(changes['added'])} added, {len(changes['changed'])} changed, {len(changes['removed'])} removed, "
         f"{changes['unchanged']} unchanged sources"
     )
