@@ -146,12 +146,10 @@ def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[
     from generation.config import ConfigError, load_corpus
 
     overrides: dict[str, dict[str, Any]] = {}
-    if model or teacher_urls:
-        overrides["teacher"] = {"model": model, "urls": teacher_urls or None}
-        if model:
-            overrides["teacher"]["urls"] = []
-        if teacher_urls:
-            overrides["teacher"]["model"] = None
+    if model:  # the command line's teacher replaces the config's, whichever kind that is
+        overrides["teacher"] = {"model": model, "urls": []}
+    elif teacher_urls:
+        overrides["teacher"] = {"model": "", "urls": teacher_urls}
     try:
         loaded = load_corpus(corpus, overrides)
     except ConfigError as exc:
@@ -240,6 +238,7 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
 
     Example: groundqa regrade corpora/example
     """
+    from generation.config import ConfigError
     from generation.run import Run, RunError
     from generation.store import LockedError
     from generation.teachers.base import TeacherError
@@ -247,6 +246,8 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
     loaded = _load(corpus)
     try:
         outcome = Run(loaded).regrade()
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE)
     except (LockedError, RunError, TeacherError) as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     _summary(outcome.manifest, outcome.manifest_path)
@@ -262,9 +263,13 @@ def status(
 
     Example: groundqa status corpora/example --json
     """
+    from generation.config import ConfigError
     from generation.status import corpus_status
 
-    report = corpus_status(_load(corpus))
+    try:
+        report = corpus_status(_load(corpus))
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

@@ -145,7 +145,11 @@ class Run:
         self.spec = TeacherSpec(corpus, teacher)
         self.limit_chunks = limit_chunks
         self.on_progress = on_progress
-        self.chunker = Chunker(self.cfg.chunking.tokens, self.cfg.chunking.overlap, self.cfg.chunking.encoding)
+        try:
+            self.chunker = Chunker(self.cfg.chunking.tokens, self.cfg.chunking.overlap, self.cfg.chunking.encoding)
+            load_prompt(self.cfg.generation.prompt)
+        except ValueError as exc:  # an unknown encoding or prompt name
+            raise ConfigError(f"{corpus.config_path or corpus.root}: {exc}") from None
         self.settings = GenerationSettings(
             pairs_per_chunk=self.cfg.generation.pairs_per_chunk,
             max_tokens=self.cfg.teacher.max_tokens,
@@ -175,10 +179,20 @@ class Run:
     def regrade(self) -> RunOutcome:
         """Re-apply the current grounding (and dedup) settings to stored pairs; no generation."""
         with self._session() as outcome:
-            live = [s for s, row in self.store.sources().items() if row.status == "ok" or row.text_sha256]
+            limit = self.cfg.sources.retire_failed_after
+            live = [  # the sources the last run kept: readable ones, and failing web pages in their grace runs
+                s for s, row in self.store.sources().items()
+                if row.status == "ok" or (is_url(s) and row.text_sha256 and row.failed_runs < limit)
+            ]
             chunks = self.store.chunks(self.dataset_order(live), self.chunker.signature)
+            gen_sig = self.generation_signature()
+            if self.store.published_ids() and (not chunks or not self.store.generated(gen_sig)):
+                raise RunError(
+                    "the chunking or generation settings changed since the last run, so there is nothing stored "
+                    "to re-grade under them: run 'groundqa run' instead"
+                )
             self.counts["chunks"]["total"] = len(chunks)
-            outcome.exit_code = self.publish(chunks, self.generation_signature())
+            outcome.exit_code = self.publish(chunks, gen_sig)
         return outcome
 
     @contextmanager
@@ -238,7 +252,11 @@ class Run:
                     counts["unchanged"] += 1
                     live.append(source_id)
                     continue
-                raw = fetch_url(source_id, max_bytes=self.cfg.sources.max_bytes)  # 304 but our chunks are gone
+                try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
+                    raw = fetch_url(source_id, max_bytes=self.cfg.sources.max_bytes)
+                except SourceError as exc:
+                    self.source_failed(source_id, exc, before, live)
+                    continue
             digest = sha256_hex(raw.data)
             if (
                 before is not None
@@ -248,13 +266,16 @@ class Run:
             ):
                 counts["unchanged"] += 1
                 live.append(source_id)
-                if raw.mtime != before.mtime or raw.etag != before.etag:
-                    self.store.touch_source(source_id, raw.mtime)
+                if (raw.mtime, raw.etag, raw.last_modified) != (before.mtime, before.etag, before.last_modified):
+                    self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified)
                 continue
             try:
                 source, doc = read_document(raw)
                 chunks = self.chunker.chunk(doc)
             except SourceError as exc:
+                if is_url(source_id):  # a page serving an error shell for a while keeps its pairs for a while
+                    self.source_failed(source_id, exc, before, live)
+                    continue
                 if before is not None and before.content_sha256 != digest:
                     self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
                 self.source_failed(source_id, exc, None, live)
@@ -347,15 +368,21 @@ class Run:
 
         slots = max(1, teacher.slots)
         pending = iter(items)
-        with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="teacher") as pool:
-            running: set[Future] = {pool.submit(work, *item) for item in islice(pending, slots * 2)}
+        pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="teacher")
+        try:
+            running: set[Future] = {pool.submit(work, *item) for item in islice(pending, slots)}
             while running:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    self.save_chunk(*future.result(), gen_sig=gen_sig, progress=progress)
-                    nxt = next(pending, None)
-                    if nxt is not None:
-                        running.add(pool.submit(work, *nxt))
+                failed = [f for f in finished if f.exception() is not None]
+                for future in finished:  # keep every chunk that finished, even when another one broke
+                    if future.exception() is None:
+                        self.save_chunk(*future.result(), gen_sig=gen_sig, progress=progress)
+                if failed:
+                    raise failed[0].exception()  # type: ignore[misc]
+                for item in islice(pending, len(finished)):
+                    running.add(pool.submit(work, *item))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run starts no more requests
 
     def save_chunk(self, text_hash: str, chunk: StoredChunk, result: GenerationResult, verdicts: dict, *, gen_sig: str, progress: Progress) -> None:
         assert self.store is not None

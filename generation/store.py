@@ -231,8 +231,13 @@ class Store:
         row = self.db.execute("SELECT pages FROM sources WHERE source_id=?", (source_id,)).fetchone()
         return [PageSpan(**p) for p in json.loads(row[0])] if row and row[0] else []
 
-    def touch_source(self, source_id: str, mtime: float | None) -> None:
-        self.db.execute("UPDATE sources SET mtime=?, status='ok', error_kind=NULL, error_message=NULL, failed_runs=0 WHERE source_id=?", (mtime, source_id))
+    def touch_source(self, source_id: str, mtime: float | None, etag: str | None, last_modified: str | None) -> None:
+        """Same bytes, new file time or web validators: keep them, so the next conditional request is current."""
+        self.db.execute(
+            "UPDATE sources SET mtime=?, etag=?, last_modified=?, status='ok', error_kind=NULL, error_message=NULL,"
+            " failed_runs=0 WHERE source_id=?",
+            (mtime, etag, last_modified, source_id),
+        )
 
     def save_source_failed(self, source_id: str, kind: str, message: str, run_id: int) -> int:
         """Record a failure; returns how many runs in a row it has failed."""
@@ -411,32 +416,30 @@ class Store:
 
 # -- one run at a time ----------------------------------------------------------------------------
 class RunLock:
-    """An exclusive lock file naming the process that holds it; a stale lock of a dead process is taken over."""
+    """An exclusive lock on `.groundqa/run.lock` (flock), which names the process that holds it.
+
+    The operating system releases it when that process ends, however it ends, so a lock left by a
+    killed run is simply taken over."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.held = False
+        self._fd: int | None = None
 
     def acquire(self) -> None:
+        import fcntl
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": now_iso()}
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                holder = self._holder()
-                if holder and _alive(holder):
-                    raise LockedError(
-                        f"another groundqa run holds {self.path} (pid {holder.get('pid')} on {holder.get('host')}, "
-                        f"since {holder.get('started_at')}); wait for it to finish"
-                    ) from None
-                self.path.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w") as f:
-                json.dump(me, f)
-            self.held = True
-            return
-        raise LockedError(f"could not take the lock {self.path}")
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._holder()
+            os.close(fd)
+            who = f"pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started_at')}" if holder else "another process"
+            raise LockedError(f"another groundqa run holds {self.path} ({who}); wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started_at": now_iso()}).encode())
+        self._fd = fd
 
     def _holder(self) -> dict[str, Any] | None:
         try:
@@ -445,9 +448,10 @@ class RunLock:
             return None
 
     def release(self) -> None:
-        if self.held:
-            self.path.unlink(missing_ok=True)
-            self.held = False
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
 
     def __enter__(self) -> "RunLock":
         self.acquire()
@@ -455,17 +459,3 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def _alive(holder: dict[str, Any]) -> bool:
-    if holder.get("host") != socket.gethostname():
-        return True  # another machine's process: assume it runs
-    try:
-        os.kill(int(holder.get("pid", 0)), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (TypeError, ValueError):
-        return False
-    return True

@@ -112,10 +112,10 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def read_file(source_id: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw:
-    stat = path.stat()
-    if stat.st_size > max_bytes:
-        raise SourceError("too_large", f"{stat.st_size:,} bytes is over max_bytes = {max_bytes:,}")
     try:
+        stat = path.stat()  # a dangling link, or a file deleted since the walk, fails here
+        if stat.st_size > max_bytes:
+            raise SourceError("too_large", f"{stat.st_size:,} bytes is over max_bytes = {max_bytes:,}")
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError("unreadable", f"{exc.strerror or exc}") from exc
@@ -133,7 +133,10 @@ def fetch_url(
     """GET an http(s) URL (conditionally when `etag` / `last_modified` are known), at most `max_bytes`."""
     import httpx
 
-    scheme = urlparse(url).scheme.lower()
+    try:
+        scheme = urlparse(url).scheme.lower()
+    except ValueError as exc:  # "http://[::1" and the like
+        raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
     if scheme not in ("http", "https"):
         raise SourceError("bad_url", f"only http and https URLs are fetched, not {scheme or 'a bare path'!r}")
     headers = {"User-Agent": USER_AGENT}
@@ -164,6 +167,8 @@ def fetch_url(
             )
     except httpx.TimeoutException as exc:
         raise SourceError("fetch_failed", f"timed out after {timeout:g} s ({type(exc).__name__})") from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+        raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
     except httpx.HTTPError as exc:
         raise SourceError("fetch_failed", f"{type(exc).__name__}: {exc}") from exc
 

@@ -86,3 +86,17 @@ def test_bad_config_exits_2_naming_the_key(kb):
 def test_export_before_any_run_says_what_to_do(kb):
     result = runner.invoke(app, ["export", str(kb), "--format", "openai"])
     assert result.exit_code == 1 and "groundqa run" in result.output
+
+
+def test_teacher_url_on_the_command_line_replaces_the_configs_model(kb, fake_teacher):
+    (kb / "corpus.toml").write_text('[teacher]\nmodel = "models/big.gguf"\n')
+    result = runner.invoke(app, ["run", str(kb), "--teacher-url", "http://127.0.0.1:8080", "-q"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("toml, message", [('[chunking]\nencoding = "nope"\n', "unknown encoding 'nope'"), ('[generation]\nprompt = "nope"\n', "no prompt named 'nope'")])
+def test_unknown_encoding_or_prompt_is_a_config_error(kb, toml, message):
+    (kb / "corpus.toml").write_text(toml)
+    for command in ("run", "regrade"):
+        result = runner.invoke(app, [command, str(kb)])
+        assert result.exit_code == 2 and message in result.output, result.output

@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,7 +147,8 @@ def test_a_run_killed_between_chunks_resumes_and_ends_like_an_uninterrupted_one(
 
     with pytest.raises(KeyboardInterrupt):
         run(corpus_dir, FakeTeacher(default=dies_on_second_call))
-    assert not (corpus_dir / ".groundqa" / "run.lock").exists()
+    with RunLock(corpus_dir / ".groundqa" / "run.lock"):
+        pass  # the interrupted run let go of the lock
     store = Store(corpus_dir / ".groundqa" / "state.sqlite")
     kept = store.db.execute("SELECT COUNT(*) FROM generations").fetchone()[0]
     store.close()
@@ -218,12 +221,20 @@ def test_unwritable_output_fails_before_any_teacher_call(corpus_dir):
     assert teacher.history == []
 
 
-def test_one_run_at_a_time_and_a_stale_lock_is_taken_over(corpus_dir):
+def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(corpus_dir):
     lock_path = corpus_dir / ".groundqa" / "run.lock"
-    with RunLock(lock_path):
-        with pytest.raises(LockedError, match=r"pid \d+"):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from generation.store import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=f"pid {holder.pid} "):
             run(corpus_dir)
-    lock_path.write_text(json.dumps({"pid": 999999999, "host": __import__("socket").gethostname()}))
+    finally:
+        holder.kill()  # kill -9: the lock file stays, naming a dead process
+        holder.wait()
+    assert str(holder.pid) in lock_path.read_text()
     assert run(corpus_dir).exit_code == 0
 
 
@@ -345,3 +356,31 @@ def test_with_server_model_set_an_unchanged_rerun_never_asks_the_server(corpus_d
     again = Run(load_corpus(corpus_dir)).run()
     assert again.exit_code == 0 and again.manifest["teacher"]["calls"] == 0
     assert again.manifest["signatures"]["generation"] == first.manifest["signatures"]["generation"]
+
+
+def test_regrade_after_a_chunking_change_says_to_run_instead_of_emptying_the_dataset(corpus_dir):
+    run(corpus_dir)
+    (corpus_dir / "corpus.toml").write_text('[chunking]\ntokens = 128\noverlap = 16\n[output]\nformats = ["alpaca", "openai"]\n')
+    with pytest.raises(RunError, match="run 'groundqa run' instead"):
+        Run(load_corpus(corpus_dir), teacher=fake()).regrade()
+    assert len(lines(corpus_dir / "out" / "pairs.jsonl")) == 3
+
+
+def test_regrade_does_not_bring_back_the_pairs_of_a_file_that_failed(corpus_dir):
+    run(corpus_dir)
+    (corpus_dir / "cedar.md").write_bytes(b"")  # now unreadable: its pairs are retired
+    assert run(corpus_dir).manifest["pairs"]["retired"] == 1
+    outcome = Run(load_corpus(corpus_dir), teacher=fake()).regrade()
+    assert outcome.manifest["pairs"]["published"] == 2
+    assert all("Cedar" not in p["question"] for p in lines(corpus_dir / "out" / "pairs.jsonl"))
+
+
+def test_a_dangling_link_and_a_malformed_url_are_counted_and_the_run_goes_on(corpus_dir):
+    (corpus_dir / "latest.md").symlink_to(corpus_dir / "deleted.md")
+    (corpus_dir / "urls.txt").write_text("http://[::1\n")
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write('[sources]\nurls_file = "urls.txt"\n')
+    outcome = run(corpus_dir)
+    failures = {f["source"]: f["kind"] for f in outcome.manifest["failures"]}
+    assert failures == {"latest.md": "unreadable", "http://[::1": "bad_url"}
+    assert outcome.exit_code == 3 and outcome.manifest["pairs"]["published"] == 3
