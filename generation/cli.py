@@ -226,6 +226,8 @@ def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
     t = m["teacher"]
     table.add_row("teacher", f"{t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens, {t['seconds']:.1f} s")
     console.print(table)
+    if m["pairs"]["published"] == 0 and m["pairs"]["rejected"]:
+        console.print("[yellow]nothing was published[/yellow]: every pair was rejected; rejected.jsonl gives each one's reasons")
     for f in m["failures"]:
         console.print(f"[yellow]{f['source'] or f['stage']}[/yellow]: {f['kind']}: {f['message']}", soft_wrap=True)
     if manifest_path:

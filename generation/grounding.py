@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 2
+CHECKER_VERSION = 3
 
 Check = Literal["quote", "support", "novelty", "form"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form")
@@ -543,6 +543,7 @@ _UNKNOWN_ANSWER = re.compile(
 # An answer that says the same six words twice is a teacher looping (SmolLM2 did it in a third of its
 # cut-off answers on the example corpus); none of the labelled set's true answers does.
 REPEAT_NGRAM = 6
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
 _YES_NO = frozenset({"yes", "no"})
 _CHOICE = re.compile(r"\bor\b", re.I)  # "Which is older, Karsby or Ostmoor?": the answer is one of the question's words
 # Words without which the patterns above cannot match: a cheap test before the regular expressions.
@@ -618,7 +619,10 @@ def _answer_form(answer: str, question: str, new_content: list[Token], content: 
     echoes = content and not new_content and words[0].lower() not in _YES_NO and not _CHOICE.search(question)
     if echoes or _fold(answer) == _fold(question):
         reasons.append("answer_repeats_question")
-    if _cut_off(answer.strip()) or (len(words) > 3 and words[-1].lower() in _DANGLING and not answer.rstrip().endswith(".")):
+    ended = answer.rstrip().endswith((".", "!", "?", '"', "'", ")", "”", "’"))
+    dangling = words[-1].lower() in _DANGLING or words[-1].lower() in _LEADING_PREPOSITIONS
+    unfinished_sentence = not ended and _SENTENCE_BREAK.search(answer) is not None  # "… the spring. The viadu"
+    if _cut_off(answer.strip()) or unfinished_sentence or (len(words) > 3 and dangling and not ended):
         reasons.append("truncated_answer")
     folded = [w.lower() for w in words]
     grams = [tuple(folded[i : i + REPEAT_NGRAM]) for i in range(len(folded) - REPEAT_NGRAM + 1)]

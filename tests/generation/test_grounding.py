@@ -392,3 +392,7 @@ def test_an_answer_that_loops_or_is_cut_off_is_rejected():
     assert "repetitive_answer" in verdict.reasons and "truncated_answer" in verdict.reasons
     fine = GroundingChecker().check(chunk, question, "Repointing them with lime mortar.", quote)
     assert fine.grounded, fine.reasons
+    cut = GroundingChecker().check(chunk, question, "Repointing arches four and five with lime mortar before the spring of", quote)
+    assert "truncated_answer" in cut.reasons
+    mid_word = "Repointing arches four and five with lime mortar. The purpose is to keep the viadu"
+    assert "truncated_answer" in GroundingChecker().check(chunk, question, mid_word, quote).reasons
