@@ -22,7 +22,9 @@ def _console(stderr: bool = False):
 
 
 def _fail(message: str, code: int) -> "typer.Exit":
-    _console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -77,6 +79,7 @@ def ingest(
             else:
                 yield item, SourceError("not_found", "no such file or folder")
 
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("source", "kind", "pages", "characters", "chunks", "problem")
@@ -86,14 +89,14 @@ def ingest(
         for source_id, raw in raws():
             if isinstance(raw, SourceError):
                 failed += 1
-                table.add_row(source_id, "", "", "", "", f"[red]{raw.kind}[/red]: {raw.message}")
+                table.add_row(escape(source_id), "", "", "", "", f"[red]{raw.kind}[/red]: {escape(raw.message)}")
                 continue
             try:
                 source, doc = read_document(raw)
                 chunks = chunker.chunk(doc)
             except SourceError as exc:
                 failed += 1
-                table.add_row(source_id, "", "", "", "", f"[red]{exc.kind}[/red]: {exc.message}")
+                table.add_row(escape(source_id), "", "", "", "", f"[red]{exc.kind}[/red]: {escape(exc.message)}")
                 continue
             read += 1
             if sink:
@@ -101,7 +104,7 @@ def ingest(
                     sink.write(chunk.model_dump_json() + "\n")
             written += len(chunks)
             note = "; ".join(doc.warnings)
-            table.add_row(source_id, source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(len(chunks)), note)
+            table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(len(chunks)), escape(note))
     except BaseException:
         if sink:
             sink.abort()
@@ -214,6 +217,7 @@ def run(
 
 
 def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
@@ -229,7 +233,7 @@ def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
     if m["pairs"]["published"] == 0 and m["pairs"]["rejected"]:
         console.print("[yellow]nothing was published[/yellow]: every pair was rejected; rejected.jsonl gives each one's reasons")
     for f in m["failures"]:
-        console.print(f"[yellow]{f['source'] or f['stage']}[/yellow]: {f['kind']}: {f['message']}", soft_wrap=True)
+        console.print(f"[yellow]{escape(f['source'] or f['stage'])}[/yellow]: {f['kind']}: {escape(f['message'])}", soft_wrap=True)
     if manifest_path:
         console.print(f"manifest: {manifest_path}")
 

@@ -100,3 +100,9 @@ def test_unknown_encoding_or_prompt_is_a_config_error(kb, toml, message):
     for command in ("run", "regrade"):
         result = runner.invoke(app, [command, str(kb)])
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_messages_keep_the_settings_they_name(kb, fake_teacher):
+    fake_teacher.n_ctx = 300  # the teacher's context is too small for a chunk's prompt
+    result = runner.invoke(app, ["run", str(kb), "-q"])
+    assert result.exit_code == 1 and "raise [teacher] n_ctx" in result.output
