@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from generation import run as run_module
 from generation.cli import app
 from generation.teachers import FakeTeacher
-from tests.generation.test_run import DOCS, answer_from_chunk
+from tests.generation.test_run import answer_from_chunk, write_corpus
 
 runner = CliRunner()
 
@@ -27,12 +27,7 @@ def fake_teacher(monkeypatch):
 
 @pytest.fixture
 def kb(tmp_path):
-    root = tmp_path / "kb"
-    root.mkdir()
-    (root / "corpus.toml").write_text("[chunking]\ntokens = 64\noverlap = 8\n")
-    for name, text in DOCS.items():
-        (root / name).write_text(text)
-    return root
+    return write_corpus(tmp_path / "kb", "[chunking]\ntokens = 64\noverlap = 8\n")  # every format
 
 
 def test_ingest_writes_chunks_and_reports_each_source(tmp_path, kb):

@@ -39,14 +39,18 @@ DOCS = {
 }
 
 
-@pytest.fixture
-def corpus_dir(tmp_path):
-    root = tmp_path / "kb"
+def write_corpus(root: Path, toml: str) -> Path:
+    """A corpus folder with the three DOCS and this corpus.toml."""
     root.mkdir()
-    (root / "corpus.toml").write_text('[chunking]\ntokens = 64\noverlap = 8\n[output]\nformats = ["alpaca", "openai"]\n')
+    (root / "corpus.toml").write_text(toml)
     for name, text in DOCS.items():
         (root / name).write_text(text)
     return root
+
+
+@pytest.fixture
+def corpus_dir(tmp_path):
+    return write_corpus(tmp_path / "kb", '[chunking]\ntokens = 64\noverlap = 8\n[output]\nformats = ["alpaca", "openai"]\n')
 
 
 def run(root: Path, teacher=None, **kw):
