@@ -2,4 +2,10 @@
 
 import logging
 
+# The command's exit codes (DESIGN.md, "CLI").
+EXIT_OK = 0  # every source processed
+EXIT_NOTHING = 1  # nothing published: bad run, teacher unreachable, corpus locked
+EXIT_USAGE = 2  # a usage or configuration error
+EXIT_PARTIAL = 3  # published, but some sources failed or too many pairs were rejected
+
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -12,7 +13,7 @@ import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grounded question-answer data from a knowledge base.")
 
-EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 
 def _console(stderr: bool = False):
@@ -47,6 +48,7 @@ def ingest(
 
     Example: groundqa ingest docs/ https://example.org/page.html --out chunks.jsonl
     """
+    from generation.formats import atomic_writer
     from ingest.chunking import Chunker, EncodingError
     from ingest.records import SourceError
     from ingest.sources import fetch_url, is_url, read_document, read_file, walk
@@ -84,8 +86,7 @@ def ingest(
 
     table = Table("source", "kind", "pages", "characters", "chunks", "problem")
     read = failed = written = 0
-    sink = _open_atomic(out) if out else None
-    try:
+    with atomic_writer(out) if out else nullcontext() as sink:  # a half-read run leaves no half a file
         for source_id, raw in raws():
             if isinstance(raw, SourceError):
                 failed += 1
@@ -105,43 +106,12 @@ def ingest(
             written += len(chunks)
             note = "; ".join(doc.warnings)
             table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(len(chunks)), escape(note))
-    except BaseException:
-        if sink:
-            sink.abort()
-        raise
-    if sink:
-        sink.commit()
     console = _console()
     console.print(table)
     console.print(f"{read} read, {failed} failed, {written} chunks" + (f" written to {out}" if out else ""))
     if read == 0:
         raise typer.Exit(EXIT_NOTHING)
     raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
-
-
-class _open_atomic:
-    """A text file written under a temporary name and renamed into place on commit."""
-
-    def __init__(self, path: Path):
-        import os
-
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.tmp.open("w", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        self.file.write(text)
-
-    def commit(self) -> None:
-        import os
-
-        self.file.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.file.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 # -- run --------------------------------------------------------------------------------------------

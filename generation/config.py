@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ingest.sources import DEFAULT_MAX_BYTES
+from ingest.sources import DEFAULT_MAX_BYTES, walk
 
 Format = Literal["alpaca", "sharegpt", "openai", "chatml"]
 CONFIG_NAME = "corpus.toml"
@@ -140,6 +140,13 @@ class Corpus(BaseModel):
             return self.state_dir / "out"  # a plain folder keeps everything in .groundqa/
         out = Path(self.config.output.dir)
         return out if out.is_absolute() else self.root / out
+
+    def files(self) -> Iterator[tuple[str, Path]]:
+        """(source_id, path) of the corpus's documents: what [sources] selects, never corpus.toml, the
+        urls_file, or the state and output folders."""
+        cfg = self.config.sources
+        exclude = [*cfg.exclude, CONFIG_NAME, *([cfg.urls_file] if cfg.urls_file else [])]
+        return walk(self.root, cfg.paths, exclude, [self.state_dir, self.out_dir])
 
     def urls(self) -> list[str]:
         urls = list(self.config.sources.urls)

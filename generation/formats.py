@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel
 
@@ -84,21 +85,17 @@ def _json_line(record: dict | BaseModel) -> str:
     return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_jsonl_atomic(path: Path, records: Iterable[dict | BaseModel]) -> int:
-    """Write one JSON object a line to `path` through a temporary file in the same folder that
-    replaces it only once complete and on disk; returns the number of records. On any error the
-    temporary file is removed and the old `path` is left as it was."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at `path` only once complete and on disk: written to a temporary file
+    in the same folder, fsynced and renamed. On any error the temporary file is removed and the old
+    `path` is left as it was."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    count = 0
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            for count, record in enumerate(records, start=1):
-                try:
-                    line = _json_line(record)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"record {count} of {path.name} cannot be written as JSON: {exc}") from exc
-                out.write(line)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -106,6 +103,23 @@ def write_jsonl_atomic(path: Path, records: Iterable[dict | BaseModel]) -> int:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_writer(path) as out:
+        out.write(text)
+
+
+def write_jsonl_atomic(path: Path, records: Iterable[dict | BaseModel]) -> int:
+    """Write one JSON object a line to `path` with `atomic_writer`; returns the number of records."""
+    count = 0
+    with atomic_writer(path) as out:
+        for count, record in enumerate(records, start=1):
+            try:
+                line = _json_line(record)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"record {count} of {Path(path).name} cannot be written as JSON: {exc}") from exc
+            out.write(line)
     return count
 
 

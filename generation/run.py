@@ -18,19 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from generation.config import ConfigError, Corpus
+from generation.formats import write_text_atomic
 from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
 from generation.records import Pair, Rejection, Verdict
 from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
 from ingest.records import PageSpan, SourceError, sha256_hex
-from ingest.sources import fetch_url, is_url, read_document, read_file, walk
+from ingest.sources import fetch_url, is_url, read_document, read_file
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-
 
 class RunError(RuntimeError):
     """The run cannot go on (teacher unreachable, output not writable). Exit code 1."""
@@ -38,7 +37,7 @@ class RunError(RuntimeError):
 
 @dataclass
 class Progress:
-    """What the CLI's progress bar shows; `on_chunk` is called after every generated chunk."""
+    """What the CLI's progress bar shows; the run's `on_progress` gets it after every generated chunk."""
 
     total: int = 0
     done: int = 0
@@ -66,6 +65,7 @@ class TeacherSpec:
         self.corpus = corpus
         self.config = corpus.config.teacher
         self._teacher = teacher
+        self._owned = teacher is None  # a teacher passed in belongs to the caller, who closes it
         self._identity: str | None = None
 
     @property
@@ -121,13 +121,10 @@ class TeacherSpec:
                 )
         return self._teacher
 
-    @property
-    def loaded(self) -> Teacher | None:
-        return self._teacher
-
     def close(self) -> None:
-        if self._teacher is not None:
+        if self._owned and self._teacher is not None:
             self._teacher.close()
+            self._teacher = None
 
 
 # -- the run ----------------------------------------------------------------------------------------
@@ -159,6 +156,7 @@ class Run:
         )
         self.grounding_config = self.cfg.grounding.checker_config()
         self.failures: list[dict[str, str]] = []
+        self.reasons: Counter = Counter()  # rejections by reason, in the published dataset
         self.counts: dict[str, Counter] = {k: Counter() for k in ("sources", "chunks", "pairs", "teacher")}
         self.started_at = now_iso()
         self.store: Store | None = None
@@ -297,12 +295,7 @@ class Run:
 
     def read_all(self, stored: dict) -> Any:
         cfg = self.cfg.sources
-        root = self.corpus.root
-        skip = [self.corpus.state_dir, self.corpus.out_dir]
-        exclude = list(cfg.exclude) + ["corpus.toml"]
-        if cfg.urls_file:
-            exclude.append(cfg.urls_file)
-        for source_id, path in walk(root, cfg.paths, exclude, skip):
+        for source_id, path in self.corpus.files():
             try:
                 yield source_id, read_file(source_id, path, cfg.max_bytes)
             except SourceError as exc:
@@ -353,12 +346,12 @@ class Run:
         if not items:
             return
         teacher = self.spec.load()
-        self.check_budget(teacher, [chunk for _, chunk in items])
+        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+        self.check_budget(teacher, [chunk for _, chunk in items], titles)
         from generation.grounding import GroundingChecker
 
         checker = GroundingChecker(self.grounding_config, teacher=teacher)
         grounding_sig = self.grounding_config.signature()
-        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
         progress = Progress(total=len(items))
 
         def work(text_hash: str, chunk: StoredChunk) -> tuple[str, StoredChunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
@@ -407,10 +400,11 @@ class Run:
         if self.on_progress:
             self.on_progress(progress)
 
-    def check_budget(self, teacher: Teacher, chunks: list[StoredChunk]) -> None:
-        """The largest chunk's prompt plus max_tokens must fit the teacher's context."""
+    def check_budget(self, teacher: Teacher, chunks: list[StoredChunk], titles: dict[str, str]) -> None:
+        """The largest chunk's prompt (as it will be sent) plus max_tokens must fit the teacher's context."""
         largest = max(chunks, key=lambda c: c.token_count)
-        prompt = build_messages(load_prompt(self.settings.prompt), largest.text, largest.source_id, self.settings.pairs_per_chunk)
+        title = titles.get(largest.source_id, largest.source_id)
+        prompt = build_messages(load_prompt(self.settings.prompt), largest.text, title, self.settings.pairs_per_chunk)
         needed = teacher.count_tokens(prompt) + self.settings.max_tokens
         if needed > teacher.n_ctx:
             raise RunError(
@@ -532,7 +526,7 @@ class Run:
             "sources": {k: sources[k] for k in ("seen", "added", "changed", "unchanged", "removed", "failed")},
             "chunks": {k: chunks[k] for k in ("total", "generated", "reused")},
             "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "retired")},
-            "rejections": dict(sorted(getattr(self, "reasons", Counter()).items())),
+            "rejections": dict(sorted(self.reasons.items())),
             "teacher": {
                 "calls": teacher["calls"],
                 "prompt_tokens": teacher["prompt_tokens"],
@@ -576,13 +570,6 @@ def check_writable(out_dir: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise RunError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}; set [output] dir to a writable folder") from exc
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from generation.config import Corpus
 from generation.store import Store
 from ingest.records import SourceError, sha256_hex
-from ingest.sources import read_file, walk
+from ingest.sources import read_file
 
 
 def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
@@ -18,11 +18,10 @@ def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
     try:
         stored = store.sources() if store else {}
         cfg = corpus.config.sources
-        exclude = list(cfg.exclude) + ["corpus.toml"] + ([cfg.urls_file] if cfg.urls_file else [])
         added, changed, unreadable = [], [], []
         unchanged = 0
         on_disk = set()
-        for source_id, path in walk(corpus.root, cfg.paths, exclude, [corpus.state_dir, corpus.out_dir]):
+        for source_id, path in corpus.files():
             on_disk.add(source_id)
             before = stored.get(source_id)
             try:

@@ -342,14 +342,6 @@ class Store:
             out.setdefault(r[1], []).append(StoredCandidate(*r))
         return out
 
-    def teacher_usage(self, gen_sig: str, run_id: int) -> tuple[int, int, int, float]:
-        row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), COALESCE(SUM(seconds),0)"
-            " FROM generations WHERE gen_sig=? AND run_id=?",
-            (gen_sig, run_id),
-        ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2]), float(row[3])
-
     # -- verdicts -------------------------------------------------------------------------------
     def _save_verdict(self, pair_id: str, grounding_sig: str, verdict: Verdict) -> None:
         self.db.execute(
