@@ -67,7 +67,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_match(path: str, pattern: str) -> bool:
-    return _glob_regex(pattern.lstrip("./") if pattern.startswith("./") else pattern).match(path) is not None
+    return _glob_regex(pattern.removeprefix("./")).match(path) is not None
 
 
 def walk(

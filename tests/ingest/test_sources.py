@@ -27,6 +27,8 @@ def test_globs_select_and_exclude(tmp_path, write):
     found = [s for s, _ in walk(tmp_path, ["docs/**/*"], ["**/drafts/**"])]
     assert found == ["docs/a.md"]
     assert glob_match("docs/x/y.pdf", "**/*.pdf") and not glob_match("docs/x/y.pdf", "*.pdf")
+    assert glob_match("docs/a.md", "./docs/*.md") and glob_match(".config/a.md", "./.config/*")
+    assert not glob_match("config/a.md", "./.config/*")
 
 
 def test_file_over_max_bytes_is_refused(write):
