@@ -75,8 +75,12 @@ class TeacherConfig(Section):
 
 
 class GenerationConfig(Section):
-    pairs_per_chunk: int = Field(3, ge=1, le=20)
-    prompt: str = "qa_v1"
+    # "auto": fact-first for the embedded teacher, free-form for your own model or servers.
+    strategy: Literal["auto", "fact_first", "free_form"] = "auto"
+    pairs_per_chunk: int = Field(3, ge=1, le=20)  # free-form: pairs asked for in one reply
+    prompt: str = "qa_v1"  # free-form: generation/prompts/<prompt>.txt
+    facts_per_chunk: int | None = Field(None, ge=1, le=100)  # fact-first: None = every fact found (up to 24)
+    candidates_per_fact: int = Field(3, ge=1, le=5)  # fact-first: questions tried per fact until one passes
 
 
 class GroundingSection(Section):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from string import Template
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
@@ -126,15 +126,33 @@ def build_messages(prompt: Prompt, chunk_text: str, title: str, n: int) -> list[
     ]
 
 
+Strategy = Literal["free_form", "fact_first"]
+
+
 @dataclass
 class GenerationSettings:
+    """What changes a chunk's pairs. `strategy` picks the module that writes them: free-form (this
+    module: the teacher writes whole pairs) or fact-first (generation/fact_first.py)."""
+
     pairs_per_chunk: int = 3
     max_tokens: int = 768
     temperature: float = 0.7
     seed: int = 0
     prompt: str = "qa_v1"
+    strategy: Strategy = "free_form"
+    facts_per_chunk: int | None = None  # fact-first: None = every fact the chunk has, up to facts.MAX_FACTS_PER_CHUNK
+    candidates_per_fact: int = 3
+    fact_prompt: str = "fact_first_v1"
 
     def signature(self, teacher_identity: str) -> str:
+        if self.strategy == "fact_first":
+            from generation.fact_first import load_fact_prompt
+            from generation.facts import FACTS_VERSION
+
+            return short_hash(
+                "generation", "fact_first", FACTS_VERSION, teacher_identity, load_fact_prompt(self.fact_prompt).signature,
+                self.facts_per_chunk, self.candidates_per_fact, self.temperature, self.seed,
+            )
         return short_hash(
             "generation", SCHEMA_VERSION, teacher_identity, load_prompt(self.prompt).signature,
             self.pairs_per_chunk, self.max_tokens, self.temperature, self.seed,
@@ -198,6 +216,7 @@ def generate_pairs(
         result.calls += 1
         result.usage.prompt_tokens += completion.usage.prompt_tokens
         result.usage.completion_tokens += completion.usage.completion_tokens
+        result.usage.cached_tokens += completion.usage.cached_tokens
         result.raw_reply = completion.text
         try:
             pairs = parse_reply(completion.text, settings.pairs_per_chunk)

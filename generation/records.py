@@ -20,6 +20,7 @@ class Candidate(Record):
     question: str
     answer: str
     quotes: list[str] = []
+    target: str | None = None  # fact-first: the span of the quote the question asks for
     teacher_id: str
     usage: Usage = Usage()
 
@@ -44,6 +45,7 @@ class Verdict(Record):
     quote_support: float | None = None  # share of the answer's added facts found in its quotes
     novel: list[str] = []
     judge: float | None = None  # P("yes"), when the judge ran
+    roundtrip: float | None = None  # the quoted sentence's match with the question, over the best sentence's
     form: list[str] = []
     no_quote: bool = False
     notes: list[str] = []  # e.g. "judge_from_text": the teacher gave no log-probabilities

@@ -11,7 +11,10 @@ _WORD = re.compile(r"[\w'-]+")
 LENGTH_BUCKETS = (5, 10, 20, 40, 80)  # answer length in words: <=5, <=10, ... , >80
 
 
-def render_report(name: str, pairs: list[Pair], rejected: list[Rejection]) -> str:
+def render_report(
+    name: str, pairs: list[Pair], rejected: list[Rejection], coverage: dict[str, tuple[int, int]] | None = None
+) -> str:
+    """The report; `coverage` is source -> (facts, facts with a published pair) (generation/coverage.py)."""
     duplicates = sum(1 for r in rejected if r.duplicate_of)
     reasons = Counter(reason.split(":", 1)[0] for r in rejected for reason in r.reasons)
     lines = [f"# {name}: dataset report", ""]
@@ -24,7 +27,16 @@ def render_report(name: str, pairs: list[Pair], rejected: list[Rejection]) -> st
         "(distinct word bigrams / all bigrams; low means repetitive questions)",
         "",
     ]
+    if coverage:
+        facts = sum(f for f, _ in coverage.values())
+        covered = sum(c for _, c in coverage.values())
+        lines.insert(4, f"- coverage: {covered} of {facts} facts have a published pair ({_share(covered, facts)}; "
+                        "a fact is a sentence stating a date, number, amount or name)")
     lines += _table("Pairs per source", "source", Counter(p.source_id for p in pairs).most_common())
+    if coverage:
+        lines += ["## Coverage per source", "", "| source | facts | covered | share |", "|---|---:|---:|---:|"]
+        lines += [f"| {s} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in sorted(coverage.items())]
+        lines += [""]
     lines += _table("Question types (first word)", "first word", Counter(_first_word(p.question) for p in pairs).most_common())
     lines += _table("Answer length (words)", "words", _lengths([len(_WORD.findall(p.answer)) for p in pairs]))
     lines += _table("Rejection reasons", "reason", reasons.most_common())

@@ -21,8 +21,9 @@ from typing import Any, Callable, Iterator
 from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from generation.config import ConfigError, Corpus
 from generation.formats import write_text_atomic
-from generation.generate import GenerationResult, GenerationSettings, build_messages, generate_pairs, load_prompt
-from generation.records import Pair, Rejection, Verdict
+from generation.fact_first import generate_fact_pairs
+from generation.generate import GenerationResult, GenerationSettings, generate_pairs, load_prompt
+from generation.records import Candidate, Pair, Rejection, Verdict
 from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
@@ -67,6 +68,11 @@ class TeacherSpec:
         self._teacher = teacher
         self._owned = teacher is None  # a teacher passed in belongs to the caller, who closes it
         self._identity: str | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        """The embedded default teacher: no model file, no server, no teacher passed in."""
+        return self._teacher is None and not self.config.model and not self.config.urls
 
     @property
     def identity(self) -> str:
@@ -147,12 +153,18 @@ class Run:
             load_prompt(self.cfg.generation.prompt)
         except ValueError as exc:  # an unknown encoding or prompt name
             raise ConfigError(f"{corpus.config_path or corpus.root}: {exc}") from None
+        strategy = self.cfg.generation.strategy
+        if strategy == "auto":  # a tiny teacher cannot write whole pairs, but can ask about a given fact
+            strategy = "fact_first" if self.spec.is_embedded else "free_form"
         self.settings = GenerationSettings(
             pairs_per_chunk=self.cfg.generation.pairs_per_chunk,
             max_tokens=self.cfg.teacher.max_tokens,
             temperature=self.cfg.teacher.temperature,
             seed=self.cfg.teacher.seed,
             prompt=self.cfg.generation.prompt,
+            strategy=strategy,
+            facts_per_chunk=self.cfg.generation.facts_per_chunk,
+            candidates_per_fact=self.cfg.generation.candidates_per_fact,
         )
         self.grounding_config = self.cfg.grounding.checker_config()
         self.failures: list[dict[str, str]] = []
@@ -162,6 +174,7 @@ class Run:
         self.store: Store | None = None
         self.run_id = 0
         self.signatures: dict[str, str] = {"chunking": self.chunker.signature}
+        self.coverage: dict[str, float | int] = {}
 
     # The whole pipeline.
     def run(self) -> RunOutcome:
@@ -355,8 +368,20 @@ class Run:
         progress = Progress(total=len(items))
 
         def work(text_hash: str, chunk: StoredChunk) -> tuple[str, StoredChunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
-            result = generate_pairs(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, settings=self.settings, title=titles.get(chunk.source_id, chunk.source_id))
-            verdicts = {c.pair_id: (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes)) for c in result.candidates}
+            verdicts: dict[str, tuple[str, Verdict]] = {}
+            title = titles.get(chunk.source_id, chunk.source_id)
+
+            def accept(c: Candidate) -> bool:
+                verdicts[c.pair_id] = (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=title))
+                return verdicts[c.pair_id][1].grounded
+
+            if self.settings.strategy == "fact_first":
+                result = generate_fact_pairs(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, settings=self.settings, title=title, accept=accept)
+            else:
+                result = generate_pairs(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, settings=self.settings, title=title)
+            for c in result.candidates:
+                if c.pair_id not in verdicts:
+                    accept(c)
             return text_hash, chunk, result, verdicts
 
         slots = max(1, teacher.slots)
@@ -382,6 +407,7 @@ class Run:
         teacher = self.counts["teacher"]
         teacher["calls"] += result.calls
         teacher["prompt_tokens"] += result.usage.prompt_tokens
+        teacher["cached_tokens"] += result.usage.cached_tokens
         teacher["completion_tokens"] += result.usage.completion_tokens
         teacher["seconds"] += result.seconds
         if result.status == "teacher_error":
@@ -401,16 +427,26 @@ class Run:
             self.on_progress(progress)
 
     def check_budget(self, teacher: Teacher, chunks: list[StoredChunk], titles: dict[str, str]) -> None:
-        """The largest chunk's prompt (as it will be sent) plus max_tokens must fit the teacher's context."""
+        """The largest prompt (as it will be sent) plus the reply's bound must fit the teacher's context."""
         largest = max(chunks, key=lambda c: c.token_count)
         title = titles.get(largest.source_id, largest.source_id)
-        prompt = build_messages(load_prompt(self.settings.prompt), largest.text, title, self.settings.pairs_per_chunk)
-        needed = teacher.count_tokens(prompt) + self.settings.max_tokens
+        if self.settings.strategy == "fact_first":
+            from generation import fact_first
+            from generation.facts import MAX_FACT_CHARS, Fact
+
+            longest = Fact(sentence=largest.text[:MAX_FACT_CHARS], start=0, end=0, span=largest.text[:40], kind="count", wh="How many")
+            prompt = fact_first.build_messages(fact_first.load_fact_prompt(self.settings.fact_prompt), longest, title)
+            reply, setting = fact_first.QUESTION_MAX_TOKENS, "the question's bound"
+        else:
+            from generation.generate import build_messages
+
+            prompt = build_messages(load_prompt(self.settings.prompt), largest.text, title, self.settings.pairs_per_chunk)
+            reply, setting = self.settings.max_tokens, "[teacher] max_tokens"
+        needed = teacher.count_tokens(prompt) + reply
         if needed > teacher.n_ctx:
             raise RunError(
-                f"the largest chunk's prompt ({needed - self.settings.max_tokens} tokens) plus [teacher] max_tokens "
-                f"({self.settings.max_tokens}) is {needed} tokens, more than the teacher's context n_ctx = {teacher.n_ctx}: "
-                "raise [teacher] n_ctx, or lower [chunking] tokens or [teacher] max_tokens"
+                f"the largest prompt ({needed - reply} tokens) plus {setting} ({reply}) is {needed} tokens, more than the "
+                f"teacher's context n_ctx = {teacher.n_ctx}: raise [teacher] n_ctx, or lower [chunking] tokens or [teacher] max_tokens"
             )
 
     # -- publish ----------------------------------------------------------------------------------
@@ -434,7 +470,14 @@ class Run:
         if missing:
             teacher = self.spec.load() if self.grounding_config.judge else None
             checker = GroundingChecker(self.grounding_config, teacher=teacher)
-            fresh = {c.pair_id: checker.check(chunk_of[c.text_hash].text, c.question, c.answer, c.quotes) for c in missing}
+            titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+            fresh = {
+                c.pair_id: checker.check(
+                    chunk_of[c.text_hash].text, c.question, c.answer, c.quotes, target=c.target,
+                    title=titles.get(chunk_of[c.text_hash].source_id),
+                )
+                for c in missing
+            }
             self.store.save_verdicts(grounding_sig, fresh)
             verdicts.update((pair_id, (v.grounded, v.model_dump_json())) for pair_id, v in fresh.items())
             self.counts["pairs"]["regraded"] = len(fresh)
@@ -496,7 +539,12 @@ class Run:
             self.corpus.out_dir, published, rejected, out.formats,
             system_prompt=out.system_prompt, include_context=out.include_context,
         )
-        write_text_atomic(self.corpus.out_dir / "report.md", render_report(self.corpus.name, published, rejected))
+        from generation.coverage import coverage, totals
+
+        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+        per_source = coverage((c for c, _ in chunks), published, titles)
+        self.coverage = totals(per_source)
+        write_text_atomic(self.corpus.out_dir / "report.md", render_report(self.corpus.name, published, rejected, per_source))
         _, retired = self.store.set_published(published, self.run_id)
         pairs["retired"] = retired
 
@@ -527,9 +575,12 @@ class Run:
             "chunks": {k: chunks[k] for k in ("total", "generated", "reused")},
             "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "retired")},
             "rejections": dict(sorted(self.reasons.items())),
+            "coverage": self.coverage or {"facts": 0, "covered": 0, "share": 0.0},
+            "strategy": self.settings.strategy,
             "teacher": {
                 "calls": teacher["calls"],
                 "prompt_tokens": teacher["prompt_tokens"],
+                "cached_prompt_tokens": teacher["cached_tokens"],  # of prompt_tokens: reused, not evaluated again
                 "completion_tokens": teacher["completion_tokens"],
                 "seconds": round(float(teacher["seconds"]), 3),
             },

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 from generation.records import Candidate, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = [
     # version 1
@@ -78,6 +78,10 @@ _SCHEMA = [
         exit_code INTEGER, manifest TEXT
     );
     """,
+    # version 2: the span a fact-first question asks for
+    """
+    ALTER TABLE candidates ADD COLUMN target TEXT;
+    """,
 ]
 
 
@@ -107,6 +111,7 @@ class StoredCandidate(NamedTuple):
     answer: str
     quotes_json: str
     teacher_id: str
+    target: str | None = None
 
     @property
     def quotes(self) -> list[str]:
@@ -312,9 +317,9 @@ class Store:
                 (text_hash, gen_sig, status, raw_reply, error, teacher_id, prompt_tokens, completion_tokens, seconds, run_id, seq),
             )
             self.db.executemany(
-                "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (c.pair_id, text_hash, gen_sig, c.index, c.question, c.answer, json.dumps(c.quotes, ensure_ascii=False), c.teacher_id, run_id, seq)
+                    (c.pair_id, text_hash, gen_sig, c.index, c.question, c.answer, json.dumps(c.quotes, ensure_ascii=False), c.teacher_id, run_id, seq, c.target)
                     for c in candidates
                 ],
             )
@@ -336,7 +341,7 @@ class Store:
         several chunks shares one generation, and the run attributes each pair to a live chunk."""
         out: dict[str, list[StoredCandidate]] = {}
         for r in self.db.execute(
-            "SELECT pair_id, text_hash, idx, question, answer, quotes, teacher_id FROM candidates WHERE gen_sig=? ORDER BY seq, idx",
+            "SELECT pair_id, text_hash, idx, question, answer, quotes, teacher_id, target FROM candidates WHERE gen_sig=? ORDER BY seq, idx",
             (gen_sig,),
         ):
             out.setdefault(r[1], []).append(StoredCandidate(*r))

@@ -23,6 +23,7 @@ class Usage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens the teacher did not evaluate again (a reused prefix)
 
 
 class TokenLogprob(BaseModel):
@@ -56,12 +57,14 @@ class Teacher(ABC):
         messages: list[Message],
         *,
         json_schema: dict[str, Any] | None = None,
+        grammar: str | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
         seed: int | None = None,
         top_logprobs: int | None = None,
     ) -> Completion:
-        """Answer the chat. With `json_schema` the reply is constrained to it; with `top_logprobs`
+        """Answer the chat. With `json_schema` the reply is constrained to it, with `grammar` (GBNF) to
+        that grammar (a teacher that cannot apply one answers unconstrained); with `top_logprobs`
         the completion carries the log-probabilities of each generated token and its alternatives."""
 
     def count_tokens(self, messages: list[Message]) -> int:

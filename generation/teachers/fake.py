@@ -46,6 +46,7 @@ class FakeTeacher(Teacher):
         messages: list[Message],
         *,
         json_schema: dict[str, Any] | None = None,
+        grammar: str | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
         seed: int | None = None,
@@ -58,6 +59,7 @@ class FakeTeacher(Teacher):
                     {
                         "messages": messages,
                         "json_schema": json_schema,
+                        "grammar": grammar,
                         "max_tokens": max_tokens,
                         "temperature": temperature,
                         "seed": seed,

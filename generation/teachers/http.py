@@ -120,6 +120,18 @@ def _retry_after(response: Any) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _cached_tokens(data: dict[str, Any], usage: dict[str, Any]) -> int:
+    """Prompt tokens the server took from its cache: OpenAI's usage.prompt_tokens_details.cached_tokens,
+    or llama-server's timings.cache_n."""
+    details = usage.get("prompt_tokens_details")
+    if isinstance(details, dict) and isinstance(details.get("cached_tokens"), int):
+        return details["cached_tokens"]
+    timings = data.get("timings")
+    if isinstance(timings, dict) and isinstance(timings.get("cache_n"), int):
+        return timings["cache_n"]
+    return 0
+
+
 def _parse_logprobs(block: Any) -> list[TokenLogprob] | None:
     """choices[0].logprobs.content (OpenAI's shape, which llama-server and llama_cpp.server send)."""
     if not isinstance(block, dict) or not isinstance(block.get("content"), list):
@@ -301,6 +313,7 @@ class HttpTeacher(Teacher):
         messages: list[Message],
         *,
         json_schema: dict[str, Any] | None = None,
+        grammar: str | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
         seed: int | None = None,
@@ -308,6 +321,8 @@ class HttpTeacher(Teacher):
     ) -> Completion:
         started = time.perf_counter()
         body: dict[str, Any] = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": False}
+        if grammar is not None:
+            body["grammar"] = grammar  # llama-server and llama_cpp.server read a GBNF grammar here
         if seed is not None:
             body["seed"] = seed
         if top_logprobs:
@@ -393,7 +408,11 @@ class HttpTeacher(Teacher):
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         return Completion(
             text=message.get("content") or "",
-            usage=Usage(prompt_tokens=usage.get("prompt_tokens") or 0, completion_tokens=usage.get("completion_tokens") or 0),
+            usage=Usage(
+                prompt_tokens=usage.get("prompt_tokens") or 0,
+                completion_tokens=usage.get("completion_tokens") or 0,
+                cached_tokens=_cached_tokens(data, usage),
+            ),
             logprobs=_parse_logprobs(choice.get("logprobs")) if top_logprobs else None,
             finish_reason=choice.get("finish_reason"),
             seconds=time.perf_counter() - started,

@@ -115,6 +115,7 @@ class LlamaCppTeacher(Teacher):
         self.n_ctx = self.llm.n_ctx()
         self._lock = threading.Lock()
         self._formatter = self._chat_formatter()
+        self._grammars: dict[str, Any] = {}  # grammar text -> checked LlamaGrammar
 
     def _chat_formatter(self):
         from llama_cpp import llama_chat_format
@@ -141,18 +142,27 @@ class LlamaCppTeacher(Teacher):
         messages: list[Message],
         *,
         json_schema: dict[str, Any] | None = None,
+        grammar: str | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
         seed: int | None = None,
         top_logprobs: int | None = None,
     ) -> Completion:
         started = time.perf_counter()
+        if json_schema is not None and grammar is None:
+            from generation.grammar import GrammarError, schema_to_gbnf
+
+            try:  # our converter, not llama-cpp-python's (see generation/grammar.py)
+                grammar = schema_to_gbnf(json_schema)
+            except GrammarError as exc:
+                raise TeacherError(f"the reply schema cannot be turned into a grammar: {exc}", kind="bad_grammar") from exc
         with self._lock:
             if top_logprobs and max_tokens == 1:
                 return self._first_token(messages, top_logprobs, started)
             kwargs: dict[str, Any] = {}
-            if json_schema is not None:
-                kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+            if grammar is not None:
+                kwargs["grammar"] = self._checked_grammar(grammar)
+            cached = self._cached_prefix(messages)
             try:
                 reply = self.llm.create_chat_completion(
                     messages=messages,  # type: ignore[arg-type]
@@ -167,10 +177,42 @@ class LlamaCppTeacher(Teacher):
         usage = reply.get("usage") or {}  # type: ignore[union-attr]
         return Completion(
             text=choice["message"]["content"] or "",
-            usage=Usage(prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0)),
+            usage=Usage(
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+                cached_tokens=cached,
+            ),
             finish_reason=choice.get("finish_reason"),
             seconds=time.perf_counter() - started,
         )
+
+    def _checked_grammar(self, grammar: str):
+        """The grammar as llama-cpp-python takes it, once llama.cpp's own parser has accepted it. A
+        grammar it cannot parse would crash the process while sampling (llama-cpp-python does not
+        check), so it is a TeacherError here instead."""
+        import llama_cpp
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        if grammar not in self._grammars:
+            sampler = llama_cpp.llama_sampler_init_grammar(self.llm._model.vocab, grammar.encode("utf-8"), b"root")
+            if not sampler:
+                raise TeacherError(f"llama.cpp cannot parse the grammar for this reply: {grammar[:200]!r}", kind="bad_grammar")
+            llama_cpp.llama_sampler_free(sampler)
+            if len(self._grammars) > 256:
+                self._grammars.clear()
+            self._grammars[grammar] = LlamaGrammar.from_string(grammar, verbose=False)
+        return self._grammars[grammar]
+
+    def _cached_prefix(self, messages: list[Message]) -> int:
+        """Prompt tokens llama.cpp will reuse from the previous call: the longest common prefix with
+        what it evaluated last (llama-cpp-python reuses exactly that)."""
+        tokens = self._prompt_tokens(messages)
+        prefix = 0
+        for a, b in zip(self.llm._input_ids, tokens[:-1]):
+            if a != b:
+                break
+            prefix += 1
+        return prefix
 
     def _first_token(self, messages: list[Message], top: int, started: float) -> Completion:
         """One step: the most likely first tokens of the reply and their log-probabilities. Reuses the

@@ -111,7 +111,7 @@ def test_a_quote_with_one_number_changed_is_not_found(checker):
 def test_a_real_quote_that_does_not_support_the_answer(checker):
     verdict = check(checker, "In which year was Vellmark Instruments founded?", "1889", ["In March 1921 a fire destroyed the east wing"])
     assert verdict.quotes[0].start is not None
-    assert verdict.reasons == ["quote_not_supporting"]
+    assert verdict.reasons == ["quote_not_supporting", "off_target_question"]  # the question leads elsewhere too
 
 
 def test_one_bad_quote_of_two_rejects(checker):
@@ -155,7 +155,8 @@ def test_novel_name_and_date(checker):
 
 def test_the_questions_own_words_count_as_present(checker):
     verdict = check(checker, "Did Vellmark Instruments have a branch in Ulmby in 1950?", "No, Vellmark Instruments had no branch in Ulmby in 1950.")
-    assert not [r for r in verdict.reasons if r.startswith("novel_")]
+    # The answer adds nothing the question lacks; the question itself names what the chunk does not.
+    assert verdict.novel == ["novel_question_term:Ulmby", "novel_question_term:1950"]
 
 
 def test_a_capital_that_opens_a_sentence_is_not_a_name(checker):

@@ -1,0 +1,145 @@
+"""The fact-first generation strategy: code picks the chunk's facts (generation/facts.py), the teacher
+writes one question per fact under a grammar, and the fact sentence is the pair's answer and quote.
+
+This is answer-aware question generation, the task small teachers do well: the embedded
+SmolLM2-135M writes usable questions for about half of the facts it is given, where it writes no
+usable free-form pair at all.
+
+The published answer is the fact sentence itself (markup stripped). It is grounded by
+construction, it states the answer in full with its context ("The track gauge is 597
+millimetres, chosen by the engineer Margaret Owain ..."), and it never depends on a small
+teacher's wording. The span the question asks for is stored with the pair (`target`), so the
+checker can tell a question that gives its own answer away.
+
+Prompt layout for reuse: the fixed few-shot conversation comes first and is the same for every call
+of the run, so llama.cpp evaluates it once; each call adds only the fact (about 60 tokens).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from string import Template
+from typing import Callable
+
+from generation.facts import Fact, clause_of, select_facts
+from generation.generate import GenerationResult, GenerationSettings
+from generation.grammar import question_gbnf
+from generation.records import Candidate
+from generation.teachers.base import Message, Teacher, TeacherError
+from ingest.records import short_hash
+
+PROMPT = "fact_first_v1"
+# A question is one line of at most MAX_QUESTION_CHARS characters; 48 tokens hold it with room.
+MAX_QUESTION_CHARS = 150
+QUESTION_MAX_TOKENS = 48
+# The first question for a fact is greedy; the next ones sample at this temperature (or the
+# [teacher] temperature, whichever is higher) with another seed. On the example corpus a second
+# candidate raised the facts with a published pair from 27 of 52 to 33 of 52; a third added 2.
+RETRY_TEMPERATURE = 0.5
+
+
+@dataclass(frozen=True)
+class FactPrompt:
+    version: str
+    system: str
+    examples: tuple[tuple[str, str], ...]  # (user, assistant)
+    user: Template
+
+    @property
+    def signature(self) -> str:
+        return short_hash(self.version, self.system, *(x for pair in self.examples for x in pair), self.user.template)
+
+
+@lru_cache(maxsize=4)
+def load_fact_prompt(version: str = PROMPT) -> FactPrompt:
+    """generation/prompts/<version>.txt: the system text, then examples ("user\\n===\\nassistant"), then
+    the user template, separated by lines of "---"."""
+    try:
+        text = resources.files("generation.prompts").joinpath(f"{version}.txt").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"no prompt named {version!r} in generation/prompts/") from None
+    parts = [p.strip() for p in text.split("\n---\n")]
+    examples = []
+    for part in parts[1:-1]:
+        user, _, assistant = part.partition("\n===\n")
+        examples.append((user.strip(), assistant.strip()))
+    return FactPrompt(version=version, system=parts[0], examples=tuple(examples), user=Template(parts[-1]))
+
+
+def build_messages(prompt: FactPrompt, fact: Fact, topic: str) -> list[Message]:
+    messages: list[Message] = [{"role": "system", "content": prompt.system}]
+    for user, assistant in prompt.examples:
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    content = prompt.user.safe_substitute(topic=" ".join(topic.split()), fact=clause_of(fact), answer=fact.span)
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
+def read_question(text: str) -> str:
+    """The question of a reply: its first line, with anything after the first "?" dropped (a server
+    that ignored the grammar may go on talking)."""
+    line = text.strip().split("\n", 1)[0].strip()
+    if "?" in line:
+        line = line[: line.index("?") + 1]
+    return line.strip().strip('"“”').strip()
+
+
+def generate_fact_pairs(
+    teacher: Teacher,
+    chunk_text: str,
+    *,
+    key: str,
+    gen_sig: str,
+    settings: GenerationSettings,
+    title: str = "a document",
+    accept: Callable[[Candidate], bool] | None = None,
+) -> GenerationResult:
+    """One question per fact of the chunk, up to `settings.candidates_per_fact` tries a fact: a fact
+    stops at its first candidate that `accept` (the grounding checker) takes. Every candidate is kept,
+    so the rejected ones are reported with their reasons."""
+    prompt = load_fact_prompt(settings.fact_prompt)
+    facts = select_facts(chunk_text, title, settings.facts_per_chunk)
+    result = GenerationResult(status="ok")
+    started = time.perf_counter()
+    index = 0
+    for fact in facts:
+        messages = build_messages(prompt, fact, title)
+        grammar = question_gbnf(fact.opening, max_chars=MAX_QUESTION_CHARS)
+        for attempt in range(settings.candidates_per_fact):
+            temperature = 0.0 if attempt == 0 else max(settings.temperature, RETRY_TEMPERATURE)
+            try:
+                completion = teacher.complete(
+                    messages,
+                    grammar=grammar,
+                    max_tokens=QUESTION_MAX_TOKENS,
+                    temperature=temperature,
+                    seed=settings.seed + attempt,
+                )
+            except TeacherError as exc:
+                result.status, result.error = "teacher_error", f"{exc.kind}: {exc}"
+                result.candidates = []  # the chunk is tried again, whole, on the next run
+                result.seconds = time.perf_counter() - started
+                return result
+            result.calls += 1
+            result.usage.prompt_tokens += completion.usage.prompt_tokens
+            result.usage.completion_tokens += completion.usage.completion_tokens
+            result.usage.cached_tokens += completion.usage.cached_tokens
+            candidate = Candidate(
+                pair_id=short_hash(key, gen_sig, index),
+                chunk_id=key,
+                index=index,
+                question=read_question(completion.text),
+                answer=fact.sentence,
+                quotes=[fact.sentence],
+                target=fact.span,
+                teacher_id=teacher.teacher_id,
+            )
+            index += 1
+            result.candidates.append(candidate)
+            if accept is None or accept(candidate):
+                break
+    result.seconds = time.perf_counter() - started
+    return result

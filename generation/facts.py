@@ -1,0 +1,323 @@
+"""Fact selection for the fact-first strategy: the chunk's sentences that state something, each with
+the span a question should ask for and the question word that fits it. Code chooses; the teacher
+only writes the question (generation/fact_first.py).
+
+A fact is a sentence of the chunk (its exact character range) and one target span in it:
+
+- a date or a year ("3 June 1887", "1962")                          -> "When"
+- a clock time ("10:15")                                            -> "When"
+- an amount of money ("24 pounds", "$4.5 million")                  -> "How much"
+- a percentage ("40%", "12 per cent")                               -> "What percentage"
+- a count or a measure, the number before its noun ("nine arches")  -> "How many"
+- a name after a person word ("the engineer Margaret Owain")         -> "Who"
+- a name after a place preposition ("to the canal at Millbrook")     -> "Where"
+
+Headings, list fragments, questions and sentences too short or too long to be an answer are not
+facts. The spans are the ones a question can hide and the answer sentence still states: a question
+that asks "How many arches ..." must not say "nine".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# What makes a sentence a fact, and how many facts a chunk gives at most. Measured on the example
+# corpus (corpora/example, 7 chunks of 192 tokens): 41 sentences, 33 facts with at least one span,
+# 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 52 targets; the embedded teacher writes
+# a question that passes every check for about 6 in 10 of them.
+FACTS_VERSION = "3"  # bump when selection changes: the generation signature changes with it
+MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
+MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
+MAX_SPANS_PER_SENTENCE = 2
+MAX_FACTS_PER_CHUNK = 24
+# A line of a block shorter than this share of its longest line, with no closing punctuation, and
+# followed by a capital, is a heading (the example PDF's "Engineering Report 2024" above its text).
+HEADING_LINE_SHARE = 0.75
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAY = r"(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen"
+).split()
+_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|(?:{'|'.join(_NUMBER_WORDS)})(?:-(?:{'|'.join(_NUMBER_WORDS)}))?"
+_SCALE = r"(?:\s(?:thousand|million|billion|trillion))?"
+
+# (kind, question word, pattern): the first kind that claims a character keeps it.
+_SPANS: list[tuple[str, str, re.Pattern[str]]] = [
+    ("date", "When", re.compile(rf"\b(?:{_DAY}\s{_MONTH},?\s{_YEAR}|{_MONTH}\s{_DAY},?\s{_YEAR}|{_MONTH}\s{_YEAR})\b")),
+    ("date", "When", re.compile(rf"\b{_YEAR}s?\b(?![.,]\d|\s*(?:%|per\s?cent))")),
+    ("time", "When", re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[ap]\.?m\.?)?(?!\d)", re.I)),
+    ("money", "How much", re.compile(rf"[$£€¥]\s?(?:{_NUMBER}){_SCALE}|\b(?:{_NUMBER}){_SCALE}\s(?:pounds|pence|dollars|cents|euros|yen|francs)\b", re.I)),
+    ("percent", "What percentage", re.compile(rf"\b(?:{_NUMBER})\s?(?:%|per\s?cent\b|percent\b)", re.I)),
+    # A count or measure: the number and the noun it counts ("41,000 tonnes", "nine stone arches").
+    ("count", "How many", re.compile(rf"\b(?:{_NUMBER}){_SCALE}(?=\s+(?:[a-z][a-z-]+\s+){{0,2}}[a-z][a-z-]+)", re.I)),
+]
+_NAME = r"[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s(?:(?:of|de|la|le|van|von|du|da)\s)?[A-Z][\w’'-]*[a-z][\w’'-]*)*"
+_PERSON_CUE = re.compile(
+    rf"\b(?:by|engineer|architect|founder|designer|director|author|builder|owner|manager|chairman|president|"
+    rf"inventor|artist|Mr|Mrs|Ms|Dr|Sir|Lady|Lord|Professor)\.?\s({_NAME})"
+)
+_PLACE_CUE = re.compile(rf"\b(?:in|at|from|to|near|towards|reached)\s(?:the\s)?({_NAME})")
+# Words that open a sentence, a list or a time span, not a name.
+_NOT_NAMES = frozenset(
+    """The A An This That These Those It Its They Their He She His Her We Our You Your I In On At From
+    To By For With After Before During Today Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    January February March April May June July August September October November December""".split()
+)
+# Numbers that do not count anything: "one of the", "No. 4", a page reference.
+_NOT_COUNTED = frozenset(
+    """of to and or per percent a an the had has have was were is are be been will would may might can could
+    must should did do does in on at by for from with than that which who""".split()
+)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
+_MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A sentence of a chunk (chunk-relative `start`/`end`, exact) and the span a question asks for."""
+
+    sentence: str  # the sentence as published: whitespace folded, markup stripped
+    start: int
+    end: int
+    span: str  # the text the question asks for, as the chunk writes it
+    kind: str  # date, time, money, percent, count, person, place
+    wh: str  # the question word: When, How many, ...
+    opening: str = ""  # what the question must open with: the question word, and for a count its noun
+
+    def __post_init__(self) -> None:
+        if not self.opening:
+            object.__setattr__(self, "opening", self.wh)
+
+    @property
+    def key(self) -> str:
+        return f"{self.start}:{self.end}:{self.span}"
+
+
+def _blocks(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, next start) of each block: paragraphs, list items, and heading lines. A PDF page
+    often runs its headings into the first paragraph with single line breaks; a line that ends with
+    no punctuation, is followed by a capital, and is shorter than HEADING_LINE_SHARE of the block's
+    longest line is a heading of its own. The lines of a hard-wrapped paragraph stay one block."""
+    cuts = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+    out: list[tuple[int, int, int]] = []
+    start = 0
+    for end, next_start in [*cuts, (len(text), len(text))]:
+        lines = text[start:end].split("\n")
+        longest = max(len(line.strip()) for line in lines)
+        at = start
+        for i, line in enumerate(lines[:-1]):
+            line_end = at + len(line)
+            following = lines[i + 1].lstrip()
+            stripped = line.strip()
+            if (
+                stripped
+                and not stripped.endswith((".", ",", ";", ":", "-", "!", "?", ")"))
+                and following[:1].isupper()
+                and len(stripped) < HEADING_LINE_SHARE * longest
+            ):
+                out.append((start, line_end, line_end + 1))
+                start = line_end + 1
+            at = line_end + 1
+        out.append((start, end, next_start))
+        start = next_start
+    return out
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Chunk-relative (start, end) of each sentence: blocks (paragraphs, list items, headings) cut at
+    sentence ends."""
+    out: list[tuple[int, int]] = []
+    block_start = 0
+    for _, block_end, next_start in _blocks(text):
+        start = block_start
+        block = text[block_start:block_end]
+        for m in _SENTENCE_END.finditer(block):
+            out.append((start, block_start + m.start()))
+            start = block_start + m.end()
+        out.append((start, block_end))
+        block_start = next_start
+    return [(s + _leading(text[s:e]), e - _trailing(text[s:e])) for s, e in out if text[s:e].strip()]
+
+
+def _leading(s: str) -> int:
+    return len(s) - len(s.lstrip())
+
+
+def _trailing(s: str) -> int:
+    return len(s) - len(s.rstrip())
+
+
+def clean_sentence(raw: str) -> str:
+    """The sentence as an answer: list and heading markers, emphasis and link markup removed,
+    whitespace folded."""
+    text = _MARKUP.sub("", raw)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # [text](url)
+    text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
+    return " ".join(text.split())
+
+
+def _is_fact_sentence(sentence: str) -> bool:
+    words = sentence.split()
+    if len(words) < MIN_FACT_WORDS or len(sentence) > MAX_FACT_CHARS:
+        return False
+    if not sentence.endswith((".", "!", '."', ".”", ".)")):
+        return False  # a heading, a caption, a table row, a question, or a cut-off sentence
+    if sentence.count("|") >= 2:
+        return False
+    first = _FIRST_WORD.match(sentence)
+    return bool(first) and first.group() not in ("However", "But", "Also", "And", "Or", "So")
+
+
+def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
+    """(kind, wh, start, end) of the sentence's targets, in sentence order, none overlapping."""
+    taken = [False] * len(sentence)
+    found: list[tuple[str, str, int, int]] = []
+
+    def claim(kind: str, wh: str, start: int, end: int) -> None:
+        if start < end and not any(taken[start:end]):
+            taken[start:end] = [True] * (end - start)
+            found.append((kind, wh, start, end))
+
+    for kind, wh, pattern in _SPANS:
+        for m in pattern.finditer(sentence):
+            if kind == "count":
+                after = sentence[m.end() :].split(None, 1)
+                if not after or after[0].lower().strip(",.;:") in _NOT_COUNTED or not after[0][:1].isalpha():
+                    continue
+                if m.group().lower() in ("one", "1"):
+                    continue  # "no more than one train": rarely a count worth a question
+                if m.start() > 0 and sentence[m.start() - 1] in "#№":
+                    continue
+            claim(kind, wh, m.start(), m.end())
+    topic_words = {w.lower() for w in re.findall(r"\w+", topic)}
+    for kind, wh, pattern in (("person", "Who", _PERSON_CUE), ("place", "Where", _PLACE_CUE)):
+        for m in pattern.finditer(sentence):
+            name = m.group(1)
+            if name.split()[0] in _NOT_NAMES or m.start(1) == 0:
+                continue
+            if {w.lower() for w in re.findall(r"\w+", name)} <= topic_words:
+                continue  # the document's own subject is what the question names, not what it asks
+            claim(kind, wh, m.start(1), m.end(1))
+    return sorted(found, key=lambda f: f[2])
+
+
+_COUNTED = re.compile(r"\s+([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?(?:\s+(per\s+[a-z]+))?", re.I)
+
+
+def _opening(kind: str, wh: str, after: str) -> str:
+    """The question's forced opening. A count asks for its noun as the sentence writes it: "How many
+    stone arches", "How many tonnes", "How many kilometres per hour"; so a small teacher cannot ask
+    "How many stones" of nine stone arches. A noun of two words is taken when the second is the
+    plural one ("coping stones"), else the first word alone ("passengers ride" -> "passengers")."""
+    if kind != "count":
+        return wh
+    m = _COUNTED.match(after)
+    if not m:
+        return wh
+    first, second, per = m.group(1), m.group(2), m.group(3)
+    words = [first]
+    if second and not first.lower().endswith("s") and second.lower().endswith("s") and second.lower() not in _NOT_COUNTED:
+        words.append(second)
+    elif per and not second:
+        words.append(" ".join(per.split()))
+    if second and second.lower() == "per" and per is None:
+        tail = re.match(r"\s+[a-z][a-z-]+\s+per\s+([a-z]+)", after, re.I)
+        if tail:
+            words.append(f"per {tail.group(1)}")
+    if words[0].lower() in _NOT_COUNTED:
+        return wh
+    return f"{wh} {' '.join(words)}"
+
+
+_PRIORITY = {"date": 0, "money": 1, "count": 2, "percent": 2, "time": 3, "person": 4, "place": 5}
+
+
+_CLAUSE_CUT = re.compile(r"\s*[,;:]\s+|\s+(?=(?:and|but|or|while|whereas)\s)")
+_INDEPENDENT = frozenset("and but or while whereas".split())
+# After "and", words that open a subject ("and the railway closed", "and around 60,000 passengers ride");
+# another word ("and stands 28 metres above the river", "and to take eleven weeks") shares the subject
+# of the clause before.
+_SUBJECT_OPENERS = frozenset(
+    """the a an it its they their he his she her we our you your i this that these those there
+    around about some over nearly almost more most many few all each every no several""".split()
+)
+
+
+def _continues(word: str) -> bool:
+    """A word after "and" that continues the clause before (a verb or "to"), not one that opens a subject."""
+    return word[:1].islower() and word.lower().strip(",.;:") not in _SUBJECT_OPENERS and not word[:1].isdigit()
+
+
+def target_clause(quote: str, target: str) -> str | None:
+    """The clause of `quote` that holds `target`, with the clauses before it that it depends on. Cut at
+    commas, semicolons and "and"/"but"/"or"; a clause that opens with a lower-case word other than those
+    ("chosen by the engineer ...", "in 1968", "where a walk of ...") continues the clause before it."""
+    at = quote.find(target)
+    if at < 0:
+        return None
+    bounds = [0, *(m.end() for m in _CLAUSE_CUT.finditer(quote)), len(quote) + 1]
+    i = max(k for k in range(len(bounds) - 1) if bounds[k] <= at)
+    start = bounds[i]
+    while i > 0:
+        words = quote[bounds[i] :].split(None, 2)
+        if not words or not words[0][:1].islower():
+            break
+        if words[0].lower() in _INDEPENDENT and (len(words) < 2 or not _continues(words[1])):
+            break  # "..., and the railway closed in 1951": a clause with a subject of its own
+        i -= 1
+        start = bounds[i]
+    k = next(k for k, b in enumerate(bounds) if b > at + len(target))
+    # A short opening phrase ("At its busiest, in 1903, the railway moved ...") belongs to the clause after it.
+    while k < len(bounds) - 1 and len(quote[start : bounds[k]].split()) <= 5:
+        words = quote[bounds[k] :].split(None, 1)
+        if not words or not words[0][:1].islower() or words[0].lower() in _INDEPENDENT:
+            break
+        k += 1
+    return quote[start : min(bounds[k], len(quote))]
+
+
+def clause_of(fact: Fact) -> str:
+    """The fact's clause as a sentence of its own: what the teacher is shown, so that a small model asks
+    about the target's clause and not another one of the sentence."""
+    clause = target_clause(fact.sentence, fact.span) or fact.sentence
+    clause = clause.strip().rstrip(",;:").strip()
+    words = clause.split(None, 1)
+    if words and words[0].lower() in _INDEPENDENT and len(words) > 1:
+        clause = words[1]
+    clause = clause[:1].upper() + clause[1:]
+    return clause if clause.endswith((".", "!", "?")) else clause + "."
+
+
+@lru_cache(maxsize=256)
+def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_CHUNK) -> tuple[Fact, ...]:
+    """The chunk's facts in reading order, at most MAX_SPANS_PER_SENTENCE a sentence and `limit` in all
+    (sentences first, so a long chunk is covered before any sentence gets a second question)."""
+    per_sentence: list[list[Fact]] = []
+    for start, end in sentences(text):
+        raw = text[start:end]
+        if not _is_fact_sentence(" ".join(raw.split())):
+            continue
+        if start == 0 and not raw[:1].isupper() and not raw[:1].isdigit():
+            continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
+        spans = _spans(raw, topic)
+        spans.sort(key=lambda s: _PRIORITY[s[0]])
+        facts = [
+            Fact(sentence=clean_sentence(raw), start=start, end=end, span=raw[s:e], kind=kind, wh=wh, opening=_opening(kind, wh, raw[e:]))
+            for kind, wh, s, e in spans[:MAX_SPANS_PER_SENTENCE]
+        ]
+        if facts:
+            per_sentence.append(facts)
+    chosen: list[Fact] = []
+    for round_ in range(MAX_SPANS_PER_SENTENCE):
+        chosen += [facts[round_] for facts in per_sentence if len(facts) > round_]
+    if limit is not None:
+        chosen = chosen[:limit]
+    return tuple(sorted(chosen, key=lambda f: (f.start, f.key)))
