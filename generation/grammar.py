@@ -169,8 +169,8 @@ class _Converter:
 
     def grammar(self) -> str:
         root = self.visit(self.root, "root")
-        lines = [f"root ::= {root}"] if root != "root" else []
-        lines += [f"{k} ::= {v}" for k, v in self.rules.items()]
+        lines = [f"root ::= {self.rules[root] if root == 'root' else root}"]
+        lines += [f"{k} ::= {v}" for k, v in self.rules.items() if k != "root"]
         lines += [f"{k} ::= {_RULES_JSON[k]}" for k in _RULES_JSON if k in self.used]
         return "\n".join(lines) + "\n"
 

@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 11
+CHECKER_VERSION = 13
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -624,8 +624,10 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
     out the document's subject, which the title names, the question's frame words, and the counted noun
     its opening repeats) are in that clause. "How many members does the society have?" asks for 1,200 in
     "the society has about 1,200 members, and around 60,000 passengers ride the line"; "How many
-    passengers does the society have?" does not ask for 60,000, and "How many cars does the railway
-    have?" (of "free parking for 120 cars") says nothing of its own."""
+    passengers does the society have?" does not ask for 60,000. A question that names only the
+    document's subject is about the target's clause only when that clause names nothing else: "How many
+    arches does the Cwm Llys viaduct have?" of "... and it has nine arches" in a report on the viaduct,
+    but not "How many cars does the railway have?" of "Millbrook station has ... parking for 120 cars"."""
     clause = target_clause(quote, target)
     if clause is None:
         return True
@@ -638,15 +640,16 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
         if t[0] != "stop" and t[1] not in _FRAME_KEYS and not _present(t, title) and not (i < 5 and t[1] in counted)
         and t[2].lower() not in _AUX and t[2].lower() not in _IMPERATIVE
     ]
-    if not words:
-        return False
+    if not words:  # the question names only the document's subject: right when the clause has no other
+        return not any(_is_name(t) and not _present(t, title) for t in _tokens(clause))
     return sum(_present(t, around) for t in words) >= TARGET_CONTEXT_MIN * len(words)
 
 
-def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chunk) -> float | None:
+def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chunk, title: frozenset[str] = frozenset()) -> float | None:
     """How well the quoted sentence matches the question's words, over the best sentence of the chunk
-    (1.0: the question leads to the quote). None when nothing locates the question."""
-    words = {t[1] for t in question_tokens if t[0] != "stop" and t[1] in chunk.weight}
+    (1.0: the question leads to the quote). The title's words name the document's subject, which every
+    sentence is about, so they lead nowhere. None when nothing locates the question."""
+    words = {t[1] for t in question_tokens if t[0] != "stop" and t[1] in chunk.weight and t[1] not in title}
     if not words or not chunk.spans:
         return None
     weight = chunk.weight
@@ -659,8 +662,9 @@ def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chu
     if best <= 0.0 or not quoted:
         return None
     # A sentence may name its subject only in the one before it ("In 1858 Joran Halmere gave the museum
-    # a collection of lamps. The gift was valued at 30,000 crowns."): that sentence leads there too.
-    return round(max(max(scores[max(0, i - ROUNDTRIP_BACK) : i + 1]) for i in quoted) / best, 9)
+    # a collection of lamps. The gift was valued at 30,000 crowns."): that sentence leads there too, when
+    # the quoted sentence shares a word with the question itself.
+    return round(max(max(scores[max(0, i - ROUNDTRIP_BACK) : i + 1]) if scores[i] > 0 else 0.0 for i in quoted) / best, 9)
 
 
 # --- Form ----------------------------------------------------------------------------------------
@@ -924,7 +928,7 @@ class GroundingChecker:
 
         roundtrip: float | None = None
         if "roundtrip" in checks and spans and all(q.start is not None for q in spans):
-            roundtrip = _roundtrip(question_tokens, spans, chunk)
+            roundtrip = _roundtrip(question_tokens, spans, chunk, _text_vocabulary(title or ""))
             if roundtrip is not None and roundtrip < cfg.roundtrip_min:
                 reasons.append("off_target_question")
             elif target and quotes and not _asks_for_target(question_tokens, target, quotes[0], _text_vocabulary(title or "")):

@@ -397,3 +397,70 @@ def test_an_answer_that_loops_or_is_cut_off_is_rejected():
     assert "truncated_answer" in cut.reasons
     mid_word = "Repointing arches four and five with lime mortar. The purpose is to keep the viadu"
     assert "truncated_answer" in GroundingChecker().check(chunk, question, mid_word, quote).reasons
+
+
+# --- questions: novel terms, a given-away answer, the roundtrip (every strategy), fact-first form ---
+
+VIADUCT = (
+    "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook. "
+    "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres. "
+    "The deck is 28 metres above the river at its highest point."
+)
+DECK = "The deck is 28 metres above the river at its highest point."
+BUILT = "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+
+
+def fact_check(checker, question, sentence, target, title="The Cwm Llys viaduct"):
+    return checker.check(VIADUCT, question, sentence, [sentence], target=target, title=title)
+
+
+def test_a_question_in_units_the_text_never_uses_is_rejected(checker):
+    question = "How many feet above the river is the deck of the Cwm Llys viaduct?"
+    verdict = checker.check(VIADUCT, question, "28 metres.", [DECK], title="The Cwm Llys viaduct")
+    assert verdict.reasons == ["novel_question_term:feet"]
+    metres = checker.check(VIADUCT, question.replace("feet", "metres"), "28 metres.", [DECK], title="The Cwm Llys viaduct")
+    assert metres.grounded, metres.reasons
+
+
+def test_a_question_naming_a_place_or_year_the_text_lacks_is_rejected(checker):
+    verdict = checker.check(VIADUCT, "How high above the Severn was the deck in 1990?", "28 metres.", [DECK])
+    assert {"novel_question_term:Severn", "novel_question_term:1990"} <= set(verdict.reasons)
+
+
+def test_a_question_that_leads_to_another_sentence_than_its_quote_is_off_target(checker):
+    # A grounded answer to a different question: the quote is real, but the question's words are elsewhere.
+    verdict = checker.check(VIADUCT, "When was the Cwm Llys viaduct built of local granite?", "28 metres above the river.", [DECK])
+    assert "off_target_question" in verdict.reasons and verdict.roundtrip < 0.5
+    right = checker.check(VIADUCT, "How high is the deck of the Cwm Llys viaduct above the river?", "28 metres above the river.", [DECK], title="The Cwm Llys viaduct")
+    assert right.grounded, right.reasons
+    assert right.roundtrip == 1.0
+
+
+def test_fact_first_true_questions_pass(checker):
+    for question, sentence, target in [
+        ("When was the Cwm Llys viaduct built?", BUILT, "1886"),
+        ("How many arches does the Cwm Llys viaduct have?", BUILT, "nine"),
+        ("How many metres above the river is the deck of the Cwm Llys viaduct?", DECK, "28"),
+    ]:
+        verdict = fact_check(checker, question, sentence, target)
+        assert verdict.grounded, (question, verdict.reasons)
+
+
+def test_a_question_that_gives_its_answer_away_is_rejected(checker):
+    assert "question_gives_answer" in fact_check(checker, "When was the Cwm Llys viaduct built in 1886?", BUILT, "1886").reasons
+    assert "question_gives_answer" in fact_check(checker, "How many arches, nine, does the Cwm Llys viaduct have?", BUILT, "nine").reasons
+
+
+def test_a_fact_first_question_with_words_the_fact_lacks_is_rejected(checker):
+    verdict = fact_check(checker, "What is the telephone number of the Cwm Llys viaduct?", BUILT, "1886")
+    assert "novel_question_term:telephone" in verdict.reasons
+
+
+def test_a_fact_first_question_that_names_nothing_is_rejected(checker):
+    assert "unnamed_subject" in fact_check(checker, "How many arches does it have?", BUILT, "nine").reasons
+
+
+def test_a_fact_first_question_about_another_clause_is_off_target(checker):
+    # "nine" is in "... and it has nine arches"; this asks about the granite clause.
+    verdict = fact_check(checker, "How many arches of local granite were built in the Cwm Llys viaduct?", BUILT, "nine")
+    assert "off_target_question" in verdict.reasons

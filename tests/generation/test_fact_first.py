@@ -1,0 +1,142 @@
+"""The fact-first strategy: one question per fact, written under a grammar; the fact sentence is the
+answer. Fake-teacher tests for the calls and the run; `real` ones with the embedded SmolLM2-135M."""
+
+import json
+import re
+
+import pytest
+
+from generation.config import load_corpus
+from generation.fact_first import QUESTION_MAX_TOKENS, generate_fact_pairs, read_question
+from generation.generate import GenerationSettings
+from generation.grounding import GroundingChecker
+from generation.run import Run
+from generation.teachers import FakeTeacher
+
+TEXT = (
+    "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook. "
+    "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+)
+TITLE = "The Cwm Llys viaduct"
+GOOD = {
+    "1886": "When was the Cwm Llys viaduct built?",
+    "nine": "How many arches does the Cwm Llys viaduct have?",
+    "6": "How many kilometres above Millbrook does the Cwm Llys viaduct carry the railway across the river Llys?",
+}
+
+
+def writer(messages):
+    """A teacher that asks the right question for each fact it is shown."""
+    answer = re.search(r"Answer: (.+)$", messages[-1]["content"]).group(1)
+    return GOOD.get(answer, "What is this about?")
+
+
+def settings(**kw):
+    return GenerationSettings(strategy="fact_first", **kw)
+
+
+def test_one_grammar_constrained_call_per_fact_and_the_sentence_is_the_answer():
+    teacher = FakeTeacher(default=writer)
+    checker = GroundingChecker()
+    result = generate_fact_pairs(
+        teacher, TEXT, key="k", gen_sig="g", settings=settings(), title=TITLE,
+        accept=lambda c: checker.check(TEXT, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded,
+    )
+    assert result.status == "ok" and result.calls == 3
+    by_target = {c.target: c for c in result.candidates}
+    assert set(by_target) == {"6", "1886", "nine"}
+    arches = by_target["nine"]
+    assert arches.answer == "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    assert arches.quotes == [arches.answer]
+    calls = teacher.history
+    assert all(call["max_tokens"] == QUESTION_MAX_TOKENS and call["json_schema"] is None for call in calls)
+    assert [c["grammar"].split("\n")[0] for c in calls] == [
+        'root ::= "How many kilometres " body "?"', 'root ::= "When " body "?"', 'root ::= "How many arches " body "?"'
+    ]
+
+
+def test_the_fixed_examples_lead_every_prompt_so_llama_cpp_reuses_them():
+    teacher = FakeTeacher(default=writer)
+    generate_fact_pairs(teacher, TEXT, key="k", gen_sig="g", settings=settings(), title=TITLE)
+    prompts = [call["messages"] for call in teacher.history]
+    assert all(p[:-1] == prompts[0][:-1] for p in prompts)  # only the last message varies
+    assert prompts[0][-1]["content"].startswith(f"Topic: {TITLE}\nFact: ")
+
+
+def test_a_fact_gets_more_tries_until_one_passes_and_every_try_is_kept():
+    teacher = FakeTeacher(["How many arches?", "How many arches does the railway have?", GOOD["nine"]], default=writer)
+    checker = GroundingChecker()
+    text = "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    result = generate_fact_pairs(
+        teacher, text, key="k", gen_sig="g", settings=settings(facts_per_chunk=1, candidates_per_fact=3), title=TITLE,
+        accept=lambda c: checker.check(text, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded,
+    )
+    assert [c.question for c in result.candidates] == ["How many arches?", "How many arches does the railway have?", GOOD["nine"]]
+    assert [c["temperature"] for c in teacher.history][0] == 0.0 and teacher.history[1]["temperature"] > 0
+    assert [c["seed"] for c in teacher.history] == [0, 1, 2]
+
+
+def test_a_reply_that_ignored_the_grammar_is_cut_to_its_question():
+    assert read_question('"When was it built?" It was built in 1886.\nMore text') == "When was it built?"
+
+
+def corpus(tmp_path, toml=""):
+    (tmp_path / "viaduct.md").write_text(f"# {TITLE}\n\n{TEXT}\n")
+    (tmp_path / "corpus.toml").write_text(toml)
+    return load_corpus(tmp_path)
+
+
+def test_a_run_with_fact_first_publishes_the_facts_and_says_how_much_it_covers(tmp_path):
+    teacher = FakeTeacher(default=writer)
+    outcome = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
+    assert outcome.exit_code == 0
+    m = outcome.manifest
+    assert m["strategy"] == "fact_first" and m["pairs"]["published"] == 3
+    assert m["coverage"] == {"facts": 2, "covered": 2, "share": 1.0}  # facts are sentences: both have a pair
+    pairs = [json.loads(line) for line in (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()]
+    assert {p["question"] for p in pairs} == set(GOOD.values())
+    text = (tmp_path / "viaduct.md").read_text()
+    assert all(text[p["char_start"] : p["char_end"]] == p["answer"].rstrip(".") for p in pairs)  # the text's own sentence
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "coverage: 2 of 2 facts have a published pair (100%" in report
+    again = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
+    assert again.manifest["teacher"]["calls"] == 0 and again.manifest["pairs"]["published"] == 3
+
+
+def test_a_question_that_gives_its_answer_away_is_rejected_and_reported(tmp_path):
+    teacher = FakeTeacher(default=lambda m: "When was the Cwm Llys viaduct built in 1886?")
+    outcome = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\ncandidates_per_fact = 1\n'), teacher=teacher).run()
+    assert outcome.manifest["rejections"]["question_gives_answer"] >= 1
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert any("question_gives_answer" in r["reasons"] for r in rejected)
+
+
+def test_the_strategy_is_fact_first_for_the_embedded_teacher_and_free_form_for_your_own(tmp_path):
+    assert Run(corpus(tmp_path)).settings.strategy == "fact_first"  # no model, no server: the embedded one
+    assert Run(corpus(tmp_path), teacher=FakeTeacher()).settings.strategy == "free_form"
+    (tmp_path / "corpus.toml").write_text('[teacher]\nurls = ["http://127.0.0.1:9"]\n')
+    assert Run(load_corpus(tmp_path)).settings.strategy == "free_form"
+    (tmp_path / "corpus.toml").write_text('[teacher]\nurls = ["http://127.0.0.1:9"]\n[generation]\nstrategy = "fact_first"\n')
+    assert Run(load_corpus(tmp_path)).settings.strategy == "fact_first"
+
+
+def test_the_strategy_is_part_of_the_generation_signature():
+    free, fact = GenerationSettings(strategy="free_form"), GenerationSettings(strategy="fact_first")
+    assert free.signature("t") != fact.signature("t")
+    assert fact.signature("t") != GenerationSettings(strategy="fact_first", candidates_per_fact=1).signature("t")
+
+
+@pytest.mark.real
+def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_path):
+    """The no-set-up path: the embedded model, fact-first, on a page of the example corpus."""
+    from pathlib import Path
+
+    history = Path(__file__).resolve().parents[2] / "corpora" / "example" / "docs" / "history.md"
+    (tmp_path / "history.md").write_text(history.read_text())
+    outcome = Run(load_corpus(tmp_path)).run()  # a plain folder: defaults, embedded teacher
+    m = outcome.manifest
+    assert outcome.exit_code == 0 and m["strategy"] == "fact_first"
+    assert m["pairs"]["published"] >= 6, m
+    pairs = [json.loads(line) for line in (tmp_path / ".groundqa" / "out" / "pairs.jsonl").read_text().splitlines()]
+    assert all(p["question"].endswith("?") and p["answer"] in history.read_text().replace("\n", " ") for p in pairs)
+    assert m["teacher"]["cached_prompt_tokens"] > m["teacher"]["prompt_tokens"] / 2  # the few-shot prefix is reused

@@ -1,0 +1,94 @@
+"""Fact selection for the fact-first strategy: which sentences are facts, what each question asks for."""
+
+from generation.facts import clause_of, select_facts, sentences, target_clause
+
+HISTORY = """# A short history of the Harrow Valley Railway
+
+The Harrow Valley Railway is a narrow-gauge line that runs 14 kilometres from Millbrook to the
+quarry village of Dunmore. It was opened on 3 June 1887 to carry slate from the Dunmore quarries
+to the canal wharf at Millbrook, and it carried its first passengers in 1891.
+
+## The slate years
+
+At its busiest, in 1903, the railway moved 41,000 tonnes of slate a year with four steam
+locomotives. The track gauge is 597 millimetres, chosen by the engineer Margaret Owain so that the
+line could follow the tight curves of the Harrow gorge. A return ticket costs 24 pounds. Why was it closed?
+"""
+
+
+def facts_of(text, topic="A short history of the Harrow Valley Railway"):
+    return {(f.span, f.opening) for f in select_facts(text, topic, None)}
+
+
+def test_dates_counts_money_and_names_are_facts_with_the_question_word_that_fits():
+    found = facts_of(HISTORY)
+    assert ("3 June 1887", "When") in found and ("1891", "When") in found
+    assert ("14", "How many kilometres") in found and ("41,000", "How many tonnes") in found
+    assert ("Margaret Owain", "Who") in found
+    assert ("24 pounds", "How much") in found
+
+
+def test_headings_questions_and_the_documents_own_subject_are_not_facts():
+    spans = {span for span, _ in facts_of(HISTORY)}
+    assert not any("history" in s.lower() or "Why" in s for s in spans)
+    assert "Harrow Valley Railway" not in spans  # the topic is what a question names, not what it asks
+    for fact in select_facts(HISTORY, "A short history of the Harrow Valley Railway", None):
+        assert fact.sentence.endswith(".") and not fact.sentence.startswith("#")
+        assert HISTORY[fact.start : fact.end].split() == fact.sentence.split()  # exact offsets, whitespace folded
+        assert fact.span in fact.sentence
+
+
+def test_a_count_opens_with_its_noun_as_the_text_writes_it():
+    text = "The Cwm Llys viaduct has nine stone arches. Trains must cross it at no more than 10 kilometres per hour."
+    assert facts_of(text, "") == {("nine", "How many stone arches"), ("10", "How many kilometres per hour")}
+
+
+def test_numbers_that_count_nothing_are_not_asked_for():
+    text = "It was created by an Act (2 William IV cap.xlviii) in the year of the flood. Arches four and five had washed out in the storm."
+    assert facts_of(text, "") == set()
+
+
+def test_a_sentence_cut_by_the_chunk_start_is_not_a_fact():
+    chunk = "lys viaduct, has nine stone arches and stands 28 metres above the river. The deck was rebuilt in 1997 by volunteers."
+    assert [f.span for f in select_facts(chunk, "", None)] == ["1997"]
+
+
+def test_a_heading_line_run_into_a_pdf_paragraph_is_its_own_block():
+    page = (
+        "Engineering Report 2024\n"
+        "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above the town of\n"
+        "Millbrook. It was built in 1886 of local granite by the county."
+    )
+    assert [page[s:e] for s, e in sentences(page)][0] == "Engineering Report 2024"
+    assert "2024" not in {f.span for f in select_facts(page, "", None)}
+
+
+def test_text_with_quotes_backslashes_and_other_scripts():
+    text = (
+        'It was called the "first oil shock" by many, and prices rose from $3 to $12 in 1974.\n\n'
+        "The archive moved to C:\\Archive\\1973 in 1975 after the ministry closed.\n\n"
+        "В 1973 году цены на нефть выросли в четыре раза. 東京の物価は1974年に上がった。"
+    )
+    found = facts_of(text, "")
+    assert ("1974", "When") in found and ("1975", "When") in found and ("$3", "How much") in found
+
+
+def test_the_target_clause_keeps_what_it_depends_on():
+    sentence = "They reopened the first three kilometres, from Millbrook to Pont Isaf, in 1968, and the society reached Dunmore in 1997."
+    assert target_clause(sentence, "1968") == "They reopened the first three kilometres, from Millbrook to Pont Isaf, in 1968, "
+    assert target_clause(sentence, "1997").strip() == "and the society reached Dunmore in 1997."
+    shared = "The viaduct has nine stone arches and stands 28 metres above the river."
+    assert target_clause(shared, "28") == shared  # "and stands ..." shares the subject before it
+    opening = "At its busiest, in 1903, the railway moved 41,000 tonnes of slate a year."
+    assert target_clause(opening, "1903") == opening
+
+
+def test_the_teacher_is_shown_the_targets_clause_as_a_sentence():
+    fact = next(f for f in select_facts("Today the society has about 1,200 members, and around 60,000 passengers ride the line each year.", "", None) if f.span == "60,000")
+    assert clause_of(fact) == "Around 60,000 passengers ride the line each year."
+
+
+def test_a_limit_covers_every_sentence_before_a_second_question_for_one():
+    text = " ".join(f"Station {n} opened in {1900 + n} with {n + 2} platforms for the town." for n in range(1, 7))
+    chosen = select_facts(text, "", 6)
+    assert len(chosen) == 6 and len({f.start for f in chosen}) == 6
