@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 13
+CHECKER_VERSION = 16
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -625,23 +625,32 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
     its opening repeats) are in that clause. "How many members does the society have?" asks for 1,200 in
     "the society has about 1,200 members, and around 60,000 passengers ride the line"; "How many
     passengers does the society have?" does not ask for 60,000. A question that names only the
-    document's subject is about the target's clause only when that clause names nothing else: "How many
+    document's subject is about the target's clause only when that clause opens with "it": "How many
     arches does the Cwm Llys viaduct have?" of "... and it has nine arches" in a report on the viaduct,
     but not "How many cars does the railway have?" of "Millbrook station has ... parking for 120 cars"."""
     clause = target_clause(quote, target)
     if clause is None:
         return True
     at = clause.find(target)
-    after = [t for t in _tokens(clause[at + len(target) :]) if t[0] != "stop"]
-    counted = {t[1] for t in after[:2]}
+    counted: set[str] = set()  # the noun right after the target ("nine stone arches"), which the opening repeats
+    following = _tokens(clause[at + len(target) :])
+    for i, token in enumerate(following[:2]):
+        if token[0] == "stop":
+            if token[1] == "per" and i + 1 < len(following):  # "10 kilometres per hour"
+                counted.add(following[i + 1][1])
+            break
+        counted.add(token[1])
+    if len(following) > 2 and following[1][1] == "per":
+        counted.add(following[2][1])
     around = _vocabulary([t for t in _tokens(clause.replace(target, " ")) if t[0] != "stop"])
     words = [
         t for i, t in enumerate(question_tokens)
         if t[0] != "stop" and t[1] not in _FRAME_KEYS and not _present(t, title) and not (i < 5 and t[1] in counted)
         and t[2].lower() not in _AUX and t[2].lower() not in _IMPERATIVE
     ]
-    if not words:  # the question names only the document's subject: right when the clause has no other
-        return not any(_is_name(t) and not _present(t, title) for t in _tokens(clause))
+    if not words:  # the question names only the document's subject: right when the clause is about it
+        opening = [w.lower() for w in _ALNUM_RUN.findall(clause)[:2]]
+        return bool(opening) and (opening[0] in ("it", "its") or opening[:2] in (["and", "it"], ["and", "its"]))
     return sum(_present(t, around) for t in words) >= TARGET_CONTEXT_MIN * len(words)
 
 

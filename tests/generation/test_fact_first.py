@@ -21,7 +21,7 @@ TITLE = "The Cwm Llys viaduct"
 GOOD = {
     "1886": "When was the Cwm Llys viaduct built?",
     "nine": "How many arches does the Cwm Llys viaduct have?",
-    "6": "How many kilometres above Millbrook does the Cwm Llys viaduct carry the railway across the river Llys?",
+    "6": "How many kilometres above Millbrook does the Cwm Llys viaduct lie?",
 }
 
 
