@@ -18,6 +18,11 @@ client is handed the other's prompt cache.
 
 Both at temperature 0 with the same seed and max_tokens. Prints the generated (completion) tokens
 per second of each pass and the ratio of the totals. Target: groundqa ≥ 0.9 of the bare client.
+
+    python bench/teacher.py --fact-first [--model M.gguf]
+
+instead runs the fact-first strategy in-process on the example history, and prints the prompt tokens
+sent and those llama.cpp evaluated (the rest came from the reused prefix), and questions per second.
 """
 
 from __future__ import annotations
@@ -82,6 +87,24 @@ def groundqa_pass(teacher: HttpTeacher, chunks: list[str], settings: GenerationS
     return sum(r.usage.completion_tokens for r in results), seconds, sum(r.calls for r in results), sum(r.status == "ok" for r in results)
 
 
+def fact_first_prefix_reuse(model: Path | None) -> int:
+    """Fact-first in-process on the example history: prompt tokens sent versus evaluated."""
+    from generation.fact_first import generate_fact_pairs
+    from generation.teachers.llama import LlamaCppTeacher
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    settings = GenerationSettings(strategy="fact_first", candidates_per_fact=1, seed=0)
+    with LlamaCppTeacher(model, n_ctx=2048) as teacher:
+        started = time.perf_counter()
+        result = generate_fact_pairs(teacher, text, key="bench", gen_sig="bench", settings=settings, title="The Harrow Valley Railway")
+        seconds = time.perf_counter() - started
+    sent, cached = result.usage.prompt_tokens, result.usage.cached_tokens
+    print(f"fact-first, in-process {teacher.teacher_id}: {result.calls} questions in {seconds:.1f} s = {result.calls / seconds:.2f} questions/s")
+    print(f"prompt tokens sent {sent}, evaluated {sent - cached} ({(sent - cached) / sent:.1%}); {cached} reused from the prefix")
+    print(f"completion tokens {result.usage.completion_tokens}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=8)
@@ -92,7 +115,10 @@ def main() -> int:
     parser.add_argument("--model", type=Path, help="GGUF for the started server (default: the embedded SmolLM2-135M)")
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--n-threads", type=int, help="threads of the started server (default: its own, half the cores)")
+    parser.add_argument("--fact-first", action="store_true", help="measure the fact-first prompt prefix reuse in-process instead")
     args = parser.parse_args()
+    if args.fact_first:
+        return fact_first_prefix_reuse(args.model)
 
     chunks = make_chunks(args.chunks)
     settings = GenerationSettings(pairs_per_chunk=args.pairs, max_tokens=args.max_tokens, temperature=0.0, seed=0)
