@@ -63,3 +63,13 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def embedded_teacher():
+    """The embedded SmolLM2-135M in-process, loaded once for every `real` test that needs it."""
+    from generation.teachers.llama import LlamaCppTeacher
+
+    t = LlamaCppTeacher(n_ctx=2048)
+    yield t
+    t.close()

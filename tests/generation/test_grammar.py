@@ -52,13 +52,9 @@ def test_a_question_grammar_opens_with_its_words_and_ends_with_a_question_mark()
     assert question_gbnf("How many stone arches").startswith('root ::= "How many stone arches " body "?"')
 
 
-@pytest.fixture(scope="module")
-def teacher():
-    from generation.teachers.llama import LlamaCppTeacher
-
-    t = LlamaCppTeacher(n_ctx=2048)
-    yield t
-    t.close()
+@pytest.fixture
+def teacher(embedded_teacher):
+    return embedded_teacher
 
 
 @pytest.mark.real
@@ -84,6 +80,6 @@ def test_free_form_generation_on_a_hostile_chunk_replies_with_its_own_sentences(
     if result.status == "ok":  # every quote decodes to exactly one of the chunk's sentences, backslashes and all
         choices = quote_choices(HOSTILE)
         assert all(q in choices for c in result.candidates for q in c.quotes)
+        assert isinstance(json.loads(result.raw_reply)["pairs"], list)
     else:
         assert "max_tokens" in result.error
-    json.loads(result.raw_reply) if result.status == "ok" else None

@@ -425,3 +425,22 @@ def test_real_one_dead_url_of_two(real_server):
         assert t.live_urls == [real_server]
         c = t.complete([{"role": "user", "content": "Say hi."}], max_tokens=8, temperature=0.0)
     assert c.usage.completion_tokens > 0
+
+
+@pytest.mark.real
+def test_real_server_writes_fact_first_questions_under_our_grammar_for_hostile_text(real_teacher):
+    from generation.fact_first import generate_fact_pairs
+    from generation.generate import GenerationSettings
+
+    text = (
+        'It was called the "first oil shock" by many, and prices rose from $3 to $12 [a barrel] in 1974. '
+        "The ministry moved its files to C:\\Archive\\1973 in 1975, after “the crisis” had passed. "
+        "В 1973 году цены на нефть выросли в четыре раза, и в 1974 году они остались высокими."
+    )
+    settings = GenerationSettings(strategy="fact_first", candidates_per_fact=1)
+    result = generate_fact_pairs(real_teacher, text, key="k", gen_sig="g", settings=settings, title="The 1973 oil crisis")
+    assert result.status == "ok" and result.calls >= 3
+    for c in result.candidates:  # the server applied the grammar: the forced opening, one line, a "?"
+        assert c.question.endswith("?") and "\n" not in c.question, c.question
+        assert c.question.startswith(("When ", "How much ", "How many ")), c.question
+        assert c.answer in text.replace("\n", " ") and c.quotes == [c.answer]

@@ -33,11 +33,9 @@ def test_the_embedded_model_is_found_through_its_distribution():
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50_000_000
 
 
-@pytest.fixture(scope="module")
-def teacher():
-    t = LlamaCppTeacher(n_ctx=2048)
-    yield t
-    t.close()
+@pytest.fixture
+def teacher(embedded_teacher):
+    return embedded_teacher
 
 
 @pytest.mark.real
