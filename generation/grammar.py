@@ -140,6 +140,8 @@ class _Converter:
 
     def object(self, schema: dict[str, Any], name: str) -> str:
         properties: dict[str, Any] = schema.get("properties", {})
+        if not properties:
+            raise GrammarError(f"{name}: an object with any properties is not supported")
         required = set(schema.get("required", properties))
         if set(properties) - required:
             # Optional properties would need every subset in order; our replies have none.

@@ -120,6 +120,15 @@ def _retry_after(response: Any) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _grammar_for(schema: dict[str, Any]) -> str | None:
+    from generation.grammar import GrammarError, schema_to_gbnf
+
+    try:
+        return schema_to_gbnf(schema)
+    except GrammarError:
+        return None
+
+
 def _cached_tokens(data: dict[str, Any], usage: dict[str, Any]) -> int:
     """Prompt tokens the server took from its cache: OpenAI's usage.prompt_tokens_details.cached_tokens,
     or llama-server's timings.cache_n."""
@@ -357,6 +366,11 @@ class HttpTeacher(Teacher):
         if schema is not None:
             if server.schema_form == "json_schema":
                 payload["response_format"] = {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
+            elif "grammar" not in payload and (grammar := _grammar_for(schema)) is not None:
+                # A server that refuses json_schema is python -m llama_cpp.server, whose own schema
+                # converter mis-escapes a quote or a backslash in an enum (see generation/grammar.py):
+                # it gets our grammar instead, and the reply is still validated against the schema.
+                payload["grammar"] = grammar
             else:
                 payload["response_format"] = {"type": "json_object", "schema": schema}
         try:

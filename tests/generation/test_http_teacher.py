@@ -180,6 +180,19 @@ def test_a_server_refusing_json_schema_gets_json_object_with_the_schema(servers)
     assert t.live_urls == [s.url]  # the refusal is not a failure of the URL
 
 
+def test_a_server_refusing_json_schema_gets_our_grammar_for_a_schema_we_convert(servers):
+    s = servers()
+    s.reject_json_schema = True
+    schema = {"type": "object", "properties": {"q": {"enum": ['the "first oil shock"', "C:\\Archive"]}}, "required": ["q"]}
+    with teacher([s.url]) as t:
+        t.complete(MESSAGES, json_schema=schema)
+    second = s.chats()[1]["body"]
+    assert "response_format" not in second and second["grammar"].startswith("root ::= ")
+    from generation.grammar import json_literal
+
+    assert json_literal('the "first oil shock"') in second["grammar"]  # escaped for JSON, then for GBNF
+
+
 def test_logprobs_are_parsed(servers):
     s = servers()
     tokens = [
@@ -444,3 +457,19 @@ def test_real_server_writes_fact_first_questions_under_our_grammar_for_hostile_t
         assert c.question.endswith("?") and "\n" not in c.question, c.question
         assert c.question.startswith(("When ", "How much ", "How many ")), c.question
         assert c.answer in text.replace("\n", " ") and c.quotes == [c.answer]
+
+
+@pytest.mark.real
+def test_real_llama_cpp_server_free_form_on_a_sentence_with_quotes_and_backslashes(real_teacher):
+    """python -m llama_cpp.server's own converter mis-escapes these quote choices; it gets our grammar."""
+    from generation.generate import GenerationSettings, generate_pairs, quote_choices
+
+    text = (
+        'It was called the "first oil shock" by many. The files moved to C:\\Archive\\1973 that year. '
+        "Prices rose from $3 to $12 [a barrel] within months."
+    )
+    result = generate_pairs(real_teacher, text, key="k", gen_sig="g", settings=GenerationSettings(pairs_per_chunk=1, max_tokens=300, temperature=0.2))
+    assert result.status in ("ok", "invalid_reply"), result.error  # a reply, not a dead server
+    if result.status == "ok":
+        assert all(q in quote_choices(text) for c in result.candidates for q in c.quotes)
+    assert real_teacher.complete([{"role": "user", "content": "Say hi."}], max_tokens=4).text
