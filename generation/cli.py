@@ -115,10 +115,12 @@ def ingest(
 
 
 # -- run --------------------------------------------------------------------------------------------
-def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[str]] = None):
+def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[str]] = None, strategy: Optional[str] = None):
     from generation.config import ConfigError, load_corpus
 
     overrides: dict[str, dict[str, Any]] = {}
+    if strategy:
+        overrides["generation"] = {"strategy": strategy}
     if model:  # the command line's teacher replaces the config's, whichever kind that is
         overrides["teacher"] = {"model": model, "urls": []}
     elif teacher_urls:
@@ -138,6 +140,9 @@ def run(
     model: Optional[str] = typer.Option(None, "--model", help="A GGUF file for the in-process llama.cpp teacher."),
     teacher_url: Optional[list[str]] = typer.Option(None, "--teacher-url", help="A llama.cpp server base URL (repeatable)."),
     limit_chunks: Optional[int] = typer.Option(None, "--limit-chunks", min=1, help="Generate for at most N new chunks."),
+    strategy: Optional[str] = typer.Option(
+        None, "--strategy", help="fact_first (code picks facts, the teacher asks one question each), free_form or auto."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -149,7 +154,7 @@ def run(
     from generation.store import LockedError
     from generation.teachers.base import TeacherError
 
-    loaded = _load(corpus, model, teacher_url)
+    loaded = _load(corpus, model, teacher_url, strategy)
     console = _console(stderr=True)
     progress_bar = None
     if not quiet:

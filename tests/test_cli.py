@@ -101,3 +101,13 @@ def test_messages_keep_the_settings_they_name(kb, fake_teacher):
     fake_teacher.n_ctx = 300  # the teacher's context is too small for a chunk's prompt
     result = runner.invoke(app, ["run", str(kb), "-q"])
     assert result.exit_code == 1 and "raise [teacher] n_ctx" in result.output
+
+
+def test_run_takes_the_strategy_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from generation.cli import app
+
+    (tmp_path / "a.md").write_text("The mill was built in 1824 beside the river Lune by the county.\n")
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--strategy", "sideways", "--quiet"])
+    assert result.exit_code == 2 and "strategy" in result.output
