@@ -87,7 +87,7 @@ class GroundingSection(Section):
     """[grounding]: the checker's settings (generation.grounding.GroundingConfig) and the run's reject limit."""
 
     model_config = ConfigDict(extra="allow")
-    max_reject_rate: float = Field(0.9, ge=0.0, le=1.0)
+    max_reject_rate: float = Field(0.9, ge=0.0, le=1.0)  # fact-first: the share of facts with no grounded question
 
     def checker_config(self):
         from generation.grounding import GroundingConfig

@@ -1,9 +1,11 @@
-"""Coverage: how much of the knowledge base the dataset teaches. A fact (generation/facts.py: a
-sentence that states a date, a number, an amount or a name) is covered when a published pair quotes
-it. Counted per source, in document offsets, so a sentence in the overlap of two chunks counts once."""
+"""Coverage: how much of the knowledge base the dataset teaches. A fact (generation/facts.py: an English
+sentence that states a date, a number, an amount or a name) is covered when a published pair quotes it.
+Counted per source, in document offsets, so a sentence in the overlap of two chunks counts once. Every
+source with chunks is listed, those with no fact too: fact-first asks nothing of them."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Iterable
 
@@ -11,22 +13,36 @@ from generation.facts import select_facts
 from generation.records import Pair
 from generation.store import StoredChunk
 
+_NOT_ALNUM = re.compile(r"\W+")
+
+
+def _fold(text: str) -> str:
+    return _NOT_ALNUM.sub("", text).casefold()
+
 
 def coverage(chunks: Iterable[StoredChunk], published: Iterable[Pair], titles: dict[str, str]) -> dict[str, tuple[int, int]]:
-    """source_id -> (facts, facts covered by a published pair), for every source with a fact."""
-    facts: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    """source_id -> (facts, facts covered by a published pair), for every source with a chunk. A pair
+    covers a fact when one of its quotes is the fact's sentence (or holds it, or lies in it) and the
+    pair's quoted range overlaps the sentence: a free-form pair quoting the first and last sentences of
+    a chunk covers those two, not the sentences between them."""
+    facts: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
     for chunk in chunks:
+        facts[chunk.source_id]  # a source with no fact is listed with none
         for fact in select_facts(chunk.text, titles.get(chunk.source_id, ""), None):
-            facts[chunk.source_id].add((chunk.char_start + fact.start, chunk.char_start + fact.end))
-    quoted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            facts[chunk.source_id][(chunk.char_start + fact.start, chunk.char_start + fact.end)] = _fold(fact.sentence)
+    quoted: dict[str, list[tuple[int, int, list[str]]]] = defaultdict(list)
     for pair in published:
         if pair.char_start is not None and pair.char_end is not None:
-            quoted[pair.source_id].append((pair.char_start, pair.char_end))
+            quoted[pair.source_id].append((pair.char_start, pair.char_end, [f for f in map(_fold, pair.quotes) if f]))
     out: dict[str, tuple[int, int]] = {}
-    for source_id, ranges in facts.items():
-        spans = quoted.get(source_id, [])
-        covered = sum(1 for start, end in ranges if any(s < end and e > start for s, e in spans))
-        out[source_id] = (len(ranges), covered)
+    for source_id, sentences in facts.items():
+        pairs = quoted.get(source_id, [])
+        covered = sum(
+            1
+            for (start, end), sentence in sentences.items()
+            if any(s < end and e > start and any(q in sentence or sentence in q for q in quotes) for s, e, quotes in pairs)
+        )
+        out[source_id] = (len(sentences), covered)
     return out
 
 

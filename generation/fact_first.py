@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from string import Template
-from typing import Callable
+from typing import Callable, Iterable
 
-from generation.facts import Fact, clause_of, select_facts
+from generation.facts import MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
 from generation.generate import GenerationResult, GenerationSettings
 from generation.grammar import question_gbnf
 from generation.records import Candidate
+from generation.store import StoredCandidate
 from generation.teachers.base import Message, Teacher, TeacherError
 from ingest.records import short_hash
 
@@ -99,9 +100,14 @@ def generate_fact_pairs(
 ) -> GenerationResult:
     """One question per fact of the chunk, up to `settings.candidates_per_fact` tries a fact: a fact
     stops at its first candidate that `accept` (the grounding checker) takes. Every candidate is kept,
-    so the rejected ones are reported with their reasons."""
+    so the rejected ones are reported with their reasons.
+
+    Which candidates exist thus depends on the checks of the run that generated them, yet the
+    generation signature leaves the grounding signature out, on purpose: a change of the checks
+    re-grades the stored candidates (no teacher call) rather than paying for every chunk again. A fact
+    whose candidates the new checks all reject gets no new try until its chunk changes."""
     prompt = load_fact_prompt(settings.fact_prompt)
-    facts = select_facts(chunk_text, title, settings.facts_per_chunk)
+    facts = select_facts(chunk_text, title, settings.facts_per_chunk or MAX_FACTS_PER_CHUNK)
     result = GenerationResult(status="ok")
     started = time.perf_counter()
     index = 0
@@ -143,3 +149,14 @@ def generate_fact_pairs(
                 break
     result.seconds = time.perf_counter() - started
     return result
+
+
+def facts_asked(candidates: Iterable[StoredCandidate], grounded: Callable[[StoredCandidate], bool]) -> tuple[int, int]:
+    """(facts asked, facts with no grounded question): the run's reject rate for fact-first. A fact
+    whose first question failed and whose third passed is one fact answered, not two rejections: counted
+    per candidate, the retries alone would put a sound run near [grounding] max_reject_rate."""
+    outcome: dict[tuple[str, str, str | None], bool] = {}
+    for cand in candidates:
+        key = (cand.text_hash, cand.answer, cand.target)
+        outcome[key] = outcome.get(key, False) or grounded(cand)
+    return len(outcome), sum(1 for ok in outcome.values() if not ok)

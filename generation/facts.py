@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # What makes a sentence a fact, and how many facts a chunk gives at most. Measured on the example
-# corpus (corpora/example, 7 chunks of 192 tokens): 41 sentences, 33 facts with at least one span,
-# 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 52 targets; the embedded teacher writes
-# a question that passes every check for about 6 in 10 of them.
-FACTS_VERSION = "6"  # bump when selection changes: the generation signature changes with it
+# corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
+# 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
+# question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
+FACTS_VERSION = "7"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -74,10 +74,28 @@ _NOT_COUNTED = frozenset(
     must should did do does in on at by for from with than that which who""".split()
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A sentence ends at ".", "!" or "?" (and their CJK forms) before a word that is not lower case: a capital
+# of any script, a digit, a quote or bracket, or a letter of a script without case.
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]*_]*)\s+(?=[\"'“‘(\[*_]*[^\W_])|(?<=[。！？])\s*(?=\S)")
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
-_FIRST_WORD = re.compile(r"[A-Za-z]+")
+_FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
+_OPENING_MARKS = "\"'“‘([*_`"
+# Fact-first asks English questions (its question words are English), so it takes facts from English
+# sentences only: those of a chunk where at least ENGLISH_MIN_SHARE of the words are ENGLISH_WORDS, or
+# that hold one of ENGLISH_MARKERS (words no French or German sentence has) in a chunk of mixed or
+# technical text. Measured on real text: French and German railway history pages 0.011-0.033 of their
+# words are ENGLISH_WORDS, English prose 0.28-0.37, the READMEs of the packages installed here 0.18 at the
+# median (150-word windows; URLs and badges go lower, hence the markers). A Russian or Chinese sentence has
+# no such words at all. A source with no English fact is reported with none (coverage), not given
+# English questions.
+ENGLISH_WORDS = frozenset(
+    "the of and to in a an is was were are be been for on with by as at from it its that this which has have had".split()
+)
+ENGLISH_MARKERS = frozenset("the of and is were are to with by for from has have had its which that this".split())
+ENGLISH_MIN_SHARE = 0.12
+# A markdown link: its text is the sentence's, its target is not ("[the railway](https://...)").
+LINK = re.compile(r"\[([^\]\n]+)\]\((?:<[^>\n]*>|[^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +109,7 @@ class Fact:
     kind: str  # date, time, money, percent, count, person, place
     wh: str  # the question word: When, How many, ...
     opening: str = ""  # what the question must open with: the question word, and for a count its noun
+    at: int = -1  # where `span` is in `sentence` (-1: its first whole-word occurrence)
 
     def __post_init__(self) -> None:
         if not self.opening:
@@ -140,7 +159,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
         start = block_start
         block = text[block_start:block_end]
         for m in _SENTENCE_END.finditer(block):
-            out.append((start, block_start + m.start()))
+            if block[m.end() : m.end() + 8].lstrip(_OPENING_MARKS)[:1].islower():
+                continue  # "e.g. the", "approx. five": an abbreviation, not a sentence end
+            out.append((start, block_start + m.start() + len(m.group(1) or "")))  # closing quotes stay
             start = block_start + m.end()
         out.append((start, block_end))
         block_start = next_start
@@ -159,9 +180,15 @@ def clean_sentence(raw: str) -> str:
     """The sentence as an answer: list and heading markers, emphasis and link markup removed,
     whitespace folded."""
     text = _MARKUP.sub("", raw)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # [text](url)
+    text = LINK.sub(r"\1", text)  # [text](url): the grounding checker reads past link targets too
     text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
     return " ".join(text.split())
+
+
+def is_english(text: str) -> bool:
+    """At least ENGLISH_MIN_SHARE of the text's words (of any script) are English function words."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(words) and sum(w.lower() in ENGLISH_WORDS for w in words) >= ENGLISH_MIN_SHARE * len(words)
 
 
 def _is_fact_sentence(sentence: str) -> bool:
@@ -172,8 +199,8 @@ def _is_fact_sentence(sentence: str) -> bool:
         return False  # a heading, a caption, a table row, a question, or a cut-off sentence
     if sentence.count("|") >= 2:
         return False
-    first = _FIRST_WORD.match(sentence)
-    return bool(first) and first.group() not in ("However", "But", "Also", "And", "Or", "So")
+    first = _FIRST_WORD.search(sentence.lstrip(_OPENING_MARKS))
+    return bool(first) and first.start() == 0 and first.group() not in ("However", "But", "Also", "And", "Or", "So")
 
 
 def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
@@ -256,18 +283,28 @@ def _continues(word: str) -> bool:
     return word[:1].islower() and word.lower().strip(",.;:") not in _SUBJECT_OPENERS and not word[:1].isdigit()
 
 
-def target_clause(quote: str, target: str) -> str | None:
-    """The clause of `quote` that holds `target`, with the clauses before it that it depends on. Cut at
-    commas, semicolons and "and"/"but"/"or"; a clause that opens with a lower-case word other than those
-    ("chosen by the engineer ...", "in 1968", "where a walk of ...") continues the clause before it."""
-    at = quote.find(target)
+def find_target(text: str, target: str, start: int = 0) -> int:
+    """Where `target` stands in `text` as whole words ("10" in "at 10:15", not in "2010"); -1 if nowhere."""
+    if not target:
+        return -1
+    m = re.compile(rf"(?<!\w){re.escape(target)}(?!\w)").search(text, start)
+    return m.start() if m else -1
+
+
+def target_clause(quote: str, target: str, at: int = -1) -> str | None:
+    """The clause of `quote` that holds `target` (at `at`, or its first whole-word occurrence), with the
+    clauses before it that it depends on. Cut at commas, semicolons and "and"/"but"/"or"; a clause that
+    opens with a lower-case word other than those ("chosen by the engineer ...", "in 1968", "where a walk
+    of ...") continues the clause before it."""
+    if at < 0 or quote[at : at + len(target)] != target:
+        at = find_target(quote, target)
     if at < 0:
         return None
     bounds = [0, *(m.end() for m in _CLAUSE_CUT.finditer(quote)), len(quote) + 1]
     i = max(k for k in range(len(bounds) - 1) if bounds[k] <= at)
     start = bounds[i]
     while i > 0:
-        words = quote[bounds[i] :].split(None, 2)
+        words = quote[bounds[i] :].lstrip(_OPENING_MARKS).split(None, 2)
         if not words or not words[0][:1].islower():
             break
         if words[0].lower() in _INDEPENDENT and (len(words) < 2 or not _continues(words[1])):
@@ -287,13 +324,27 @@ def target_clause(quote: str, target: str) -> str | None:
 def clause_of(fact: Fact) -> str:
     """The fact's clause as a sentence of its own: what the teacher is shown, so that a small model asks
     about the target's clause and not another one of the sentence."""
-    clause = target_clause(fact.sentence, fact.span) or fact.sentence
+    clause = target_clause(fact.sentence, fact.span, fact.at) or fact.sentence
     clause = clause.strip().rstrip(",;:").strip()
     words = clause.split(None, 1)
     if words and words[0].lower() in _INDEPENDENT and len(words) > 1:
         clause = words[1]
     clause = clause[:1].upper() + clause[1:]
-    return clause if clause.endswith((".", "!", "?")) else clause + "."
+    return clause if clause.rstrip("\"'”’)").endswith((".", "!", "?")) else clause + "."
+
+
+def _published_at(raw: str, s: int, sentence: str, span: str) -> int:
+    """Where the span at `raw[s:]` is in the published (cleaned) sentence: its n-th whole-word occurrence
+    there when it is the n-th in the text before markup was stripped; -1 when cleaning dropped it."""
+    if any(m.end(1) <= s < m.end() for m in LINK.finditer(raw)):
+        return -1  # in a link's target: the answer does not state it
+    before = " ".join(LINK.sub(r"\1", raw[:s]).split())
+    at = -1
+    for _ in range(len(re.findall(rf"(?<!\w){re.escape(span)}(?!\w)", before)) + 1):
+        at = find_target(sentence, span, at + 1)
+        if at < 0:
+            return find_target(sentence, span)
+    return at
 
 
 @lru_cache(maxsize=256)
@@ -301,18 +352,25 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
     """The chunk's facts in reading order, at most MAX_SPANS_PER_SENTENCE a sentence and `limit` in all
     (sentences first, so a long chunk is covered before any sentence gets a second question)."""
     per_sentence: list[list[Fact]] = []
+    english = is_english(text)
     for start, end in sentences(text):
         raw = text[start:end]
         if not _is_fact_sentence(" ".join(raw.split())):
             continue
-        if start == 0 and not raw[:1].isupper() and not raw[:1].isdigit():
+        if not english and not ENGLISH_MARKERS & {w.lower() for w in re.findall(r"[A-Za-z]+", raw)}:
+            continue
+        if not text[:start].strip() and raw.lstrip(_OPENING_MARKS)[:1].islower():
             continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
-        spans = _spans(raw, topic)
-        spans.sort(key=lambda s: _PRIORITY[s[0]])
-        facts = [
-            Fact(sentence=clean_sentence(raw), start=start, end=end, span=raw[s:e], kind=kind, wh=wh, opening=_opening(kind, wh, raw[e:]))
-            for kind, wh, s, e in spans[:MAX_SPANS_PER_SENTENCE]
-        ]
+        sentence = clean_sentence(raw)
+        facts = []
+        for kind, wh, s, e in sorted(_spans(raw, topic), key=lambda s: _PRIORITY[s[0]]):
+            span = " ".join(raw[s:e].split())  # a span across a line break is asked for as the answer writes it
+            at = _published_at(raw, s, sentence, span)
+            if at < 0:
+                continue  # inside a link's target or markup: not a thing the answer states
+            facts.append(Fact(sentence=sentence, start=start, end=end, span=span, kind=kind, wh=wh, opening=_opening(kind, wh, raw[e:]), at=at))
+            if len(facts) == MAX_SPANS_PER_SENTENCE:
+                break
         if facts:
             per_sentence.append(facts)
     chosen: list[Fact] = []

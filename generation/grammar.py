@@ -69,7 +69,9 @@ class _Converter:
     def rule(self, name: str, body: str) -> str:
         name = _NAME.sub("-", name).strip("-") or "r"
         key, n = name, 1
-        while key in self.rules and self.rules[key] != body:
+        # The built-in rules' names (string, char, space, ...) and "root" are taken: a `$defs` entry or a
+        # property may be called "string" or "root" and must not redefine them.
+        while key in _RULES_JSON or key == "root" or (key in self.rules and self.rules[key] != body):
             n += 1
             key = f"{name}{n}"
         self.rules[key] = body
@@ -170,9 +172,9 @@ class _Converter:
         return self.rule(name, f'"[" space {body} "]" space')
 
     def grammar(self) -> str:
-        root = self.visit(self.root, "root")
-        lines = [f"root ::= {self.rules[root] if root == 'root' else root}"]
-        lines += [f"{k} ::= {v}" for k, v in self.rules.items() if k != "root"]
+        value = self.visit(self.root, "value")
+        lines = [f"root ::= {value}"]
+        lines += [f"{k} ::= {v}" for k, v in self.rules.items()]
         lines += [f"{k} ::= {_RULES_JSON[k]}" for k in _RULES_JSON if k in self.used]
         return "\n".join(lines) + "\n"
 

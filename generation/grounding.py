@@ -33,7 +33,7 @@ from typing import Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
 
-from generation.facts import target_clause
+from generation.facts import LINK, find_target, target_clause
 from generation.records import QuoteSpan, Verdict
 from generation.teachers.base import Teacher, TeacherError, probability_of
 
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 16
+CHECKER_VERSION = 17
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -452,11 +452,16 @@ def _chunk(text: str) -> _Chunk:
         keep_table, lower_table = _ascii_tables()
         data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
         keep = keep_table[data]
+        for lo, hi in _link_targets(text):
+            keep[lo:hi] = False
         folded = lower_table[data[keep]].tobytes().decode("ascii")
         offsets = np.flatnonzero(keep).tolist()
     else:
         runs, offsets = [], []
+        links = _link_targets(text)
         for match in _ALNUM_RUN.finditer(text):
+            if any(lo <= match.start() < hi for lo, hi in links):
+                continue
             run_folded, index = _fold_run(match.group())
             runs.append(run_folded)
             start = match.start()
@@ -478,6 +483,15 @@ def _chunk(text: str) -> _Chunk:
         start = next_start
     weight = {key: 1.0 / n for key, n in frequency.items()}
     return _Chunk(text, folded, offsets, frozenset(vocab), tuple(sentences), weight, tuple(spans))
+
+
+def _link_targets(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each markdown link's target, "(https://...)" of "[the railway](https://...)":
+    a quote states the link's text, never its address, so the folded text the quotes align with leaves
+    the address out (a fact-first answer is the sentence with its links unwrapped)."""
+    if "](" not in text:
+        return []
+    return [(m.end(1), m.end()) for m in LINK.finditer(text)]
 
 
 @lru_cache(maxsize=1)
@@ -619,6 +633,64 @@ def _target_form(question_tokens: list[Token], question_vocab: frozenset[str], t
     return reasons
 
 
+# "a walk of 3 kilometres", "a fare of 2 pounds": the thing the target measures, which the question must
+# name; unless it is only the measure's own name ("a height of 28 metres" is asked "How many metres high").
+_MEASURED = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s+of\s+(?:about\s+|around\s+|some\s+|over\s+|nearly\s+)?$")
+_MEASURE_WORDS = frozenset(
+    """total number sum maximum minimum average height length depth width distance cost price rate speed weight
+    area age population amount capacity size value budget span""".split()
+)
+
+
+# The subject of a fact's clause, which a fact-first question must name (_names_the_subject): the words
+# before its verb. Without a tagger the verb is an auxiliary, a word in _VERBS, or a word in -ed after the
+# first; leading adverbials ("At its busiest, in 1903, ...", "Today", "Eventually,") are not the subject.
+_VERBS = frozenset(
+    """took made ran became began saw gave went came built led left grew rose fell won lost held kept stood lay
+    carries carried runs takes leaves returns costs lies stands serves remains contains includes moved opened
+    closed""".split()
+)
+_PRONOUNS = frozenset("it its they their them he his she her we our this these those there that which who".split())
+_ADVERBIAL = re.compile(
+    r"(?:(?:at|in|on|by|during|after|before|since|from|for|with|under|over|until|within|between|around)(?:\s[^,\s]+){1,3}"
+    r"|today|eventually|originally|later|then|now|however|also|finally|meanwhile|since then|[a-z]+ly),\s+"
+    r"|(?:today|now|then|in\s\d{4}|by\s\d{4}|since\s\d{4})\s+",
+    re.I,
+)
+SUBJECT_MAX_WORDS = 12  # "The line's most famous structure, the Cwm Llys viaduct, has ..."
+
+
+def _clause_subject(clause: str, target: str) -> list[str]:
+    """The words of the clause's subject, or [] when it is a pronoun or cannot be told."""
+    text = clause.strip().lstrip("\"'“‘(")
+    text = re.sub(r"^(?:and|but|or|while|whereas)\s+", "", text, flags=re.I)
+    while (m := _ADVERBIAL.match(text)) is not None:
+        text = text[m.end() :]
+    words: list[str] = []
+    for word in _ALNUM_RUN.findall(text.split(target, 1)[0] if target else text):
+        low = word.lower()
+        if low in _AUX or low in _VERBS or (words and low.endswith("ed") and len(low) > 4):
+            break
+        words.append(word)
+        if len(words) == SUBJECT_MAX_WORDS:
+            break
+    if not words or words[0].lower() in _PRONOUNS:
+        return []
+    return words
+
+
+def _names_the_subject(question_tokens: list[Token], clause: str, target: str, title: frozenset[str]) -> bool:
+    """A fact-first question names its clause's subject: "How many years did the Cob take to complete?" of
+    "The Cob took 4 years to complete", not "How many years does the Ffestiniog Railway take ...", a small
+    model's habit of putting the document's subject everywhere. A subject the title names is named by
+    the title's words too."""
+    subject = [t for t in _tokens(" ".join(_clause_subject(clause, target))) if t[0] not in ("stop", "num", "date")]
+    if not subject:
+        return True
+    vocab = _vocabulary(question_tokens)
+    return any(_present(t, vocab) for t in subject)
+
+
 def _asks_for_target(question_tokens: list[Token], target: str, quote: str, title: frozenset[str]) -> bool:
     """The question is about the target's own clause: at least TARGET_CONTEXT_MIN of its words (leaving
     out the document's subject, which the title names, the question's frame words, and the counted noun
@@ -631,7 +703,14 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
     clause = target_clause(quote, target)
     if clause is None:
         return True
-    at = clause.find(target)
+    at = find_target(clause, target)
+    if not _names_the_subject(question_tokens, clause, target, title):
+        return False
+    measured = _MEASURED.search(clause[:at])
+    if measured and measured.group(1).lower() not in _MEASURE_WORDS:
+        thing = [t for t in _tokens(measured.group(1)) if t[0] != "stop"]
+        if thing and not _present(thing[0], title) and not _present(thing[0], _vocabulary(question_tokens)):
+            return False  # "a marked walk of 3 kilometres": a question that does not name the walk asks for another length
     counted: set[str] = set()  # the noun right after the target ("nine stone arches"), which the opening repeats
     following = _tokens(clause[at + len(target) :])
     for i, token in enumerate(following[:2]):
@@ -642,7 +721,7 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
         counted.add(token[1])
     if len(following) > 2 and following[1][1] == "per":
         counted.add(following[2][1])
-    around = _vocabulary([t for t in _tokens(clause.replace(target, " ")) if t[0] != "stop"])
+    around = _vocabulary([t for t in _tokens(clause[:at] + " " + clause[at + len(target) :]) if t[0] != "stop"])
     words = [
         t for i, t in enumerate(question_tokens)
         if t[0] != "stop" and t[1] not in _FRAME_KEYS and not _present(t, title) and not (i < 5 and t[1] in counted)

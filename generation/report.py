@@ -31,12 +31,20 @@ def render_report(
         facts = sum(f for f, _ in coverage.values())
         covered = sum(c for _, c in coverage.values())
         lines.insert(4, f"- coverage: {covered} of {facts} facts have a published pair ({_share(covered, facts)}; "
-                        "a fact is a sentence stating a date, number, amount or name)")
+                        "a fact is an English sentence stating a date, number, amount or name)")
     lines += _table("Pairs per source", "source", Counter(p.source_id for p in pairs).most_common())
     if coverage:
         lines += ["## Coverage per source", "", "| source | facts | covered | share |", "|---|---:|---:|---:|"]
         lines += [f"| {s} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in sorted(coverage.items())]
         lines += [""]
+        bare = sum(1 for f, _ in coverage.values() if not f)
+        if bare:
+            lines += [
+                f"{bare} source{'s have' if bare > 1 else ' has'} no fact: no English sentence stating a date, number, "
+                "amount or name. The fact-first strategy asks nothing of such text; a capable teacher with "
+                "`strategy = \"free_form\"` can.",
+                "",
+            ]
     lines += _table("Question types (first word)", "first word", Counter(_first_word(p.question) for p in pairs).most_common())
     lines += _table("Answer length (words)", "words", _lengths([len(_WORD.findall(p.answer)) for p in pairs]))
     lines += _table("Rejection reasons", "reason", reasons.most_common())

@@ -432,10 +432,15 @@ class Run:
         title = titles.get(largest.source_id, largest.source_id)
         if self.settings.strategy == "fact_first":
             from generation import fact_first
-            from generation.facts import MAX_FACT_CHARS, Fact
+            from generation.facts import clause_of, select_facts
 
-            longest = Fact(sentence=largest.text[:MAX_FACT_CHARS], start=0, end=0, span=largest.text[:40], kind="count", wh="How many")
-            prompt = fact_first.build_messages(fact_first.load_fact_prompt(self.settings.fact_prompt), longest, title)
+            # The prompt that varies is the fact's clause and span with the source's title: the longest
+            # in UTF-8 bytes (a fair stand-in for tokens, in any script) is the one measured.
+            facts = [(f, c.source_id) for c in chunks for f in select_facts(c.text, titles.get(c.source_id, c.source_id), None)]
+            if not facts:
+                return
+            fact, source_id = max(facts, key=lambda x: len(f"{clause_of(x[0])}{x[0].span}{titles.get(x[1], x[1])}".encode()))
+            prompt = fact_first.build_messages(fact_first.load_fact_prompt(self.settings.fact_prompt), fact, titles.get(source_id, source_id))
             reply, setting = fact_first.QUESTION_MAX_TOKENS, "the question's bound"
         else:
             from generation.generate import build_messages
@@ -548,12 +553,18 @@ class Run:
         _, retired = self.store.set_published(published, self.run_id)
         pairs["retired"] = retired
 
-        checked = pairs["grounded"] + pairs["rejected"]
-        reject_rate = pairs["rejected"] / checked if checked else 0.0
+        checked, failed, what = pairs["grounded"] + pairs["rejected"], pairs["rejected"], "pairs were rejected"
+        if self.settings.strategy == "fact_first":
+            from generation.fact_first import facts_asked
+
+            live = [c for h in chunk_of if generations.get(h, ("",))[0] == "ok" for c in candidates.get(h, [])]
+            checked, failed = facts_asked(live, lambda c: verdicts[c.pair_id][0])
+            what = "facts got no grounded question"
+        reject_rate = failed / checked if checked else 0.0
         if reject_rate > self.cfg.grounding.max_reject_rate:
             self.failures.append({
                 "source": "", "stage": "ground", "kind": "reject_rate",
-                "message": f"{reject_rate:.0%} of pairs were rejected, over [grounding] max_reject_rate = {self.cfg.grounding.max_reject_rate:.0%}",
+                "message": f"{reject_rate:.0%} of {what}, over [grounding] max_reject_rate = {self.cfg.grounding.max_reject_rate:.0%}",
             })
         if not published:
             return EXIT_NOTHING

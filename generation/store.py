@@ -158,20 +158,25 @@ class Store:
         has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
         version = 0
         if has_meta:
-            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
+            version = self._schema_version()
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path} was written by a newer groundqa (schema {version}, this one knows {SCHEMA_VERSION}); upgrade groundqa"
             )
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
+                if number and self._schema_version() > number:
+                    continue  # another process (a `status` beside a run) migrated it since we looked
                 for statement in _SCHEMA[number].split(";"):
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(number + 1),)
                 )
+
+    def _schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -140,3 +140,64 @@ def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_pat
     pairs = [json.loads(line) for line in (tmp_path / ".groundqa" / "out" / "pairs.jsonl").read_text().splitlines()]
     assert all(p["question"].endswith("?") and p["answer"] in history.read_text().replace("\n", " ") for p in pairs)
     assert m["teacher"]["cached_prompt_tokens"] > m["teacher"]["prompt_tokens"] / 2  # the few-shot prefix is reused
+
+
+def test_coverage_counts_the_sentences_a_pair_quotes_not_those_between():
+    from generation.coverage import coverage
+    from generation.records import Pair
+    from generation.report import render_report
+    from generation.store import StoredChunk
+
+    text = "The line opened in 1887 to carry slate. The viaduct was built in 1886 of granite. The society was founded in 1962 by volunteers."
+    first, last = "The line opened in 1887 to carry slate.", "The society was founded in 1962 by volunteers."
+    chunk = StoredChunk("c1", "history.md", text, 30, 0, len(text), "[]")
+    german = "Die Spurweite der Bahn betrug 785 mm, und sie wurde am 24. März 1851 eröffnet."
+    other = StoredChunk("c2", "geschichte.md", german, 20, 0, len(german), "[]")
+    pair = Pair(
+        pair_id="p", question="When did the line open, and when was the society founded?", answer="In 1887 and in 1962.",
+        quotes=[first, last], source_id="history.md", chunk_id="c1", char_start=0, char_end=len(text), context=text,
+        teacher_id="t", score=1.0,
+    )
+    per_source = coverage([chunk, other], [pair], {})
+    assert per_source == {"history.md": (3, 2), "geschichte.md": (0, 0)}  # the 1886 sentence between is not taught
+    report = render_report("c", [pair], [], per_source)
+    assert "1 source has no fact: no English sentence" in report and "| geschichte.md | 0 | 0 | 0% |" in report
+
+
+def test_with_no_limit_set_a_chunk_is_asked_at_most_the_default_number_of_facts():
+    from generation.facts import MAX_FACTS_PER_CHUNK
+
+    text = " ".join(f"Station number {n} opened in {1850 + n} with {n + 2} platforms for the town." for n in range(1, 31))
+    teacher = FakeTeacher(default=lambda m: "When did the station open?")
+    result = generate_fact_pairs(teacher, text, key="k", gen_sig="g", settings=settings(candidates_per_fact=1), title="Stations")
+    assert result.calls == MAX_FACTS_PER_CHUNK
+
+
+def test_a_sentence_with_a_link_is_published_with_the_links_text(tmp_path):
+    (tmp_path / "viaduct.md").write_text(
+        f"# {TITLE}\n\nThe Cwm Llys viaduct was built in 1886 of local granite by "
+        "[the Harrow Valley company](https://example.org/harrow/1923), and it has nine arches.\n"
+    )
+    (tmp_path / "corpus.toml").write_text('[generation]\nstrategy = "fact_first"\n')
+    outcome = Run(load_corpus(tmp_path), teacher=FakeTeacher(default=writer)).run()
+    assert outcome.exit_code == 0 and outcome.manifest["pairs"]["published"] == 2
+    pairs = [json.loads(line) for line in (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()]
+    assert {p["answer"] for p in pairs} == {
+        "The Cwm Llys viaduct was built in 1886 of local granite by the Harrow Valley company, and it has nine arches."
+    }
+
+
+def test_the_reject_rate_of_fact_first_counts_facts_not_tries(tmp_path):
+    # Every fact passes on its third try: 6 of 9 questions rejected, but no fact left without a pair.
+    tries: dict[str, int] = {}
+
+    def third_time_lucky(messages):
+        answer = re.search(r"Answer: (.+)$", messages[-1]["content"]).group(1)
+        tries[answer] = tries.get(answer, 0) + 1
+        return GOOD[answer] if tries[answer] == 3 else "What is this about?"
+
+    toml = '[generation]\nstrategy = "fact_first"\n[grounding]\nmax_reject_rate = 0.5\n'
+    outcome = Run(corpus(tmp_path, toml), teacher=FakeTeacher(default=third_time_lucky)).run()
+    m = outcome.manifest
+    assert m["pairs"]["rejected"] == 6 and m["pairs"]["published"] == 3
+    assert outcome.exit_code == 0 and not m["failures"]

@@ -51,6 +51,8 @@ def test_numbers_that_count_nothing_are_not_asked_for():
 def test_a_sentence_cut_by_the_chunk_start_is_not_a_fact():
     chunk = "lys viaduct, has nine stone arches and stands 28 metres above the river. The deck was rebuilt in 1997 by volunteers."
     assert [f.span for f in select_facts(chunk, "", None)] == ["1997"]
+    chunk = " month, when volunteers explain how the locomotive Gwennol, built in 1889, is kept in steam.\n\nThe line first opened to passengers in 1887."
+    assert [f.span for f in select_facts(chunk, "", None)] == ["1887"]  # the chunk's overlap starts after a space
 
 
 def test_a_heading_line_run_into_a_pdf_paragraph_is_its_own_block():
@@ -92,3 +94,57 @@ def test_a_limit_covers_every_sentence_before_a_second_question_for_one():
     text = " ".join(f"Station {n} opened in {1900 + n} with {n + 2} platforms for the town." for n in range(1, 7))
     chosen = select_facts(text, "", 6)
     assert len(chosen) == 6 and len({f.start for f in chosen}) == 6
+
+
+def test_a_number_is_found_as_a_whole_word_not_inside_another():
+    quote = "In 2010 the line carried 10 trains a day, and the depot had 3 cranes."
+    assert target_clause(quote, "10") == "In 2010 the line carried 10 trains a day, "  # not the "10" of "2010"
+    fact = next(f for f in select_facts(quote, "", None) if f.span == "10")
+    assert fact.sentence[fact.at : fact.at + 2] == "10" and fact.at == quote.index(" 10 ") + 1
+
+
+def test_a_span_across_a_line_break_is_asked_for_as_the_answer_writes_it():
+    text = "The line was opened on 3 June\n1887 by the Harrow Valley company."
+    fact = select_facts(text, "", None)[0]
+    assert fact.span == "3 June 1887" and fact.span in fact.sentence
+
+
+def test_a_link_gives_its_text_to_the_answer_and_its_address_to_nothing():
+    text = "The line was opened in 1887 by [the Harrow company](https://example.org/harrow/1923) at Millbrook."
+    facts = select_facts(text, "", None)
+    assert {f.span for f in facts} == {"1887", "Millbrook"}  # not the 1923 of the address
+    assert facts[0].sentence == "The line was opened in 1887 by the Harrow company at Millbrook."
+
+
+def test_sentences_that_open_with_quotes_digits_markup_or_accents_are_facts():
+    text = (
+        "“The railway had 14 locomotives in 1900,” wrote the manager. "
+        "1,200 members joined the society in 1962. "
+        "**Élise Moreau** founded the museum in 1971 with 40 volunteers."
+    )
+    sentences_found = {f.sentence for f in select_facts(text, "", None)}
+    assert sentences_found == {
+        "“The railway had 14 locomotives in 1900,” wrote the manager.",
+        "1,200 members joined the society in 1962.",
+        "Élise Moreau founded the museum in 1971 with 40 volunteers.",
+    }
+
+
+def test_an_abbreviation_does_not_end_a_sentence_and_a_closing_quote_stays_with_its_own():
+    text = 'He wrote "the line closed in 1951." Then it was sold, e.g. to the council, for 5 pounds in 1953.'
+    assert [text[s:e] for s, e in sentences(text)] == [
+        'He wrote "the line closed in 1951."', "Then it was sold, e.g. to the council, for 5 pounds in 1953."
+    ]
+
+
+def test_text_in_other_languages_gives_no_facts_for_english_questions():
+    french = (
+        "Le réseau ferré secondaire totalisait 23000 km en France vers 1925. La voie de 60 a été imaginée en 1875 "
+        "par le français Paul Decauville, et le chemin de fer du Calvados totalisait 223 km."
+    )
+    german = "Die erste Schmalspurbahn in Deutschland erhielt die Konzession am 24. März 1851. Die Spurweite betrug 785 mm."
+    russian = "Виадук был построен в 1886 году, он имеет девять арок и высоту 28 метров."
+    assert select_facts(french, "", None) == select_facts(german, "", None) == select_facts(russian, "", None) == ()
+    # An English sentence among code, URLs and badges still is one.
+    readme = "See https://x.org/a/b and https://y.org badge svg. Version 2 of the library was released in March 2023."
+    assert {f.span for f in select_facts(readme, "", None)} == {"March 2023"}

@@ -57,10 +57,26 @@ def teacher(embedded_teacher):
     return embedded_teacher
 
 
+NAMED_LIKE_BUILTINS = {
+    "$defs": {"root": {"type": "string", "maxLength": 20}, "string": {"enum": ['say "no"', "C:\\x"]}},
+    "type": "object",
+    "properties": {"space": {"$ref": "#/$defs/root"}, "char": {"$ref": "#/$defs/string"}},
+}
+
+
+def test_definitions_named_like_the_builtin_rules_do_not_redefine_them():
+    grammar = schema_to_gbnf(NAMED_LIKE_BUILTINS)
+    names = [line.split(" ::= ")[0] for line in grammar.splitlines()]
+    assert len(names) == len(set(names))  # one definition a rule
+    assert names.count("root") == 1 and grammar.startswith("root ::= value\n")
+    assert 'string ::= "\\"" char* "\\"" space' in grammar  # the JSON string rule, not the enum
+
+
 @pytest.mark.real
 def test_llama_cpp_accepts_our_grammars_for_hostile_text(teacher):
     teacher._checked_grammar(schema_to_gbnf(reply_schema(3, HOSTILE)))
     teacher._checked_grammar(question_gbnf('Who said "no"'))
+    teacher._checked_grammar(schema_to_gbnf(NAMED_LIKE_BUILTINS))
 
 
 @pytest.mark.real

@@ -464,3 +464,45 @@ def test_a_fact_first_question_about_another_clause_is_off_target(checker):
     # "nine" is in "... and it has nine arches"; this asks about the granite clause.
     verdict = fact_check(checker, "How many arches of local granite were built in the Cwm Llys viaduct?", BUILT, "nine")
     assert "off_target_question" in verdict.reasons
+
+
+def test_a_fact_first_question_must_name_what_its_number_measures(checker):
+    text = (
+        "Dunmore station is next to the old quarry, where a marked walk of 3 kilometres leads past the slate tips "
+        "to the quarry museum. Dogs are welcome on all trains for a fare of 2 pounds."
+    )
+    walk, dogs = text.split(". ")[0] + ".", text.split(". ")[1]
+    title = "Visiting the Harrow Valley Railway"
+
+    def verdict(question, sentence, target):
+        return checker.check(text, question, sentence, [sentence], target=target, title=title)
+
+    # A small model's questions about the railway, not about the walk or the fare.
+    assert "off_target_question" in verdict("How many kilometres does the Harrow Valley Railway visit Dunmore station?", walk, "3").reasons
+    assert "off_target_question" in verdict("How much does the Harrow Valley Railway give dogs on trains?", dogs, "2 pounds").reasons
+    right = verdict("How many kilometres long is the marked walk from Dunmore station?", walk, "3")
+    assert right.grounded, right.reasons
+    fare = verdict("How much is the fare for dogs on the Harrow Valley Railway?", dogs, "2 pounds")
+    assert fare.grounded, fare.reasons
+
+
+def test_a_fact_first_question_must_name_its_clauses_subject_not_only_the_documents(checker):
+    text = (
+        "The Cob took 4 years to complete, but only a year later partial rebuilding was required. "
+        "The Ffestiniog Railway, the oldest independent railway in the world, was incorporated by Act of Parliament in 1832."
+    )
+    cob, act = text.split(". ")[0] + ".", text.split(". ")[1]
+    title = "The Ffestiniog Railway"
+
+    def verdict(question, sentence, target):
+        return checker.check(text, question, sentence, [sentence], target=target, title=title)
+
+    # A small model puts the document's subject where the clause has another one.
+    assert "off_target_question" in verdict("How many years does the Ffestiniog Railway take to complete?", cob, "4").reasons
+    assert "off_target_question" in verdict("When was Act of Parliament incorporated?", act, "1832").reasons
+    for question, sentence, target in [
+        ("How many years did the Cob take to complete?", cob, "4"),
+        ("When was the Ffestiniog Railway incorporated by Act of Parliament?", act, "1832"),
+    ]:
+        right = verdict(question, sentence, target)
+        assert right.grounded, (question, right.reasons)

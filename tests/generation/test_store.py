@@ -25,6 +25,23 @@ def test_a_store_from_a_newer_groundqa_is_refused_with_the_fix(tmp_path):
         Store(path)
 
 
+def test_a_store_another_process_migrated_since_we_looked_is_not_migrated_twice(tmp_path, monkeypatch):
+    path = tmp_path / "state.sqlite"
+    Store(path).close()  # migrated to the current version by "another process"
+    looks = []
+    real = Store._schema_version
+
+    def stale_first_look(self):  # what we read before that process committed
+        looks.append(1)
+        return 1 if len(looks) == 1 else real(self)
+
+    monkeypatch.setattr(Store, "_schema_version", stale_first_look)
+    store = Store(path)  # no "duplicate column name: target"
+    assert len(looks) >= 2  # looked again inside the transaction
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    store.close()
+
+
 class Published(Record):
     pair_id: str
 
