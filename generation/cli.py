@@ -143,6 +143,9 @@ def run(
     strategy: Optional[str] = typer.Option(
         None, "--strategy", help="fact_first (code picks facts, the teacher asks one question each), free_form or auto."
     ),
+    allow_retire: bool = typer.Option(
+        False, "--allow-retire", help="Retire the pairs of removed sources even when more than [sources] max_retire_share are gone."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -176,7 +179,7 @@ def run(
     try:
         if progress_bar:
             progress_bar.start()
-        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress).run()
+        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress, allow_retire=allow_retire).run()
     except LockedError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     except ConfigError as exc:

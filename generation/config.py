@@ -30,6 +30,9 @@ class SourcesConfig(Section):
     urls_file: str | None = None
     max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
     retire_failed_after: int = Field(3, ge=1)
+    # A run that would retire the pairs of more than this share of the sources with published pairs (a
+    # folder that did not mount, an empty urls_file) keeps the dataset and exits 1: see Run.guard_retirement.
+    max_retire_share: float = Field(0.5, ge=0.0, le=1.0)
 
 
 class ChunkingConfig(Section):

@@ -28,12 +28,18 @@ from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_i
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
 from ingest.records import PageSpan, SourceError, sha256_hex
-from ingest.sources import fetch_url, is_url, read_document, read_file
+from ingest.sources import fetch_url, is_url, read_document, read_file, redact
 
 logger = logging.getLogger(__name__)
 
 class RunError(RuntimeError):
     """The run cannot go on (teacher unreachable, output not writable). Exit code 1."""
+
+
+class RetirementRefused(RunError):
+    """Too many sources with published pairs are gone at once: the dataset is kept (Run.guard_retirement)."""
+
+    kind = "mass_retirement"
 
 
 @dataclass
@@ -142,8 +148,10 @@ class Run:
         teacher: Teacher | None = None,
         limit_chunks: int | None = None,
         on_progress: ProgressCallback | None = None,
+        allow_retire: bool = False,
     ):
         self.corpus = corpus
+        self.allow_retire = allow_retire
         self.cfg = corpus.config
         self.spec = TeacherSpec(corpus, teacher)
         self.limit_chunks = limit_chunks
@@ -300,11 +308,34 @@ class Run:
                 self.store.replace_chunks(source_id, self.chunker.signature, chunks, [sha256_hex(c.text) for c in chunks])
             counts[state] += 1
             live.append(source_id)
+        self.guard_retirement(sorted(set(stored) - seen))
         for source_id in sorted(set(stored) - seen):
             with self.store.transaction():
                 self.store.forget_source(source_id)
             counts["removed"] += 1
         return live
+
+    def guard_retirement(self, gone: list[str]) -> None:
+        """Refuse to retire the pairs of more than [sources] max_retire_share of the sources that have
+        published pairs, unless --allow-retire: a share folder that did not mount, or an urls_file
+        emptied by a failed sync, looks like the deletion of the whole knowledge base. Half by default: a
+        knowledge base rarely loses more than half its documents in a night on purpose, and a missing
+        mount loses all of them. Nothing is forgotten and nothing published changes."""
+        assert self.store is not None
+        published = self.store.published_sources()
+        going = [s for s in gone if s in published]
+        share = self.cfg.sources.max_retire_share
+        if self.allow_retire or not going or len(going) <= share * len(published):
+            return
+        self.counts["sources"]["removed"] = 0
+        self.counts["pairs"]["published"] = len(self.store.published_ids())
+        names = ", ".join(redact(s) for s in going[:3]) + (f" and {len(going) - 3} more" if len(going) > 3 else "")
+        raise RetirementRefused(
+            f"{len(going)} of the {len(published)} sources with published pairs are gone ({names}), more than "
+            f"[sources] max_retire_share = {share:.0%}: their pairs are NOT retired and the published dataset is "
+            "unchanged. If a folder did not mount or a urls_file came back empty, fix that and run again; if the "
+            "sources were removed on purpose, run again with --allow-retire."
+        )
 
     def read_all(self, stored: dict) -> Any:
         cfg = self.cfg.sources

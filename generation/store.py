@@ -381,6 +381,11 @@ class Store:
             self.db.executemany("INSERT OR REPLACE INTO dedup VALUES (?,?,?)", [(p, scheme, s) for p, s in signatures.items()])
 
     # -- published ------------------------------------------------------------------------------
+    def published_sources(self) -> set[str]:
+        """The sources with at least one published pair."""
+        rows = self.db.execute("SELECT DISTINCT json_extract(record, '$.source_id') FROM published WHERE retired_at IS NULL")
+        return {r[0] for r in rows if r[0] is not None}
+
     def published_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NULL")}
 

@@ -42,6 +42,16 @@ def is_url(text: str) -> bool:
     return "://" in text
 
 
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def redact(text: str) -> str:
+    """`text` with the user-info of every URL in it replaced: "https://***@host/page" for
+    "https://user:secret@host/page". What is shown or stored of a URL goes through this; the request
+    itself uses the URL whole."""
+    return _USERINFO.sub("***@", text) if "@" in text else text
+
+
 @lru_cache(maxsize=256)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """`**` matches any number of folders, `*` and `?` stay within one path part."""

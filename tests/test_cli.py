@@ -111,3 +111,14 @@ def test_run_takes_the_strategy_from_the_command_line(tmp_path):
     (tmp_path / "a.md").write_text("The mill was built in 1824 beside the river Lune by the county.\n")
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--strategy", "sideways", "--quiet"])
     assert result.exit_code == 2 and "strategy" in result.output
+
+
+def test_run_refuses_to_retire_a_vanished_knowledge_base_without_allow_retire(kb, fake_teacher):
+    assert runner.invoke(app, ["run", str(kb), "-q"]).exit_code == 0
+    for name in ("alder.md", "birch.txt", "cedar.md"):
+        (kb / name).unlink()
+    refused = runner.invoke(app, ["run", str(kb), "-q"])
+    assert refused.exit_code == 1 and "--allow-retire" in refused.output and "unchanged" in refused.output
+    assert len((kb / "out" / "pairs.jsonl").read_text().splitlines()) == 3
+    confirmed = runner.invoke(app, ["run", str(kb), "-q", "--allow-retire"])
+    assert (kb / "out" / "pairs.jsonl").read_text() == "" and confirmed.exit_code == 1  # nothing left to publish

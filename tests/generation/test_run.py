@@ -388,3 +388,51 @@ def test_a_dangling_link_and_a_malformed_url_are_counted_and_the_run_goes_on(cor
     failures = {f["source"]: f["kind"] for f in outcome.manifest["failures"]}
     assert failures == {"latest.md": "unreadable", "http://[::1": "bad_url"}
     assert outcome.exit_code == 3 and outcome.manifest["pairs"]["published"] == 3
+
+
+def test_a_folder_that_did_not_mount_keeps_the_dataset_until_the_removal_is_confirmed(corpus_dir, tmp_path):
+    run(corpus_dir)
+    out = corpus_dir / "out"
+    before = {name: (out / name).read_bytes() for name in ("pairs.jsonl", "alpaca.jsonl", "openai.jsonl")}
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for name in DOCS:  # the share did not mount: an empty folder
+        (corpus_dir / name).rename(aside / name)
+    with pytest.raises(RunError, match=r"3 of the 3 sources with published pairs are gone.*NOT retired.*--allow-retire"):
+        run(corpus_dir)
+    assert {name: (out / name).read_bytes() for name in before} == before  # every published file as it was
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["exit_code"] == 1 and manifest["pairs"]["published"] == 3
+    assert manifest["failures"][0]["kind"] == "mass_retirement"
+    for name in DOCS:  # the share is back: nothing to redo, nothing lost
+        (aside / name).rename(corpus_dir / name)
+    teacher = fake()
+    back = run(corpus_dir, teacher)
+    assert back.exit_code == 0 and teacher.history == [] and back.manifest["pairs"]["published"] == 3
+    for name in DOCS:
+        (corpus_dir / name).unlink()
+    confirmed = run(corpus_dir, allow_retire=True)
+    assert confirmed.manifest["pairs"]["retired"] == 3 and lines(out / "pairs.jsonl") == []
+
+
+def test_an_urls_file_that_came_back_empty_keeps_the_web_pages(site, tmp_path):
+    root = tmp_path / "web"
+    root.mkdir()
+    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, body)
+    (root / "urls.txt").write_text(site.url("/mill.html") + "\n")
+    (root / "corpus.toml").write_text('[sources]\nurls_file = "urls.txt"\n')
+    assert run(root).manifest["pairs"]["published"] == 1
+    (root / "urls.txt").write_text("")
+    with pytest.raises(RunError, match="1 of the 1 sources with published pairs are gone"):
+        run(root)
+    assert len(lines(root / "out" / "pairs.jsonl")) == 1
+
+
+def test_a_setting_lets_a_share_of_sources_go_without_confirmation(corpus_dir):
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write("[sources]\nmax_retire_share = 1.0\n")
+    run(corpus_dir)
+    for name in DOCS:
+        (corpus_dir / name).unlink()
+    assert run(corpus_dir).manifest["pairs"]["retired"] == 3
