@@ -146,6 +146,9 @@ def run(
     allow_retire: bool = typer.Option(
         False, "--allow-retire", help="Retire the pairs of removed sources even when more than [sources] max_retire_share are gone."
     ),
+    retry_invalid: bool = typer.Option(
+        False, "--retry-invalid", help="Ask again now for the chunks whose reply was invalid (else [generation] retry_invalid_after runs later)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -179,7 +182,7 @@ def run(
     try:
         if progress_bar:
             progress_bar.start()
-        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress, allow_retire=allow_retire).run()
+        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress, allow_retire=allow_retire, retry_invalid=retry_invalid).run()
     except LockedError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     except ConfigError as exc:

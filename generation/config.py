@@ -84,6 +84,9 @@ class GenerationConfig(Section):
     prompt: str = "qa_v1"  # free-form: generation/prompts/<prompt>.txt
     facts_per_chunk: int | None = Field(None, ge=1, le=100)  # fact-first: None = every fact found (up to 24)
     candidates_per_fact: int = Field(3, ge=1, le=5)  # fact-first: questions tried per fact until one passes
+    # A chunk whose reply was invalid is asked again this many runs later (a server fixed since heals the
+    # dataset, at a bounded cost a night); 0: every run. `groundqa run --retry-invalid` asks now.
+    retry_invalid_after: int = Field(3, ge=0, le=1000)
 
 
 class GroundingSection(Section):

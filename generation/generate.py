@@ -186,6 +186,20 @@ def parse_reply(text: str, pairs_per_chunk: int) -> list[QAPair]:
     return list(reply.pairs)  # type: ignore[attr-defined]
 
 
+# An invalid reply is kept for the user to read (rejected.jsonl) and shown to the teacher once more with
+# what was wrong; a server that ignores max_tokens can send megabytes, which neither needs.
+MAX_STORED_REPLY_CHARS = 20_000
+MAX_RESENT_REPLY_CHARS = 8_000
+MAX_ERROR_CHARS = 500
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters and a note of how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} [... {len(text) - limit:,} more characters cut]"
+
+
 def generate_pairs(
     teacher: Teacher,
     chunk_text: str,
@@ -217,15 +231,15 @@ def generate_pairs(
         result.usage.prompt_tokens += completion.usage.prompt_tokens
         result.usage.completion_tokens += completion.usage.completion_tokens
         result.usage.cached_tokens += completion.usage.cached_tokens
-        result.raw_reply = completion.text
+        result.raw_reply = clip(completion.text, MAX_STORED_REPLY_CHARS)
         try:
             pairs = parse_reply(completion.text, settings.pairs_per_chunk)
         except ValueError as exc:
             truncated = " (cut off at max_tokens)" if completion.finish_reason == "length" else ""
-            result.error = f"{exc}{truncated}"
+            result.error = f"{clip(str(exc), MAX_ERROR_CHARS)}{truncated}"
             logger.debug("invalid reply (attempt %d): %s", attempt + 1, result.error)
             messages = messages + [
-                {"role": "assistant", "content": completion.text},
+                {"role": "assistant", "content": clip(completion.text, MAX_RESENT_REPLY_CHARS)},
                 {"role": "user", "content": f"That reply is not valid: {result.error}. Reply again with JSON only, "
                  'an object whose "pairs" list holds pairs, each with "quotes" (a list of sentences of the text), "question" and "answer".'},
             ]

@@ -149,9 +149,11 @@ class Run:
         limit_chunks: int | None = None,
         on_progress: ProgressCallback | None = None,
         allow_retire: bool = False,
+        retry_invalid: bool = False,
     ):
         self.corpus = corpus
         self.allow_retire = allow_retire
+        self.retry_invalid = retry_invalid
         self.cfg = corpus.config
         self.spec = TeacherSpec(corpus, teacher)
         self.limit_chunks = limit_chunks
@@ -376,7 +378,8 @@ class Run:
     # -- generation and grounding -----------------------------------------------------------------
     def generate(self, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> None:
         assert self.store is not None
-        done = self.store.generated(gen_sig)
+        after = 0 if self.retry_invalid else self.cfg.generation.retry_invalid_after
+        done = self.store.generated(gen_sig, retry_failed_up_to_run=self.run_id - max(after, 1))
         todo: dict[str, StoredChunk] = {}
         for chunk, text_hash in chunks:
             if text_hash in done or text_hash in todo:

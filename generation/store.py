@@ -294,9 +294,13 @@ class Store:
         return out
 
     # -- generations and candidates ---------------------------------------------------------------
-    def generated(self, gen_sig: str) -> set[str]:
-        """Text hashes that already have a generation under this signature."""
-        return {r[0] for r in self.db.execute("SELECT text_hash FROM generations WHERE gen_sig=?", (gen_sig,))}
+    def generated(self, gen_sig: str, retry_failed_up_to_run: int | None = None) -> set[str]:
+        """Text hashes that already have a generation under this signature; a failed one (an invalid
+        reply) made in run `retry_failed_up_to_run` or before does not count: it is to be asked again."""
+        rows = self.db.execute("SELECT text_hash, status, run_id FROM generations WHERE gen_sig=?", (gen_sig,))
+        if retry_failed_up_to_run is None:
+            return {r[0] for r in rows}
+        return {h for h, status, run_id in rows if status == "ok" or (run_id or 0) > retry_failed_up_to_run}
 
     def save_generation(
         self,

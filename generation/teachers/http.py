@@ -129,15 +129,37 @@ def _grammar_for(schema: dict[str, Any]) -> str | None:
         return None
 
 
+def _count(value: Any) -> int:
+    """A token count as servers send it: 12, 12.0 or "12"; anything else (None, "n/a", -1, inf) is 0."""
+    if isinstance(value, bool):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(number) if 0 <= number < 2**53 else 0
+
+
+def _text(content: Any) -> str:
+    """A message's content: a string, or OpenAI's list of parts ({"type": "text", "text": ...})."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text") or "") if isinstance(part, dict) else "" for part in content
+        )
+    return ""
+
+
 def _cached_tokens(data: dict[str, Any], usage: dict[str, Any]) -> int:
     """Prompt tokens the server took from its cache: OpenAI's usage.prompt_tokens_details.cached_tokens,
     or llama-server's timings.cache_n."""
     details = usage.get("prompt_tokens_details")
-    if isinstance(details, dict) and isinstance(details.get("cached_tokens"), int):
-        return details["cached_tokens"]
+    if isinstance(details, dict) and details.get("cached_tokens") is not None:
+        return _count(details["cached_tokens"])
     timings = data.get("timings")
-    if isinstance(timings, dict) and isinstance(timings.get("cache_n"), int):
-        return timings["cache_n"]
+    if isinstance(timings, dict) and timings.get("cache_n") is not None:
+        return _count(timings["cache_n"])
     return 0
 
 
@@ -147,15 +169,24 @@ def _parse_logprobs(block: Any) -> list[TokenLogprob] | None:
         return None
     tokens = []
     for item in block["content"]:
-        if not isinstance(item, dict) or item.get("logprob") is None:
+        if not isinstance(item, dict) or _logprob(item.get("logprob")) is None:
             continue
         top: dict[str, float] = {}
-        for alt in item.get("top_logprobs") or []:
-            if isinstance(alt, dict) and alt.get("logprob") is not None:
+        alternatives = item.get("top_logprobs")
+        for alt in alternatives if isinstance(alternatives, list) else []:
+            if isinstance(alt, dict) and (p := _logprob(alt.get("logprob"))) is not None:
                 token = str(alt.get("token", ""))
-                top[token] = max(top.get(token, float("-inf")), float(alt["logprob"]))
-        tokens.append(TokenLogprob(token=str(item.get("token", "")), logprob=float(item["logprob"]), top=top))
+                top[token] = max(top.get(token, float("-inf")), p)
+        tokens.append(TokenLogprob(token=str(item.get("token", "")), logprob=_logprob(item["logprob"]), top=top))
     return tokens
+
+
+def _logprob(value: Any) -> float | None:
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        return None
+    return p if p <= 0 else None
 
 
 class HttpTeacher(Teacher):
@@ -420,15 +451,16 @@ class HttpTeacher(Teacher):
         choice = data["choices"][0] if isinstance(data["choices"][0], dict) else {}
         message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        finish = choice.get("finish_reason")
         return Completion(
-            text=message.get("content") or "",
+            text=_text(message.get("content")),
             usage=Usage(
-                prompt_tokens=usage.get("prompt_tokens") or 0,
-                completion_tokens=usage.get("completion_tokens") or 0,
+                prompt_tokens=_count(usage.get("prompt_tokens")),
+                completion_tokens=_count(usage.get("completion_tokens")),
                 cached_tokens=_cached_tokens(data, usage),
             ),
             logprobs=_parse_logprobs(choice.get("logprobs")) if top_logprobs else None,
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=finish if isinstance(finish, str) else None,
             seconds=time.perf_counter() - started,
         )
 

@@ -216,6 +216,21 @@ def test_empty_content_is_an_empty_text(servers):
         assert t.complete(MESSAGES).text == ""
 
 
+def test_every_shape_of_an_openai_compatible_reply_is_read(servers):
+    s = servers()
+    odd = reply(None)
+    odd["choices"][0]["message"]["content"] = [{"type": "text", "text": '{"ok": '}, {"type": "text", "text": "true}"}]
+    odd["choices"][0]["finish_reason"] = 7
+    odd["choices"][0]["logprobs"] = {"content": [{"token": "Yes", "logprob": "-0.5", "top_logprobs": "n/a"}, {"token": "x", "logprob": "NaN?"}]}
+    odd["usage"] = {"prompt_tokens": "12", "completion_tokens": 3.0, "prompt_tokens_details": {"cached_tokens": "n/a"}}
+    s.default = (200, {}, odd)
+    with teacher([s.url]) as t:
+        c = t.complete(MESSAGES, top_logprobs=2)
+    assert c.text == '{"ok": true}' and c.finish_reason is None
+    assert (c.usage.prompt_tokens, c.usage.completion_tokens, c.usage.cached_tokens) == (12, 3, 0)
+    assert [(lp.token, lp.logprob) for lp in c.logprobs] == [("Yes", -0.5)]
+
+
 def test_503_is_retried_then_succeeds(servers):
     s = servers()
     s.script = [(503, {}, {"error": {"message": "Loading model"}})] * 2

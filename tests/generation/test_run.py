@@ -436,3 +436,31 @@ def test_a_setting_lets_a_share_of_sources_go_without_confirmation(corpus_dir):
     for name in DOCS:
         (corpus_dir / name).unlink()
     assert run(corpus_dir).manifest["pairs"]["retired"] == 3
+
+
+def test_a_huge_invalid_reply_is_clipped_and_a_fixed_server_heals_the_dataset(corpus_dir):
+    huge = "no JSON here " * 80_000  # about 1 MB, as a server ignoring max_tokens might send
+    broken = FakeTeacher(default=lambda m: huge)
+    first = run(corpus_dir, broken)
+    assert first.exit_code == 1 and first.manifest["rejections"]["invalid_reply"] == 3
+    resent = broken.history[1]["messages"][-2]["content"]  # the reply shown back to the teacher in its retry
+    assert len(resent) < 10_000 and "more characters cut" in resent
+    rejected = lines(corpus_dir / "out" / "rejected.jsonl")
+    assert all(len(r["raw_reply"]) < 25_000 for r in rejected)
+    assert (corpus_dir / ".groundqa" / "state.sqlite").stat().st_size < 1_000_000
+    fixed = fake()
+    soon = run(corpus_dir, fixed)  # one run later: not asked again yet
+    assert fixed.history == [] and soon.manifest["pairs"]["published"] == 0
+    now = run(corpus_dir, fixed, retry_invalid=True)  # groundqa run --retry-invalid
+    assert now.exit_code == 0 and now.manifest["pairs"]["published"] == 3
+
+
+def test_an_invalid_reply_is_asked_again_some_runs_later(corpus_dir):
+    with (corpus_dir / "corpus.toml").open("a") as f:
+        f.write("[generation]\nretry_invalid_after = 2\n")
+    run(corpus_dir, FakeTeacher(default=lambda m: "not JSON"))
+    fixed = fake()
+    run(corpus_dir, fixed)
+    assert fixed.history == []
+    later = run(corpus_dir, fixed)
+    assert len(fixed.history) == 3 and later.manifest["pairs"]["published"] == 3
