@@ -51,7 +51,7 @@ def ingest(
     from generation.formats import atomic_writer
     from ingest.chunking import Chunker, EncodingError
     from ingest.records import SourceError
-    from ingest.sources import fetch_url, is_url, read_document, read_file, walk
+    from ingest.sources import fetch_url, is_url, read_document, read_file, redact, walk
 
     try:
         chunker = Chunker(tokens, overlap, encoding)
@@ -62,9 +62,9 @@ def ingest(
         for item in inputs:
             if is_url(item):
                 try:
-                    yield item, fetch_url(item, max_bytes=max_bytes)
+                    yield redact(item), fetch_url(item, max_bytes=max_bytes)
                 except SourceError as exc:
-                    yield item, exc
+                    yield redact(item), SourceError(exc.kind, redact(exc.message))
                 continue
             path = Path(item)
             if path.is_dir():

@@ -240,7 +240,7 @@ class Run:
 
     def dataset_order(self, source_ids: list[str]) -> list[str]:
         """Files by path, then web pages in the order the config lists them: the order of every output."""
-        urls = self.corpus.urls()
+        urls = list(self.web_sources())
         rank = {url: i for i, url in enumerate(urls)}
         return sorted((s for s in source_ids if s not in rank), key=str) + sorted(
             (s for s in source_ids if s in rank), key=rank.__getitem__
@@ -274,7 +274,7 @@ class Run:
                     live.append(source_id)
                     continue
                 try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
-                    raw = fetch_url(source_id, max_bytes=self.cfg.sources.max_bytes)
+                    raw = fetch_url(self.web_sources().get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
                 except SourceError as exc:
                     self.source_failed(source_id, exc, before, live)
                     continue
@@ -346,22 +346,27 @@ class Run:
                 yield source_id, read_file(source_id, path, cfg.max_bytes)
             except SourceError as exc:
                 yield source_id, exc
-        for url in self.corpus.urls():
-            before = stored.get(url)
+        for source_id, url in self.web_sources().items():
+            before = stored.get(source_id)
             try:
-                yield url, fetch_url(
+                yield source_id, fetch_url(
                     url,
                     max_bytes=cfg.max_bytes,
                     etag=before.etag if before and before.status == "ok" else None,
                     last_modified=before.last_modified if before and before.status == "ok" else None,
                 )
             except SourceError as exc:
-                yield url, exc
+                yield source_id, exc
+
+    def web_sources(self) -> dict[str, str]:
+        """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
+        ("https://***@host/page"): the id is what outputs, the store and messages show."""
+        return {redact(url): url for url in self.corpus.urls()}
 
     def source_failed(self, source_id: str, exc: SourceError, before: Any, live: list[str]) -> None:
         assert self.store is not None
         self.counts["sources"]["failed"] += 1
-        message = exc.message
+        message = redact(exc.message)
         runs = self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id)
         if is_url(source_id) and before is not None and before.text_sha256 and self.store.has_chunks(source_id, self.chunker.signature):
             limit = self.cfg.sources.retire_failed_after

@@ -9,7 +9,7 @@ from typing import Any
 from generation.config import Corpus
 from generation.store import Store
 from ingest.records import SourceError, sha256_hex
-from ingest.sources import read_file
+from ingest.sources import read_file, redact
 
 
 def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
                 changed.append(source_id)
             else:
                 unchanged += 1
-        urls = corpus.urls()
+        urls = [redact(u) for u in corpus.urls()]  # web sources are known by their redacted URL
         removed = sorted(s for s in stored if s not in on_disk and s not in urls)
         added += [u for u in urls if u not in stored]
         history = []

@@ -157,7 +157,7 @@ def fetch_url(
     try:
         with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
             if response.status_code == 304:
-                return Raw(source_id=url, etag=etag, last_modified=last_modified, not_modified=True)
+                return Raw(source_id=redact(url), etag=etag, last_modified=last_modified, not_modified=True)
             if response.status_code >= 400:
                 raise SourceError("http_error", f"HTTP {response.status_code} {response.reason_phrase}")
             declared = int(response.headers.get("content-length") or 0)
@@ -169,7 +169,7 @@ def fetch_url(
                 if len(body) > max_bytes:
                     raise SourceError("too_large", f"more than max_bytes = {max_bytes:,} bytes")
             return Raw(
-                source_id=url,
+                source_id=redact(url),
                 data=bytes(body),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),

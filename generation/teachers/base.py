@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ingest.sources import redact
+
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
 
@@ -15,7 +17,7 @@ class TeacherError(Exception):
     """The teacher could not answer (server down, timeout, model failed). Names the fix where there is one."""
 
     def __init__(self, message: str, *, kind: str = "teacher_error"):
-        super().__init__(message)
+        super().__init__(redact(message))  # a server URL's user-info never reaches a message
         self.kind = kind
 
 

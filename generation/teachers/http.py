@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.sources import redact
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
 
 logger = logging.getLogger(__name__)
@@ -229,8 +230,8 @@ class HttpTeacher(Teacher):
                 try:
                     self._servers.append(self._probe(probe, url, slots, n_ctx))
                 except _Failure as exc:
-                    logger.warning("teacher server %s does not answer (%s); going on without it", url, exc.message)
-                    dropped.append(f"{url} ({exc.message})")
+                    logger.warning("teacher server %s does not answer (%s); going on without it", redact(url), redact(exc.message))
+                    dropped.append(redact(f"{url} ({exc.message})"))
         if not self._servers:
             raise TeacherError(f"no teacher server answers: {'; '.join(dropped)}. To fix it, {START_A_SERVER}", kind="unreachable")
 
@@ -252,7 +253,7 @@ class HttpTeacher(Teacher):
         )
         logger.info(
             "teacher %s: %s, %d slot(s), n_ctx %d",
-            self.teacher_id, ", ".join(f"{s.url} ({s.slots})" for s in self._servers), self.slots, self.n_ctx,
+            self.teacher_id, ", ".join(f"{redact(s.url)} ({s.slots})" for s in self._servers), self.slots, self.n_ctx,
         )
 
     # -- start ------------------------------------------------------------------------------------
@@ -312,7 +313,7 @@ class HttpTeacher(Teacher):
         if self.model is not None:
             model_id = self.model
             if ids and self.model not in ids:
-                logger.warning("%s does not list the model %r (it lists %s); asking for it anyway", url, self.model, ", ".join(ids))
+                logger.warning("%s does not list the model %r (it lists %s); asking for it anyway", redact(url), self.model, ", ".join(ids))
         elif len(ids) == 1:
             model_id = ids[0]
         elif len(ids) > 1:
@@ -385,7 +386,7 @@ class HttpTeacher(Teacher):
             previous = server
             if attempt < self.retries:
                 wait = self._delay(attempt, failure.retry_after)
-                logger.info("%s; attempt %d of %d again in %.1f s", failure.message, attempt + 2, self.retries + 1, wait)
+                logger.info("%s; attempt %d of %d again in %.1f s", redact(failure.message), attempt + 2, self.retries + 1, wait)
                 time.sleep(wait)
         assert failure is not None
         raise TeacherError(f"{failure.message} (gave up after {self.retries + 1} attempts)", kind=failure.kind)
@@ -417,7 +418,7 @@ class HttpTeacher(Teacher):
         if status >= 400:
             message = _error_message(response)
             if schema is not None and server.schema_form == "json_schema" and status in (400, 422, 500) and "response_format" in message:
-                logger.info("%s refuses response_format json_schema; sending the schema as json_object from now on", server.url)
+                logger.info("%s refuses response_format json_schema; sending the schema as json_object from now on", redact(server.url))
                 server.schema_form = "json_object"
                 return self._send(server, body, schema)
             if status in (400, 413, 500) and _CONTEXT_OVERFLOW.search(message):
@@ -502,7 +503,7 @@ class HttpTeacher(Teacher):
                 left = sum(s.alive for s in self._servers)
                 logger.warning(
                     "%s failed %d times in a row (%s); taking it out of the rotation, %d URL(s) left",
-                    server.url, server.failures, failure.message, left,
+                    redact(server.url), server.failures, redact(failure.message), left,
                 )
                 self._cond.notify_all()
 
@@ -544,7 +545,7 @@ class HttpTeacher(Teacher):
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             logger.debug("counting tokens on %s failed (%s); estimating", server.url, exc)
             return super().count_tokens(messages)
-        logger.info("%s has no tokenize endpoint; prompt tokens are estimated from characters", server.url)
+        logger.info("%s has no tokenize endpoint; prompt tokens are estimated from characters", redact(server.url))
         self._token_route = "estimate"
         return super().count_tokens(messages)
 

@@ -464,3 +464,28 @@ def test_an_invalid_reply_is_asked_again_some_runs_later(corpus_dir):
     assert fixed.history == []
     later = run(corpus_dir, fixed)
     assert len(fixed.history) == 3 and later.manifest["pairs"]["published"] == 3
+
+
+def test_credentials_in_a_url_are_never_shown_or_stored(site, tmp_path, caplog):
+    root = tmp_path / "web"
+    root.mkdir()
+    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, body)
+    secret_url = site.url("/mill.html").replace("http://", "http://reader:hunter2@")
+    (root / "corpus.toml").write_text(f'[sources]\nurls = ["{secret_url}", "http://reader:hunter2@127.0.0.1:9/gone.html"]\n')
+    outcome = run(root)
+    assert outcome.manifest["pairs"]["published"] == 1  # the request still used the credentials' page
+    assert "Authorization" in site.requests[-1]["headers"]
+    assert lines(root / "out" / "pairs.jsonl")[0]["source_id"] == secret_url.replace("reader:hunter2@", "***@")
+    state = root / ".groundqa" / "state.sqlite"
+    Store(state).close()  # checkpoint the WAL into the file
+    for path in [*(root / "out").iterdir(), state]:
+        assert b"hunter2" not in path.read_bytes(), path
+    assert "hunter2" not in caplog.text and "hunter2" not in json.dumps(outcome.manifest)
+    # A teacher URL with credentials: the error names the server without them.
+    from generation.teachers.http import HttpTeacher
+
+    with pytest.raises(TeacherError) as failed:
+        HttpTeacher(["http://reader:hunter2@127.0.0.1:9"], connect_timeout=0.5)
+    assert "hunter2" not in str(failed.value) and "***@127.0.0.1:9" in str(failed.value)
+    assert "hunter2" not in caplog.text
