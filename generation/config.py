@@ -208,7 +208,16 @@ def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = 
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{config_path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     config = parse_config(data, str(config_path or path))
-    return Corpus(root=root.resolve(), config=config, config_path=config_path)
+    corpus = Corpus(root=root.resolve(), config=config, config_path=config_path)
+    out = corpus.out_dir.resolve()
+    if out == corpus.root or out in corpus.root.parents:
+        raise ConfigError(
+            f"{config_path or path}: [output] dir = {config.output.dir!r} is the corpus folder (or holds it): the outputs "
+            "would be read as sources by the next run. Give the outputs a folder of their own, such as \"out\"."
+        )
+    return corpus

@@ -78,6 +78,20 @@ def test_bad_config_exits_2_naming_the_key(kb):
     assert result.exit_code == 2 and "dedup.threshold = 2" in result.output
 
 
+@pytest.mark.parametrize("value", [".", "", ".."])
+def test_an_output_folder_that_is_the_corpus_folder_exits_2(kb, value):
+    (kb / "corpus.toml").write_text(f'[output]\ndir = "{value}"\n')
+    result = runner.invoke(app, ["run", str(kb)])
+    assert result.exit_code == 2 and "would be read as sources" in result.output
+    assert not (kb / "pairs.jsonl").exists()
+
+
+def test_a_corpus_toml_that_is_not_utf8_exits_2(kb):
+    (kb / "corpus.toml").write_bytes(b"[output]\nsystem_prompt = \"caf\xe9\"\n")
+    result = runner.invoke(app, ["run", str(kb)])
+    assert result.exit_code == 2 and "not UTF-8" in result.output
+
+
 def test_export_before_any_run_says_what_to_do(kb):
     result = runner.invoke(app, ["export", str(kb), "--format", "openai"])
     assert result.exit_code == 1 and "groundqa run" in result.output
