@@ -5,20 +5,13 @@ source with chunks is listed, those with no fact too: fact-first asks nothing of
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Iterable
 
 from generation.facts import select_facts
+from generation.grounding import _fold
 from generation.records import Pair
 from generation.store import StoredChunk
-
-_NOT_ALNUM = re.compile(r"\W+")
-
-
-def _fold(text: str) -> str:
-    return _NOT_ALNUM.sub("", text).casefold()
-
 
 def coverage(chunks: Iterable[StoredChunk], published: Iterable[Pair], titles: dict[str, str]) -> dict[str, tuple[int, int]]:
     """source_id -> (facts, facts covered by a published pair), for every source with a chunk. A pair

@@ -80,7 +80,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]*_]*)\s+(?=[\"'“‘(\[*_]
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
-_OPENING_MARKS = "\"'“‘([*_`"
+OPENING_MARKS = "\"'“‘([*_`"
 # Fact-first asks English questions (its question words are English), so it takes facts from English
 # sentences only: those of a chunk where at least ENGLISH_MIN_SHARE of the words are ENGLISH_WORDS, or
 # that hold one of ENGLISH_MARKERS (words no French or German sentence has) in a chunk of mixed or
@@ -159,7 +159,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         start = block_start
         block = text[block_start:block_end]
         for m in _SENTENCE_END.finditer(block):
-            if block[m.end() : m.end() + 8].lstrip(_OPENING_MARKS)[:1].islower():
+            if block[m.end() : m.end() + 8].lstrip(OPENING_MARKS)[:1].islower():
                 continue  # "e.g. the", "approx. five": an abbreviation, not a sentence end
             out.append((start, block_start + m.start() + len(m.group(1) or "")))  # closing quotes stay
             start = block_start + m.end()
@@ -199,7 +199,7 @@ def _is_fact_sentence(sentence: str) -> bool:
         return False  # a heading, a caption, a table row, a question, or a cut-off sentence
     if sentence.count("|") >= 2:
         return False
-    first = _FIRST_WORD.search(sentence.lstrip(_OPENING_MARKS))
+    first = _FIRST_WORD.search(sentence.lstrip(OPENING_MARKS))
     return bool(first) and first.start() == 0 and first.group() not in ("However", "But", "Also", "And", "Or", "So")
 
 
@@ -304,7 +304,7 @@ def target_clause(quote: str, target: str, at: int = -1) -> str | None:
     i = max(k for k in range(len(bounds) - 1) if bounds[k] <= at)
     start = bounds[i]
     while i > 0:
-        words = quote[bounds[i] :].lstrip(_OPENING_MARKS).split(None, 2)
+        words = quote[bounds[i] :].lstrip(OPENING_MARKS).split(None, 2)
         if not words or not words[0][:1].islower():
             break
         if words[0].lower() in _INDEPENDENT and (len(words) < 2 or not _continues(words[1])):
@@ -359,7 +359,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
             continue
         if not english and not ENGLISH_MARKERS & {w.lower() for w in re.findall(r"[A-Za-z]+", raw)}:
             continue
-        if not text[:start].strip() and raw.lstrip(_OPENING_MARKS)[:1].islower():
+        if not text[:start].strip() and raw.lstrip(OPENING_MARKS)[:1].islower():
             continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
         sentence = clean_sentence(raw)
         facts = []

@@ -33,7 +33,7 @@ from typing import Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
 
-from generation.facts import LINK, find_target, target_clause
+from generation.facts import LINK, OPENING_MARKS, find_target, target_clause
 from generation.records import QuoteSpan, Verdict
 from generation.teachers.base import Teacher, TeacherError, probability_of
 
@@ -662,7 +662,7 @@ SUBJECT_MAX_WORDS = 12  # "The line's most famous structure, the Cwm Llys viaduc
 
 def _clause_subject(clause: str, target: str) -> list[str]:
     """The words of the clause's subject, or [] when it is a pronoun or cannot be told."""
-    text = clause.strip().lstrip("\"'“‘(")
+    text = clause.strip().lstrip(OPENING_MARKS)
     text = re.sub(r"^(?:and|but|or|while|whereas)\s+", "", text, flags=re.I)
     while (m := _ADVERBIAL.match(text)) is not None:
         text = text[m.end() :]

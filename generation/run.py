@@ -260,7 +260,8 @@ class Run:
         seen: set[str] = set()
         live: list[str] = []
         counts = self.counts["sources"]
-        for source_id, raw_or_error in self.read_all(stored):
+        web = self.web_sources()  # read the urls_file once
+        for source_id, raw_or_error in self.read_all(stored, web):
             seen.add(source_id)
             counts["seen"] += 1
             before = stored.get(source_id)
@@ -274,7 +275,7 @@ class Run:
                     live.append(source_id)
                     continue
                 try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
-                    raw = fetch_url(self.web_sources().get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
+                    raw = fetch_url(web.get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
                 except SourceError as exc:
                     self.source_failed(source_id, exc, before, live)
                     continue
@@ -339,14 +340,14 @@ class Run:
             "sources were removed on purpose, run again with --allow-retire."
         )
 
-    def read_all(self, stored: dict) -> Any:
+    def read_all(self, stored: dict, web: dict[str, str]) -> Any:
         cfg = self.cfg.sources
         for source_id, path in self.corpus.files():
             try:
                 yield source_id, read_file(source_id, path, cfg.max_bytes)
             except SourceError as exc:
                 yield source_id, exc
-        for source_id, url in self.web_sources().items():
+        for source_id, url in web.items():
             before = stored.get(source_id)
             try:
                 yield source_id, fetch_url(

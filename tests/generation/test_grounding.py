@@ -410,8 +410,8 @@ DECK = "The deck is 28 metres above the river at its highest point."
 BUILT = "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
 
 
-def fact_check(checker, question, sentence, target, title="The Cwm Llys viaduct"):
-    return checker.check(VIADUCT, question, sentence, [sentence], target=target, title=title)
+def fact_check(checker, question, sentence, target, title="The Cwm Llys viaduct", text=VIADUCT):
+    return checker.check(text, question, sentence, [sentence], target=target, title=title)
 
 
 def test_a_question_in_units_the_text_never_uses_is_rejected(checker):
@@ -475,7 +475,7 @@ def test_a_fact_first_question_must_name_what_its_number_measures(checker):
     title = "Visiting the Harrow Valley Railway"
 
     def verdict(question, sentence, target):
-        return checker.check(text, question, sentence, [sentence], target=target, title=title)
+        return fact_check(checker, question, sentence, target, title=title, text=text)
 
     # A small model's questions about the railway, not about the walk or the fare.
     assert "off_target_question" in verdict("How many kilometres does the Harrow Valley Railway visit Dunmore station?", walk, "3").reasons
@@ -495,7 +495,7 @@ def test_a_fact_first_question_must_name_its_clauses_subject_not_only_the_docume
     title = "The Ffestiniog Railway"
 
     def verdict(question, sentence, target):
-        return checker.check(text, question, sentence, [sentence], target=target, title=title)
+        return fact_check(checker, question, sentence, target, title=title, text=text)
 
     # A small model puts the document's subject where the clause has another one.
     assert "off_target_question" in verdict("How many years does the Ffestiniog Railway take to complete?", cob, "4").reasons
