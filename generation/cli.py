@@ -13,7 +13,7 @@ import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grounded question-answer data from a knowledge base.")
 
-from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from generation import EXIT_INTERRUPTED, EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 
 def _console(stderr: bool = False):
@@ -157,7 +157,7 @@ def run(
     """
     from generation.config import ConfigError
     from generation.run import Run, RunError
-    from generation.store import LockedError
+    from generation.store import LockedError, StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus, model, teacher_url, strategy)
@@ -179,6 +179,7 @@ def run(
             progress_bar.update(task, total=p.total, completed=p.done, pairs=p.pairs, rate=f"{p.completion_tokens / elapsed:.1f}")
     else:
         on_progress = None  # type: ignore[assignment]
+    _on_sigterm()
     try:
         if progress_bar:
             progress_bar.start()
@@ -187,14 +188,43 @@ def run(
         raise _fail(str(exc), EXIT_NOTHING)
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
-    except (RunError, TeacherError) as exc:
+    except (RunError, TeacherError, StoreError) as exc:
         raise _fail(str(exc), EXIT_NOTHING)
+    except KeyboardInterrupt:
+        if progress_bar:
+            progress_bar.stop()
+        _interrupted(loaded.out_dir / "manifest.json")
     finally:
         if progress_bar:
             progress_bar.stop()
     if not quiet:
         _summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
+
+
+def _interrupted(manifest_path: Path) -> None:
+    """Ctrl-C or SIGTERM: say what was kept, and leave at once. os._exit, because a teacher call left
+    running on a worker thread must not hold the process (nor be freed under it while exiting)."""
+    import os
+
+    _console(stderr=True).print(
+        "[yellow]interrupted[/yellow]: the chunks finished so far are kept in the store and the published files are "
+        f"unchanged; run the same command again to go on. manifest: {manifest_path}",
+        soft_wrap=True,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _on_sigterm() -> None:
+    """SIGTERM (cron's timeout, systemd, kill) stops a run as Ctrl-C does: finished work kept, manifest written."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
@@ -227,7 +257,7 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
     """
     from generation.config import ConfigError
     from generation.run import Run, RunError
-    from generation.store import LockedError
+    from generation.store import LockedError, StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus)
@@ -235,7 +265,7 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
         outcome = Run(loaded).regrade()
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
-    except (LockedError, RunError, TeacherError) as exc:
+    except (LockedError, RunError, TeacherError, StoreError) as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     _summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
@@ -252,11 +282,14 @@ def status(
     """
     from generation.config import ConfigError
     from generation.status import corpus_status
+    from generation.store import StoreError
 
     try:
         report = corpus_status(_load(corpus))
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
+    except StoreError as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -293,7 +326,9 @@ def export(
     """
     from generation.formats import FORMATS, format_pair, write_jsonl_atomic
     from generation.records import Pair
-    from generation.store import Store
+    import sqlite3
+
+    from generation.store import StoreError, open_store, store_problem
 
     if fmt not in (*FORMATS, "pairs"):
         raise _fail(f"--format {fmt!r} is not one of: {', '.join((*FORMATS, 'pairs'))}", EXIT_USAGE)
@@ -301,9 +336,16 @@ def export(
     db = loaded.state_dir / "state.sqlite"
     if not db.is_file():
         raise _fail(f"{loaded.root} has no run yet: run 'groundqa run {corpus}' first", EXIT_NOTHING)
-    store = Store(db)
-    pairs = [Pair.model_validate_json(r) for r in store.published_records()]
-    store.close()
+    try:
+        store = open_store(db, corpus)
+        try:
+            pairs = [Pair.model_validate_json(r) for r in store.published_records()]
+        except sqlite3.Error as exc:
+            raise store_problem(exc, db, corpus) from exc
+        finally:
+            store.close()
+    except StoreError as exc:
+        raise _fail(f"{exc}. The last published set is still in {loaded.out_dir}", EXIT_NOTHING)
     o = loaded.config.output
     rows = (p.model_dump() if fmt == "pairs" else format_pair(p, fmt, system_prompt=o.system_prompt, include_context=o.include_context) for p in pairs)
     if out:

@@ -102,7 +102,7 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -123,7 +123,7 @@ def write_jsonl_atomic(path: Path, records: Iterable[dict | BaseModel]) -> int:
     return count
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable, where the platform lets a folder be opened (POSIX)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -6,25 +6,26 @@ teacher call, a changed document costs only its changed chunks, and a killed run
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections import Counter
-from itertools import islice
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
+from generation import EXIT_INTERRUPTED, EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from generation.config import ConfigError, Corpus
 from generation.formats import write_text_atomic
 from generation.fact_first import generate_fact_pairs
 from generation.generate import GenerationResult, GenerationSettings, generate_pairs, load_prompt
 from generation.records import Candidate, Pair, Rejection, Verdict
-from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso
+from generation.publish import OutputSet
+from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso, open_store, store_problem
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
 from ingest.records import PageSpan, SourceError, sha256_hex
@@ -185,6 +186,9 @@ class Run:
         self.run_id = 0
         self.signatures: dict[str, str] = {"chunking": self.chunker.signature}
         self.coverage: dict[str, float | int] = {}
+        self.output: OutputSet | None = None
+        self.published: list[Pair] = []  # the set publish() wrote; the store records it once it is shown
+        self.interrupted = False
 
     # The whole pipeline.
     def run(self) -> RunOutcome:
@@ -218,25 +222,83 @@ class Run:
 
     @contextmanager
     def _session(self) -> Iterator[RunOutcome]:
-        """One run of the corpus: the outputs checked writable, the lock held, the store open, and the
-        manifest written at the end, also of a run that failed, as far as it got."""
+        """One run of the corpus: the outputs checked writable, the lock held, the store open, the last
+        run's leftovers swept, and at the end, also of a run that failed or was interrupted, a set
+        published with a manifest of what this run did and what out/ now holds."""
         out_dir = self.corpus.out_dir
         check_writable(out_dir)
         outcome = RunOutcome(EXIT_NOTHING, {}, out_dir / "manifest.json")
         with RunLock(self.corpus.state_dir / "run.lock"):
-            self.store = Store(self.corpus.state_dir / "state.sqlite")
-            self.run_id = self.store.start_run()
+            self.store = open_store(self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
             try:
-                yield outcome
-            except (RunError, TeacherError, ConfigError) as exc:
-                self.failures.append({"source": "", "stage": "run", "kind": getattr(exc, "kind", type(exc).__name__), "message": str(exc)})
-                raise
+                self.run_id = self.store.start_run()
+                self.output = OutputSet(out_dir, self.run_id)
+                self.output.sweep()
+                try:
+                    yield outcome
+                except BaseException as exc:
+                    error = self.failed(exc, outcome)
+                    self.finish(outcome, failed=True)
+                    if error is exc:
+                        raise
+                    raise error from exc
+                self.finish(outcome, failed=False)
+            except (sqlite3.Error, OSError) as exc:  # the store or out/ failed before the run began
+                raise self.storage_error(exc) from exc
             finally:
-                outcome.manifest = self.manifest(outcome.exit_code)
-                self.store.finish_run(self.run_id, outcome.exit_code, outcome.manifest)
-                write_json_atomic(out_dir / "manifest.json", outcome.manifest)
                 self.spec.close()
                 self.store.close()
+
+    def failed(self, exc: BaseException, outcome: RunOutcome) -> BaseException:
+        """Record why the run stopped; returns the error to raise (a storage fault as a message)."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.interrupted = True
+            outcome.exit_code = EXIT_INTERRUPTED
+            message = (
+                f"stopped by an interrupt; the {self.counts['chunks']['generated']} chunks generated before it are kept in "
+                "the store and the published files are unchanged: run again to go on"
+            )
+            self.failures.append({"source": "", "stage": "run", "kind": "interrupted", "message": message})
+            return exc
+        if isinstance(exc, (sqlite3.Error, OSError)):
+            exc = self.storage_error(exc)
+        kind = getattr(exc, "kind", type(exc).__name__)
+        self.failures.append({"source": "", "stage": "run", "kind": kind, "message": str(exc)})
+        return exc
+
+    def storage_error(self, exc: BaseException) -> BaseException:
+        """A store or disk fault as a message that says what happened and what to do."""
+        if isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and self.corpus.state_dir in Path(exc.filename or "/").parents):
+            return store_problem(exc, self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
+        return output_problem(exc, self.corpus.out_dir)
+
+    def finish(self, outcome: RunOutcome, *, failed: bool) -> None:
+        """Publish this run's set with its manifest (the shown data files again, if it did not get as far
+        as writing its own), then record the run. A set that cannot be written leaves out/ as it was."""
+        assert self.store is not None and self.output is not None
+        pairs = self.counts["pairs"]
+        if not self.output.is_complete:
+            pairs["published"] = self.output.shown_pairs()  # what out/ holds, not what this run would have
+            pairs["retired"] = 0
+        outcome.manifest = self.manifest(outcome.exit_code)
+        problem: BaseException | None = None
+        try:
+            self.output.commit(json.dumps(outcome.manifest, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            problem = output_problem(exc, self.corpus.out_dir)
+            logger.error("%s", problem)
+            self.failures.append({"source": "", "stage": "publish", "kind": "output", "message": str(problem)})
+            pairs["published"], pairs["retired"] = self.output.shown_pairs(), 0
+            outcome.exit_code = outcome.exit_code if failed else EXIT_NOTHING
+            outcome.manifest = self.manifest(outcome.exit_code)
+        try:
+            if problem is None and self.output.is_complete:
+                self.store.set_published(self.published, self.run_id)
+            self.store.finish_run(self.run_id, outcome.exit_code, outcome.manifest)
+        except sqlite3.Error as exc:
+            logger.error("%s", store_problem(exc, self.store.path))
+        if problem is not None and not failed:
+            raise problem
 
     def dataset_order(self, source_ids: list[str]) -> list[str]:
         """Files by path, then web pages in the order the config lists them: the order of every output."""
@@ -424,23 +486,12 @@ class Run:
                     accept(c)
             return text_hash, chunk, result, verdicts
 
-        slots = max(1, teacher.slots)
-        pending = iter(items)
-        pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="teacher")
-        try:
-            running: set[Future] = {pool.submit(work, *item) for item in islice(pending, slots)}
-            while running:
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                failed = [f for f in finished if f.exception() is not None]
-                for future in finished:  # keep every chunk that finished, even when another one broke
-                    if future.exception() is None:
-                        self.save_chunk(*future.result(), gen_sig=gen_sig, progress=progress)
-                if failed:
-                    raise failed[0].exception()  # type: ignore[misc]
-                for item in islice(pending, len(finished)):
-                    running.add(pool.submit(work, *item))
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run starts no more requests
+        from generation.workers import run_each
+
+        run_each(
+            work, items, workers=max(1, teacher.slots), cancel=teacher.cancel,
+            on_result=lambda done: self.save_chunk(*done, gen_sig=gen_sig, progress=progress),
+        )
 
     def save_chunk(self, text_hash: str, chunk: StoredChunk, result: GenerationResult, verdicts: dict, *, gen_sig: str, progress: Progress) -> None:
         assert self.store is not None
@@ -580,18 +631,18 @@ class Run:
         pairs["published"] = len(published)
         self.reasons = reasons
         out = self.cfg.output
-        write_outputs(
-            self.corpus.out_dir, published, rejected, out.formats,
-            system_prompt=out.system_prompt, include_context=out.include_context,
-        )
+        assert self.output is not None
+        folder = self.output.stage()
+        write_outputs(folder, published, rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context)
         from generation.coverage import coverage, totals
 
         titles = {s: (row.title or s) for s, row in self.store.sources().items()}
         per_source = coverage((c for c, _ in chunks), published, titles)
         self.coverage = totals(per_source)
-        write_text_atomic(self.corpus.out_dir / "report.md", render_report(self.corpus.name, published, rejected, per_source))
-        _, retired = self.store.set_published(published, self.run_id)
-        pairs["retired"] = retired
+        write_text_atomic(folder / "report.md", render_report(self.corpus.name, published, rejected, per_source))
+        pairs["retired"] = len(self.store.published_ids() - {p.pair_id for p in published})
+        self.published = published
+        self.output.complete()  # shown, and recorded in the store, by finish()
 
         checked, failed, what = pairs["grounded"] + pairs["rejected"], pairs["rejected"], "pairs were rejected"
         if self.settings.strategy == "fact_first":
@@ -636,6 +687,7 @@ class Run:
                 "seconds": round(float(teacher["seconds"]), 3),
             },
             "failures": self.failures,
+            "interrupted": self.interrupted,
         }
 
 
@@ -674,5 +726,17 @@ def check_writable(out_dir: Path) -> None:
         raise RunError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}; set [output] dir to a writable folder") from exc
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+def output_problem(exc: BaseException, out_dir: Path) -> RunError:
+    """An error writing the outputs as a message: the published set is the previous one, whole."""
+    what = getattr(exc, "strerror", None) or str(exc)
+    where = getattr(exc, "filename", None) or out_dir
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        fix = "free some space and run again"
+    elif getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make it writable by this user, or set [output] dir to a folder that is"
+    else:
+        fix = "fix that and run again"
+    return RunError(
+        f"cannot write the outputs ({what}: {where}): the published files in {out_dir} are the previous run's, whole and "
+        f"unchanged, and the work finished so far is kept in the store; {fix}"
+    )

@@ -4,17 +4,19 @@ Reads files and the store only: no extraction, no teacher, no web request."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from generation.config import Corpus
-from generation.store import Store
+from generation.store import open_store, store_problem
 from ingest.records import SourceError, sha256_hex
 from ingest.sources import read_file, redact
 
 
 def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
+    """Raises StoreError, naming the fix, when the store cannot be read."""
     db = corpus.state_dir / "state.sqlite"
-    store = Store(db) if db.is_file() else None
+    store = open_store(db, corpus.config_path or corpus.root) if db.is_file() else None
     try:
         stored = store.sources() if store else {}
         cfg = corpus.config.sources
@@ -66,6 +68,8 @@ def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
             "last_run": history[0] if history else None,
             "runs": history,
         }
+    except sqlite3.Error as exc:
+        raise store_problem(exc, db, corpus.config_path or corpus.root) from exc
     finally:
         if store:
             store.close()

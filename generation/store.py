@@ -13,6 +13,7 @@ Work is committed per chunk, so a run killed at any moment loses only the chunks
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -124,6 +125,48 @@ def now_iso() -> str:
 
 class LockedError(RuntimeError):
     """Another run holds the corpus."""
+
+
+class StoreError(RuntimeError):
+    """The state folder or store cannot be used (damaged, read-only, disk full). The message names the
+    file and the way forward."""
+
+    kind = "store"
+
+
+def store_problem(exc: BaseException, path: Path, corpus: str | Path | None = None) -> StoreError:
+    """A StoreError for what SQLite or the operating system raised about the store at `path`."""
+    folder = path.parent
+    text = str(exc).lower()
+    damaged = ("malformed", "not a database", "disk i/o error", "file is encrypted", "corrupt")
+    if isinstance(exc, sqlite3.DatabaseError) and any(s in text for s in damaged):
+        corpus = corpus or folder.parent
+        return StoreError(
+            f"the state store {path} is damaged (SQLite: {exc}). It holds what makes runs incremental: extracted text, "
+            f"chunks, the teacher's replies, verdicts, which pairs are published. Your sources and the published files are "
+            f"not affected. To start over, keeping the published files until a new run replaces them, move the store aside "
+            f"and run again (every chunk goes to the teacher again): mkdir -p {folder}/damaged && mv {path}* {folder}/damaged/ "
+            f"&& groundqa run {corpus}"
+        )
+    if "full" in text or getattr(exc, "errno", None) == errno.ENOSPC:
+        return StoreError(
+            f"no space left on the disk of {folder} ({exc}): free some space and run again; the work finished so far is "
+            "kept in the store, and the published files are unchanged"
+        )
+    if any(s in text for s in ("readonly", "read-only", "unable to open")) or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StoreError(
+            f"cannot write the state folder {folder} ({getattr(exc, 'strerror', None) or exc}): groundqa keeps its store and "
+            f"lock there; make it writable by this user (chmod -R u+w {folder}), or run as the user who owns it"
+        )
+    return StoreError(f"the state store {path} cannot be used: {exc}")
+
+
+def open_store(path: Path, corpus: str | Path | None = None) -> "Store":
+    """The store at `path`, or a StoreError that says what is wrong with it and what to do."""
+    try:
+        return Store(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise store_problem(exc, path, corpus) from exc
 
 
 @dataclass
@@ -439,8 +482,11 @@ class RunLock:
     def acquire(self) -> None:
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        except OSError as exc:
+            raise store_problem(exc, self.path) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -74,6 +74,10 @@ class Teacher(ABC):
         chars = sum(len(m["content"]) + len(m["role"]) + 8 for m in messages)
         return math.ceil(chars / 3)
 
+    def cancel(self) -> None:
+        """Stop the calls in flight as soon as possible, from another thread (the run was interrupted).
+        The calls may fail; the teacher is not used again after it."""
+
     def close(self) -> None:
         """Free the model or the connections."""
 

@@ -220,6 +220,7 @@ class HttpTeacher(Teacher):
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self._headers = {"Authorization": f"Bearer {self._api_key(api_key_env)}"} if api_key_env else {}
         self._cond = threading.Condition()
+        self._cancelled = threading.Event()
         self._token_route: str | None = None  # "llama-server", "extras" or "estimate", found on first use
 
         dropped: list[str] = []
@@ -372,6 +373,8 @@ class HttpTeacher(Teacher):
         failure: _Failure | None = None
         previous: _Server | None = None
         for attempt in range(self.retries + 1):
+            if self._cancelled.is_set():
+                raise TeacherError("the run was interrupted", kind="cancelled")
             server = self._acquire(avoid=previous)
             try:
                 data = self._send(server, body, json_schema)
@@ -387,7 +390,7 @@ class HttpTeacher(Teacher):
             if attempt < self.retries:
                 wait = self._delay(attempt, failure.retry_after)
                 logger.info("%s; attempt %d of %d again in %.1f s", redact(failure.message), attempt + 2, self.retries + 1, wait)
-                time.sleep(wait)
+                self._cancelled.wait(wait)
         assert failure is not None
         raise TeacherError(f"{failure.message} (gave up after {self.retries + 1} attempts)", kind=failure.kind)
 
@@ -476,6 +479,8 @@ class HttpTeacher(Teacher):
                     raise TeacherError(self._none_left(), kind="unreachable")
                 free = [s for s in live if s.in_flight < s.slots]
                 choices = [s for s in free if s is not avoid] or free
+                if self._cancelled.is_set():
+                    raise TeacherError("the run was interrupted", kind="cancelled")
                 if choices:
                     server = min(choices, key=lambda s: (s.in_flight / s.slots, s.sent))
                     server.in_flight += 1
@@ -567,6 +572,12 @@ class HttpTeacher(Teacher):
     @staticmethod
     def _overhead(messages: list[Message]) -> int:
         return MESSAGE_OVERHEAD_TOKENS * len(messages) + REPLY_PRIMER_TOKENS
+
+    def cancel(self) -> None:
+        """No new request or retry starts; a request in flight cannot be stopped here, and is left to end."""
+        self._cancelled.set()
+        with self._cond:
+            self._cond.notify_all()
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

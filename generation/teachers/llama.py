@@ -114,6 +114,7 @@ class LlamaCppTeacher(Teacher):
             raise TeacherError(f"llama.cpp could not load {path}: {exc}", kind="bad_model") from exc
         self.n_ctx = self.llm.n_ctx()
         self._lock = threading.Lock()
+        self._abort: Any = None  # the abort callback, once cancel() set one
         self._formatter = self._chat_formatter()
         self._grammars: dict[str, Any] = {}  # grammar text -> checked LlamaGrammar
 
@@ -247,8 +248,26 @@ class LlamaCppTeacher(Teacher):
             seconds=time.perf_counter() - started,
         )
 
+    def cancel(self) -> None:
+        """Abort the computation in flight at its next step: llama.cpp's abort callback, set from this
+        thread, makes llama_decode return early (the call then fails, and its result is not used)."""
+        import llama_cpp
+
+        llm = getattr(self, "llm", None)
+        if llm is None or self._abort is not None:
+            return
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: True)  # kept referenced while set
+        llama_cpp.llama_set_abort_callback(llm._ctx.ctx, self._abort, None)
+
     def close(self) -> None:
         llm = getattr(self, "llm", None)
-        if llm is not None:
+        if llm is None:
+            return
+        if not self._lock.acquire(timeout=10):  # a call still computing: freeing the model under it would crash
+            logger.warning("the in-process teacher is still computing; its model is freed when the process ends")
+            return
+        try:
             llm.close()
             self.llm = None  # type: ignore[assignment]
+        finally:
+            self._lock.release()

@@ -1,0 +1,208 @@
+"""Publishing a run's outputs as one set.
+
+A run writes every output file (pairs, rejected, the training formats, report.md, manifest.json) into a
+folder of its own, `out/.sets/<stamp>-r<run_id>/`, and then points `out/current` at it with one atomic
+rename of a symbolic link. `out/pairs.jsonl` and the other names are links to `current/<name>`, so
+the paths users read stay where they were.
+
+What a reader of `out/` can rely on:
+
+- every file it opens is whole (no half-written file is ever at a published name);
+- everything under `out/current/` is one run's set: the manifest's counts are the files' lines. A job
+  that reads several files should resolve `out/current` once (`realpath out/current`) and read from
+  there; opening `out/pairs.jsonl` and later `out/alpaca.jsonl` may straddle a night's swap;
+- the previous set stays on disk until the next run starts, so a reader that resolved it a moment
+  before a swap can finish reading.
+
+A run that publishes nothing new (the teacher was unreachable, a guard refused, Ctrl-C) still gets a
+set of its own: the shown set's data files, hard-linked (copied where links are refused), with its own
+manifest, which counts what those files hold. Staging folders and temporary files left by a killed run
+are swept by the next run.
+
+Where the file system has no symbolic links (FAT, some network shares), each file is replaced
+atomically in `out/` itself, manifest last; readers then get whole files but not a whole set.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from generation.formats import FORMATS, PAIRS_FILE, REJECTED_FILE, fsync_dir
+
+logger = logging.getLogger(__name__)
+
+SETS = ".sets"
+CURRENT = "current"
+MANIFEST = "manifest.json"
+PAIRS = PAIRS_FILE
+REPORT = "report.md"
+# The files a set holds besides its manifest: only these are carried over or linked from out/, so a
+# file of the user's own in out/ is never touched.
+DATA_FILES = frozenset({PAIRS_FILE, REJECTED_FILE, REPORT, *(f"{fmt}.jsonl" for fmt in FORMATS)})
+
+
+class OutputSet:
+    """The set one run publishes into `out_dir`: `stage()` gives the folder to write into, `complete()`
+    says every data file is written, `commit(write_manifest)` makes it the shown set."""
+
+    def __init__(self, out_dir: Path, run_id: int):
+        self.out_dir = Path(out_dir)
+        self.sets = self.out_dir / SETS
+        self.run_id = run_id
+        self.name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-r{run_id:06d}"  # sorts by time
+        self.staging = self.sets / f"{self.name}.tmp-{os.getpid()}"
+        self.is_complete = False
+        self.linked = _symlinks_work(self.out_dir)
+        if not self.linked:
+            logger.warning(
+                "%s: this file system has no symbolic links, so each output file is replaced on its own (whole "
+                "files, but not one set swapped at once)", self.out_dir,
+            )
+
+    # -- what is shown now --------------------------------------------------------------------------
+    def shown(self) -> Path | None:
+        """The folder of the set readers see now: out/current's target, or out/ itself for an older layout."""
+        current = self.out_dir / CURRENT
+        if current.is_symlink() and current.is_dir():
+            return current.resolve()
+        return self.out_dir if (self.out_dir / PAIRS).is_file() else None
+
+    def shown_pairs(self) -> int:
+        """Pairs in the shown set's pairs.jsonl: what is published now."""
+        folder = self.shown()
+        if folder is None or not (folder / PAIRS).is_file():
+            return 0
+        with open(folder / PAIRS, "rb") as f:
+            return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+
+    # -- a run's set ----------------------------------------------------------------------------
+    def stage(self) -> Path:
+        """The folder this run writes its data files into (emptied if a write there failed before)."""
+        if self.linked:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging.mkdir(parents=True)
+        else:
+            self.staging.mkdir(parents=True, exist_ok=True)
+        return self.staging
+
+    def complete(self) -> None:
+        self.is_complete = True
+
+    def commit(self, manifest_text: str) -> None:
+        """Make this run's set the shown one, with `manifest_text` as its manifest.json. A run whose data
+        files are not all written publishes the shown set's data files again, under its own manifest.
+        On an error (a full disk) the shown set is left as it was and the staging folder removed."""
+        try:
+            self.staging.mkdir(parents=True, exist_ok=True)
+            if not self.is_complete:
+                self._carry_over()
+            _write_synced(self.staging / MANIFEST, manifest_text)
+            fsync_dir(self.staging)
+            if self.linked:
+                self._swap()
+            else:
+                self._replace_files()
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
+
+    def _carry_over(self) -> None:
+        """The shown set's data files in staging, in place of anything half-written there."""
+        for leftover in self.staging.iterdir():
+            leftover.unlink()
+        shown = self.shown()
+        if shown is None:
+            return
+        for path in sorted(shown.iterdir()):
+            if path.name not in DATA_FILES or not path.is_file():
+                continue
+            target = self.staging / path.name
+            try:
+                os.link(path, target)  # the same bytes, no copy
+            except OSError:
+                shutil.copyfile(path, target)
+
+    def _swap(self) -> None:
+        final = self.sets / self.name
+        os.replace(self.staging, final)
+        fsync_dir(self.sets)
+        _link(self.out_dir / CURRENT, f"{SETS}/{self.name}")  # the one step readers see
+        names = {p.name for p in final.iterdir()}
+        for name in sorted(names):  # out/<name> -> current/<name>, once; the old layout's files replaced
+            path = self.out_dir / name
+            wanted = f"{CURRENT}/{name}"
+            if not (path.is_symlink() and os.readlink(path) == wanted):
+                _link(path, wanted)
+        for path in self.out_dir.iterdir():  # a format no longer asked for: its link would dangle
+            if path.is_symlink() and os.readlink(path).startswith(f"{CURRENT}/") and path.name not in names:
+                path.unlink()
+        fsync_dir(self.out_dir)
+
+    def _replace_files(self) -> None:
+        for path in sorted(self.staging.iterdir(), key=lambda p: p.name == MANIFEST):  # the manifest last
+            os.replace(path, self.out_dir / path.name)
+        fsync_dir(self.out_dir)
+        self.staging.rmdir()
+
+    # -- the next run's sweep -------------------------------------------------------------------
+    def sweep(self) -> list[str]:
+        """Remove what killed runs left (staging folders, temporary files) and every set but the shown
+        one, which stays as the previous set once this run's is shown. Call under the run lock.
+        Returns what was removed."""
+        removed: list[str] = []
+        for pattern in (".*.tmp-*", ".write-test-*", ".symlink-test-*"):  # temporary files and probes
+            for path in self.out_dir.glob(pattern):
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        if self.sets.is_dir():
+            current = self.out_dir / CURRENT
+            shown = os.path.basename(os.readlink(current)) if current.is_symlink() else None
+            for path in self.sets.iterdir():
+                if path.name == shown:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(f"{SETS}/{path.name}")
+        if removed:
+            logger.info("swept %d leftovers from %s: %s", len(removed), self.out_dir, ", ".join(removed))
+        return removed
+
+
+def _link(path: Path, target: str) -> None:
+    """Point the symbolic link `path` at `target` in one step (a new link renamed over the old)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _symlinks_work(folder: Path) -> bool:
+    probe = folder / f".symlink-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.unlink(missing_ok=True)
+        os.symlink(CURRENT, probe)
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS) or os.name == "nt":
+            return False
+        raise
+    probe.unlink()
+    return True
