@@ -326,3 +326,29 @@ def _generated(store: Path) -> int:
             db.close()
     except sqlite3.Error:
         return 0
+
+
+@pytest.mark.real
+def test_ctrl_c_during_the_embedded_teachers_generation_stops_at_once_and_the_next_run_goes_on(tmp_path):
+    """The in-process teacher is aborted inside llama.cpp (no crash, no wait for the reply), and the
+    run after it asks only for the chunks that were not finished."""
+    import shutil
+
+    root = tmp_path / "example"
+    shutil.copytree(REPO / "corpora" / "example", root, ignore=shutil.ignore_patterns(".groundqa", "out"))
+    proc = subprocess.Popen([sys.executable, "-m", "generation", "run", "-q", str(root)], cwd=REPO, stderr=subprocess.PIPE, text=True)
+    store = root / ".groundqa" / "state.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and _generated(store) < 1:
+        time.sleep(0.2)
+    time.sleep(0.5)  # inside the next chunk's generation
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and time.monotonic() - sent < 8, (proc.returncode, stderr[-2000:])
+    manifest = json.loads((root / "out" / "manifest.json").read_text())
+    finished = manifest["chunks"]["generated"]
+    assert manifest["interrupted"] and 1 <= finished < manifest["chunks"]["total"]
+    again = subprocess.run([sys.executable, "-m", "generation", "run", "-q", str(root)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    manifest = json.loads((root / "out" / "manifest.json").read_text())
+    assert again.returncode == 0 and manifest["chunks"]["reused"] == finished and manifest["pairs"]["published"] > 0
