@@ -122,15 +122,13 @@ def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[
     if strategy:
         overrides["generation"] = {"strategy": strategy}
     if model:  # the command line's teacher replaces the config's, whichever kind that is
-        overrides["teacher"] = {"model": model, "urls": []}
+        overrides["teacher"] = {"model": str(Path(model).resolve()), "urls": []}  # relative to where it is typed
     elif teacher_urls:
         overrides["teacher"] = {"model": "", "urls": teacher_urls}
     try:
         loaded = load_corpus(corpus, overrides)
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
-    if model:
-        loaded.config.teacher.model = str(Path(model).resolve())
     return loaded
 
 

@@ -3,6 +3,7 @@ name the key, its value and what is allowed."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Iterator, Literal
@@ -20,7 +21,9 @@ class ConfigError(ValueError):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "512" for a number or "yes" for a boolean is a mistake to name, not to guess at;
+    # no inf or nan: `timeout = inf` is not a number of seconds.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SourcesConfig(Section):
@@ -33,6 +36,15 @@ class SourcesConfig(Section):
     # A run that would retire the pairs of more than this share of the sources with published pairs (a
     # folder that did not mount, an empty urls_file) keeps the dataset and exits 1: see Run.guard_retirement.
     max_retire_share: float = Field(0.5, ge=0.0, le=1.0)
+
+    @field_validator("urls")
+    @classmethod
+    def _web_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            problem = url_problem(url)
+            if problem:
+                raise ValueError(f"{url!r} {problem}")
+        return urls
 
 
 class ChunkingConfig(Section):
@@ -53,7 +65,7 @@ class TeacherConfig(Section):
     api_key_env: str | None = None
     server_model: str | None = None  # the "model" field sent to a server, where it serves several
     slots: int | None = Field(None, ge=1)  # requests in flight per URL when /props does not say
-    n_ctx: int = Field(4096, ge=256)
+    n_ctx: int = Field(4096, ge=256, le=1 << 20)  # and not above the model's trained context (load_corpus)
     n_threads: int | None = Field(None, ge=1)
     n_gpu_layers: int = 0
     max_tokens: int = Field(768, ge=16)
@@ -66,9 +78,17 @@ class TeacherConfig(Section):
     @classmethod
     def _http_urls(cls, urls: list[str]) -> list[str]:
         for url in urls:
-            if not url.startswith(("http://", "https://")):
+            if url_problem(url):
                 raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:8080")
         return [u.rstrip("/") for u in urls]
+
+    @field_validator("n_threads")
+    @classmethod
+    def _at_most_the_cores(cls, n: int | None) -> int | None:
+        cores = os.cpu_count() or 1
+        if n is not None and n > cores:
+            raise ValueError(f"this machine has {cores} cores; more threads than cores only slows llama.cpp down (leave it unset for half the cores)")
+        return n
 
     @model_validator(mode="after")
     def _one_kind(self) -> "TeacherConfig":
@@ -122,10 +142,6 @@ class CorpusConfig(Section):
     dedup: DedupConfig = DedupConfig()
     output: OutputConfig = OutputConfig()
 
-    @model_validator(mode="after")
-    def _grounding_keys(self) -> "CorpusConfig":
-        self.grounding.checker_config()  # unknown or bad [grounding] keys fail here, with the others
-        return self
 
 
 class Corpus(BaseModel):
@@ -143,6 +159,15 @@ class Corpus(BaseModel):
     @property
     def state_dir(self) -> Path:
         return self.root / ".groundqa"
+
+    def model_path(self) -> Path | None:
+        """[teacher] model as a path: relative to the corpus folder when a corpus.toml names it."""
+        if not self.config.teacher.model:
+            return None
+        path = Path(self.config.teacher.model).expanduser()
+        if not path.is_absolute() and self.config_path is not None:
+            path = self.root / path
+        return path
 
     @property
     def out_dir(self) -> Path:
@@ -170,26 +195,65 @@ class Corpus(BaseModel):
         return list(dict.fromkeys(urls))
 
 
-def describe_errors(error: ValidationError, prefix: str = "") -> str:
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched, or None: an http(s) URL with a host and a valid port."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL with a host, such as https://example.org/page.html"
+    return None
+
+
+SEE = "see the corpus.toml section of README.md, or corpora/example/corpus.toml"
+
+
+def describe_errors(error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> str:
     lines = []
     for err in error.errors():
         key = ".".join(str(p) for p in err["loc"])
         where = f"{prefix}{key}" if key else prefix.rstrip(".") or "config"
         if err["type"] == "extra_forbidden":
-            lines.append(f"{where}: unknown key (value {err['input']!r}); check the spelling against DESIGN.md's corpus.toml")
+            lines.append(f"{where}: unknown key (value {err['input']!r}); {_known_keys(model, prefix, err['loc'])}")
         else:
-            lines.append(f"{where} = {err.get('input')!r}: {err['msg']}")
+            lines.append(f"{where} = {err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)
 
+
+def _known_keys(model: type[BaseModel] | None, prefix: str, loc: tuple) -> str:
+    """The keys allowed where an unknown one was found, with where they are described."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if model else None
+        annotation = field.annotation if field else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    if model is None:
+        return SEE
+    keys = list(model.model_fields)
+    if prefix == "grounding.":  # [grounding] holds the run's max_reject_rate beside the checker's keys
+        keys = ["max_reject_rate", *keys]
+    section = ".".join(str(p) for p in loc[:-1]) or prefix.rstrip(".")
+    where = f"[{section}]" if section else "corpus.toml's top level"
+    return f"{where} takes: {', '.join(keys)} ({SEE})"
 
 
 def parse_config(data: dict[str, Any], origin: str = CONFIG_NAME) -> CorpusConfig:
     try:
-        return CorpusConfig.model_validate(data)
+        config = CorpusConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{origin}:\n{describe_errors(exc)}") from None
-    except ValueError as exc:  # the grounding checker's own validation, re-raised by the validator
-        raise ConfigError(f"{origin}: {exc}") from None
+        raise ConfigError(f"{origin}:\n{describe_errors(exc, model=CorpusConfig)}") from None
+    try:
+        config.grounding.checker_config()  # the grounding checker's own keys, named under [grounding]
+    except ValidationError as exc:
+        from generation.grounding import GroundingConfig
+
+        raise ConfigError(f"{origin}:\n{describe_errors(exc, 'grounding.', GroundingConfig)}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: [grounding] {exc}") from None
+    return config
 
 
 def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = None) -> Corpus:
@@ -214,10 +278,38 @@ def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = 
         data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     config = parse_config(data, str(config_path or path))
     corpus = Corpus(root=root.resolve(), config=config, config_path=config_path)
+    origin = config_path or path
     out = corpus.out_dir.resolve()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{origin}: [output] dir = {config.output.dir!r} is a file, not a folder: name a folder for the outputs")
+    _check_model(corpus, origin)
     if out == corpus.root or out in corpus.root.parents:
         raise ConfigError(
             f"{config_path or path}: [output] dir = {config.output.dir!r} is the corpus folder (or holds it): the outputs "
             "would be read as sources by the next run. Give the outputs a folder of their own, such as \"out\"."
         )
     return corpus
+
+
+def _check_model(corpus: Corpus, origin: Path) -> None:
+    """[teacher] model names a GGUF file, and n_ctx is not above what that model was trained with (a
+    larger n_ctx allocates its whole KV cache before llama.cpp notices: 20 GB for n_ctx = 1e6)."""
+    teacher = corpus.config.teacher
+    if teacher.urls:
+        return
+    from generation.teachers.base import TeacherError
+    from generation.teachers.llama import check_gguf, default_model_path, trained_context
+
+    try:
+        path = corpus.model_path() or default_model_path()
+        check_gguf(path)
+    except TeacherError as exc:
+        if teacher.model:
+            raise ConfigError(f"{origin}: [teacher] model = {teacher.model!r}: {exc}") from None
+        return  # the embedded default is missing: the run says how to install it
+    trained = trained_context(path)
+    if trained and teacher.n_ctx > trained:
+        raise ConfigError(
+            f"{origin}: [teacher] n_ctx = {teacher.n_ctx} is above the context {path.name} was trained with ({trained}): "
+            f"set n_ctx to {trained} or less"
+        )

@@ -150,9 +150,9 @@ class GroundingConfig(BaseModel):
     """The checker's settings; [grounding] in corpus.toml. Every threshold is here, and `signature()`
     changes when any of them does, so stored verdicts are re-graded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    checks: tuple[Check, ...] = CHECKS  # the judge is switched by `judge`
+    checks: tuple[Check, ...] = Field(CHECKS, strict=False)  # a TOML list; the judge is switched by `judge`
     quote_min_score: float = Field(QUOTE_MIN_SCORE, ge=0.0, le=100.0)
     require_quotes: bool = False  # True: a pair with no quotes is rejected (no_quote)
     support_min: float = Field(SUPPORT_MIN, ge=0.0, le=1.0)

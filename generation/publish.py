@@ -54,7 +54,7 @@ class OutputSet:
         self.out_dir = Path(out_dir)
         self.sets = self.out_dir / SETS
         self.run_id = run_id
-        self.name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-r{run_id:06d}"  # sorts by time
+        self.name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-r{run_id:06d}"
         self.staging = self.sets / f"{self.name}.tmp-{os.getpid()}"
         self.is_complete = False
         self.linked = _symlinks_work(self.out_dir)
@@ -128,10 +128,14 @@ class OutputSet:
                 shutil.copyfile(path, target)
 
     def _swap(self) -> None:
-        final = self.sets / self.name
+        name, n = self.name, 1
+        while (self.sets / name).exists():  # run ids start again at 1 after the store is rebuilt
+            n += 1
+            name = f"{self.name}-{n}"
+        final = self.sets / name
         os.replace(self.staging, final)
         fsync_dir(self.sets)
-        _link(self.out_dir / CURRENT, f"{SETS}/{self.name}")  # the one step readers see
+        _link(self.out_dir / CURRENT, f"{SETS}/{name}")  # the one step readers see
         names = {p.name for p in final.iterdir()}
         for name in sorted(names):  # out/<name> -> current/<name>, once; the old layout's files replaced
             path = self.out_dir / name

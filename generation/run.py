@@ -95,18 +95,10 @@ class TeacherSpec:
             else:
                 from generation.teachers.llama import check_gguf, default_model_path, file_sha256
 
-                path = self._model_path() or default_model_path()
+                path = self.corpus.model_path() or default_model_path()
                 check_gguf(path)
                 self._identity = f"gguf:{file_sha256(path, self.corpus.state_dir)}"
         return self._identity
-
-    def _model_path(self) -> Path | None:
-        if not self.config.model:
-            return None
-        path = Path(self.config.model).expanduser()
-        if not path.is_absolute() and self.corpus.config_path is not None:
-            path = self.corpus.root / path
-        return path
 
     def load(self) -> Teacher:
         if self._teacher is None:
@@ -126,7 +118,7 @@ class TeacherSpec:
                 from generation.teachers.llama import LlamaCppTeacher
 
                 self._teacher = LlamaCppTeacher(
-                    self._model_path(),
+                    self.corpus.model_path(),
                     n_ctx=self.config.n_ctx,
                     n_threads=self.config.n_threads,
                     n_gpu_layers=self.config.n_gpu_layers,
@@ -374,6 +366,14 @@ class Run:
             counts[state] += 1
             live.append(source_id)
         self.guard_retirement(sorted(set(stored) - seen))
+        if not seen and not self.store.published_sources():
+            cfg = self.cfg.sources
+            raise ConfigError(
+                f"{self.corpus.config_path or self.corpus.root}: [sources] paths = {cfg.paths!r}"
+                + (f" (exclude = {cfg.exclude!r})" if cfg.exclude else "")
+                + f" selects no file under {self.corpus.root}, and no urls are set: check the globs, which are relative "
+                "to the corpus folder (\"docs/**/*\" is every file under docs/)"
+            )
         for source_id in sorted(set(stored) - seen):
             with self.store.transaction():
                 self.store.forget_source(source_id)

@@ -86,6 +86,35 @@ def test_an_output_folder_that_is_the_corpus_folder_exits_2(kb, value):
     assert not (kb / "pairs.jsonl").exists()
 
 
+@pytest.mark.parametrize(
+    "toml, names",
+    [  # each: the key, the value, and the fix or what is allowed
+        ('[sources]\nurls = ["http://[::1"]\n', ["sources.urls", "http://[::1", "not a valid URL"]),
+        ('[teacher]\nurls = ["http://127.0.0.1:9"]\ntimeout = inf\n', ["teacher.timeout", "inf", "finite number"]),
+        ('[teacher]\nmodel = "models/missing.gguf"\n', ["[teacher] model", "missing.gguf", "does not exist"]),
+        ('[teacher]\nmodel = "alder.md"\n', ["[teacher] model", "alder.md", "is not a GGUF file"]),
+        ('[output]\ndir = "alder.md"\n', ["[output] dir", "alder.md", "is a file, not a folder"]),
+        ("[teacher]\nn_ctx = 2000000\n", ["teacher.n_ctx", "2000000", "1048576"]),
+        ("[teacher]\nn_ctx = 100000\n", ["[teacher] n_ctx = 100000", "trained with (8192)", "set n_ctx to 8192 or less"]),
+        ("[teacher]\nn_threads = 100000\n", ["teacher.n_threads", "100000", "cores"]),
+        ('[chunking]\ntokens = "512"\n', ["chunking.tokens", "'512'", "valid integer"]),
+        ('[output]\ninclude_context = "yes"\n', ["output.include_context", "'yes'", "valid boolean"]),
+        ("[chunking]\ntokenz = 5\n", ["chunking.tokenz", "unknown key", "[chunking] takes: tokens, overlap, encoding", "README.md"]),
+        ("[grounding]\nsuport_min = 0.5\n", ["grounding.suport_min", "unknown key", "support_min", "max_reject_rate"]),
+        ('[grounding]\nsupport_min = "high"\n', ["grounding.support_min", "'high'", "valid number"]),
+        ('[sources]\npaths = ["handbook/**"]\n', ["[sources] paths", "handbook/**", "selects no file", "relative to the corpus folder"]),
+    ],
+)
+def test_every_bad_setting_exits_2_with_the_key_the_value_and_the_fix(kb, fake_teacher, toml, names):
+    (kb / "corpus.toml").write_text(toml)
+    result = runner.invoke(app, ["run", str(kb)])
+    message = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert all(name in message for name in names), message
+    assert "Traceback" not in result.output and "DESIGN.md" not in message
+    assert not (kb / "out" / "pairs.jsonl").exists()
+
+
 def test_a_corpus_toml_that_is_not_utf8_exits_2(kb):
     (kb / "corpus.toml").write_bytes(b"[output]\nsystem_prompt = \"caf\xe9\"\n")
     result = runner.invoke(app, ["run", str(kb)])

@@ -52,6 +52,52 @@ def check_gguf(path: Path) -> None:
             raise TeacherError(f"{path} is not a GGUF file (it does not start with 'GGUF'); convert the model to GGUF", kind="bad_model")
 
 
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+def trained_context(path: Path) -> int | None:
+    """The context length the model was trained with (`<arch>.context_length` in the GGUF header), read
+    without loading the model; None when the header does not say or cannot be read."""
+    import struct
+
+    def read(f, fmt: str):
+        size = struct.calcsize(fmt)
+        data = f.read(size)
+        if len(data) != size:
+            raise ValueError("truncated header")
+        return struct.unpack(fmt, data)[0]
+
+    def string(f) -> bytes:
+        return f.read(read(f, "<Q"))
+
+    def value(f, kind: int):
+        if kind in _GGUF_SCALARS:
+            return read(f, _GGUF_SCALARS[kind])
+        if kind == _GGUF_STRING:
+            return string(f)
+        if kind == _GGUF_ARRAY:
+            item, count = read(f, "<I"), read(f, "<Q")
+            for _ in range(count):  # skipped: only scalars are wanted
+                value(f, item)
+            return None
+        raise ValueError(f"unknown GGUF value type {kind}")
+
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != GGUF_MAGIC or read(f, "<I") < 2:
+                return None
+            read(f, "<Q")  # tensors
+            for _ in range(read(f, "<Q")):
+                key = string(f)
+                found = value(f, read(f, "<I"))
+                if key.endswith(b".context_length") and isinstance(found, int):
+                    return found
+    except (OSError, ValueError, struct.error, MemoryError):
+        return None
+    return None
+
+
 def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
     """sha256 of a model file, cached by (path, size, mtime) so that a 4 GB model is hashed once."""
     stat = path.stat()
