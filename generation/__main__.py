@@ -2,4 +2,5 @@
 
 from generation.cli import app
 
-app(prog_name="groundqa")
+if __name__ == "__main__":  # extraction workers import the main module again: it must not run the command
+    app(prog_name="groundqa")

@@ -43,20 +43,25 @@ def ingest(
     overlap: int = typer.Option(64, help="Tokens each chunk shares with the next."),
     encoding: str = typer.Option("cl100k_base", help="tiktoken encoding."),
     max_bytes: int = typer.Option(200_000_000, help="Skip files larger than this."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: one per core)."),
 ) -> None:
     """Extract and chunk documents, without a teacher.
 
     Example: groundqa ingest docs/ https://example.org/page.html --out chunks.jsonl
     """
+    from generation.config import CONFIG_NAME, ConfigError, load_corpus
     from generation.formats import atomic_writer
     from ingest.chunking import Chunker, EncodingError
+    from ingest.pool import ExtractPool
     from ingest.records import SourceError
-    from ingest.sources import fetch_url, is_url, read_document, read_file, redact, walk
+    from ingest.sources import fetch_url, is_url, read_file, redact, walk
 
     try:
         chunker = Chunker(tokens, overlap, encoding)
     except (ValueError, EncodingError) as exc:
         raise _fail(str(exc), EXIT_USAGE)
+
+    skipped: list[tuple[str, str]] = []
 
     def raws() -> Iterator[tuple[str, Any]]:
         for item in inputs:
@@ -68,7 +73,13 @@ def ingest(
                 continue
             path = Path(item)
             if path.is_dir():
-                for source_id, file in walk(path):
+                files = walk(path, skipped=skipped)
+                if (path / CONFIG_NAME).is_file():  # a corpus folder: what `run` reads, not its config or outputs
+                    try:
+                        files = load_corpus(path).files(skipped)
+                    except ConfigError as exc:
+                        raise _fail(str(exc), EXIT_USAGE)
+                for source_id, file in files:
                     try:
                         yield source_id, read_file(source_id, file, max_bytes)
                     except SourceError as exc:
@@ -81,41 +92,80 @@ def ingest(
             else:
                 yield item, SourceError("not_found", "no such file or folder")
 
+    order: list[str] = []
+    failures: dict[str, SourceError] = {}
+
+    def to_extract() -> Iterator[tuple[str, Any]]:
+        for source_id, raw in raws():
+            order.append(source_id)
+            if isinstance(raw, SourceError):
+                failures[source_id] = raw
+            else:
+                yield source_id, raw
+
+    read: dict[str, tuple] = {}
+    with atomic_writer(out) if out else nullcontext() as sink:  # a half-read run leaves no half a file
+        with ExtractPool((tokens, overlap, encoding), jobs=jobs) as pool:
+            for source_id, result in pool.map(to_extract()):
+                if isinstance(result, SourceError):
+                    failures[source_id] = result
+                    continue
+                source, doc, chunks = result
+                read[source_id] = (source, doc, len(chunks))
+                if sink:
+                    for chunk in chunks:
+                        sink.write(chunk.model_dump_json() + "\n")
+    _ingest_report(order, read, failures, skipped)
+    written = sum(n for _, _, n in read.values())
+    _console().print(f"{len(read)} read, {len(failures)} failed, {written} chunks" + (f" written to {out}" if out else ""), soft_wrap=True)
+    if not read:
+        raise typer.Exit(EXIT_NOTHING)
+    raise typer.Exit(EXIT_PARTIAL if failures else EXIT_OK)
+
+
+# Above this many sources, `ingest` prints the failures in full and a line per kind, not a row per file.
+TABLE_MAX_ROWS = 40
+
+
+def _ingest_report(order: list[str], read: dict, failures: dict, skipped: list[tuple[str, str]]) -> None:
+    """A row per source (names never cut, also in a cron log), or for a large folder the failures and
+    a summary per kind."""
+    from collections import Counter
+
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table("source", "kind", "pages", "characters", "chunks", "problem")
-    read = failed = written = 0
-    with atomic_writer(out) if out else nullcontext() as sink:  # a half-read run leaves no half a file
-        for source_id, raw in raws():
-            if isinstance(raw, SourceError):
-                failed += 1
-                table.add_row(escape(source_id), "", "", "", "", f"[red]{raw.kind}[/red]: {escape(raw.message)}")
-                continue
-            try:
-                source, doc = read_document(raw)
-                chunks = chunker.chunk(doc)
-            except SourceError as exc:
-                failed += 1
-                table.add_row(escape(source_id), "", "", "", "", f"[red]{exc.kind}[/red]: {escape(exc.message)}")
-                continue
-            read += 1
-            if sink:
-                for chunk in chunks:
-                    sink.write(chunk.model_dump_json() + "\n")
-            written += len(chunks)
-            note = "; ".join(doc.warnings)
-            table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(len(chunks)), escape(note))
     console = _console()
-    console.print(table)
-    console.print(f"{read} read, {failed} failed, {written} chunks" + (f" written to {out}" if out else ""))
-    if read == 0:
-        raise typer.Exit(EXIT_NOTHING)
-    raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
+    if len(order) <= TABLE_MAX_ROWS:
+        table = Table("source", "kind", "pages", "characters", "chunks", "problem")
+        table.columns[0].overflow = table.columns[5].overflow = "fold"
+        for source_id in order:
+            if source_id in failures:
+                table.add_row(escape(source_id), "", "", "", "", f"[red]{failures[source_id].kind}[/red] (below)")
+            elif source_id in read:
+                source, doc, n = read[source_id]
+                table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(n), escape("; ".join(doc.warnings)))
+        console.print(table)
+        for source_id in order:  # in full, one line each: a narrow table cuts names a cron log needs whole
+            if source_id in failures:
+                exc = failures[source_id]
+                console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
+    else:
+        kinds = Counter(source.kind for source, _, _ in read.values())
+        console.print("read: " + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()), soft_wrap=True)
+        for source_id in order:
+            if source_id in failures:
+                exc = failures[source_id]
+                console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
+        by_kind = Counter(exc.kind for exc in failures.values())
+        if by_kind:
+            console.print("failed: " + ", ".join(f"{n} {kind}" for kind, n in by_kind.most_common()), soft_wrap=True)
+    for source_id, reason in skipped:
+        console.print(f"[yellow]skipped[/yellow]: {escape(source_id)}: {escape(reason)}", soft_wrap=True)
 
 
 # -- run --------------------------------------------------------------------------------------------
-def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[str]] = None, strategy: Optional[str] = None):
+def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[str]] = None, strategy: Optional[str] = None, check_model: bool = True):
     from generation.config import ConfigError, load_corpus
 
     overrides: dict[str, dict[str, Any]] = {}
@@ -126,7 +176,7 @@ def _load(corpus: str, model: Optional[str] = None, teacher_urls: Optional[list[
     elif teacher_urls:
         overrides["teacher"] = {"model": "", "urls": teacher_urls}
     try:
-        loaded = load_corpus(corpus, overrides)
+        loaded = load_corpus(corpus, overrides, check_model=check_model)
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
     return loaded
@@ -147,6 +197,7 @@ def run(
     retry_invalid: bool = typer.Option(
         False, "--retry-invalid", help="Ask again now for the chunks whose reply was invalid (else [generation] retry_invalid_after runs later)."
     ),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: [sources] jobs, or one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -165,23 +216,33 @@ def run(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         progress_bar = Progress(
-            TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pairs]} pairs"),
-            TextColumn("{task.fields[rate]} tok/s"), TimeElapsedColumn(), console=console, transient=True,
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(), console=console, transient=True,
         )
-        task = progress_bar.add_task("chunks", total=None, pairs=0, rate="-")
+        reading = progress_bar.add_task("reading   ", total=None, detail="")
+        task = None
+
+        def on_scan(p) -> None:
+            progress_bar.update(reading, total=p.total, completed=p.done, detail=f"{p.failed} failed" if p.failed else "")
 
         def on_progress(p) -> None:
             import time
 
+            nonlocal task
+            if task is None:
+                task = progress_bar.add_task("generating", total=p.total, detail="")
             elapsed = max(time.perf_counter() - p.started, 1e-6)
-            progress_bar.update(task, total=p.total, completed=p.done, pairs=p.pairs, rate=f"{p.completion_tokens / elapsed:.1f}")
+            progress_bar.update(task, total=p.total, completed=p.done, detail=f"{p.pairs} pairs, {p.completion_tokens / elapsed:.1f} tok/s")
     else:
-        on_progress = None  # type: ignore[assignment]
+        on_progress = on_scan = None  # type: ignore[assignment]
     _on_sigterm()
     try:
         if progress_bar:
             progress_bar.start()
-        outcome = Run(loaded, limit_chunks=limit_chunks, on_progress=on_progress, allow_retire=allow_retire, retry_invalid=retry_invalid).run()
+        outcome = Run(
+            loaded, limit_chunks=limit_chunks, on_progress=on_progress, on_scan=on_scan, allow_retire=allow_retire,
+            retry_invalid=retry_invalid, jobs=jobs,
+        ).run()
     except LockedError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     except ConfigError as exc:
@@ -259,12 +320,15 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus)
+    _on_sigterm()
     try:
         outcome = Run(loaded).regrade()
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
     except (LockedError, RunError, TeacherError, StoreError) as exc:
         raise _fail(str(exc), EXIT_NOTHING)
+    except KeyboardInterrupt:
+        _interrupted(loaded.out_dir / "manifest.json")
     _summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
 
@@ -283,7 +347,7 @@ def status(
     from generation.store import StoreError
 
     try:
-        report = corpus_status(_load(corpus))
+        report = corpus_status(_load(corpus, check_model=False))
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE)
     except StoreError as exc:
@@ -330,7 +394,7 @@ def export(
 
     if fmt not in (*FORMATS, "pairs"):
         raise _fail(f"--format {fmt!r} is not one of: {', '.join((*FORMATS, 'pairs'))}", EXIT_USAGE)
-    loaded = _load(corpus)
+    loaded = _load(corpus, check_model=False)
     db = loaded.state_dir / "state.sqlite"
     if not db.is_file():
         raise _fail(f"{loaded.root} has no run yet: run 'groundqa run {corpus}' first", EXIT_NOTHING)

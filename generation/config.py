@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Annotated, Any, Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingest.sources import DEFAULT_MAX_BYTES, walk
 
@@ -18,6 +18,16 @@ CONFIG_NAME = "corpus.toml"
 
 class ConfigError(ValueError):
     """A corpus.toml (or command-line setting) that cannot be used. The message says what to change."""
+
+
+def _integral(value: Any) -> Any:
+    """5e7 is how TOML writes a large whole number: taken as the int it is; 2.5 or "512" are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_integral)]
 
 
 class Section(BaseModel):
@@ -31,11 +41,16 @@ class SourcesConfig(Section):
     exclude: list[str] = []
     urls: list[str] = []
     urls_file: str | None = None
-    max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
-    retire_failed_after: int = Field(3, ge=1)
+    max_bytes: Integer = Field(DEFAULT_MAX_BYTES, gt=0)
+    retire_failed_after: Integer = Field(3, ge=1)
     # A run that would retire the pairs of more than this share of the sources with published pairs (a
     # folder that did not mount, an empty urls_file) keeps the dataset and exits 1: see Run.guard_retirement.
     max_retire_share: float = Field(0.5, ge=0.0, le=1.0)
+    # Extraction runs in worker processes (ingest/pool.py): how many (None: one per core), and what one
+    # document may take before it is a failure (extract_timeout, extract_crashed) and the run goes on.
+    jobs: Integer | None = Field(None, ge=1, le=1024)
+    extract_timeout: float = Field(300.0, gt=0, le=86_400)
+    extract_memory_mb: Integer = Field(4096, ge=256)
 
     @field_validator("urls")
     @classmethod
@@ -48,8 +63,8 @@ class SourcesConfig(Section):
 
 
 class ChunkingConfig(Section):
-    tokens: int = Field(512, ge=16)
-    overlap: int = Field(64, ge=0)
+    tokens: Integer = Field(512, ge=16)
+    overlap: Integer = Field(64, ge=0)
     encoding: str = "cl100k_base"
 
     @model_validator(mode="after")
@@ -64,15 +79,15 @@ class TeacherConfig(Section):
     urls: list[str] = []
     api_key_env: str | None = None
     server_model: str | None = None  # the "model" field sent to a server, where it serves several
-    slots: int | None = Field(None, ge=1)  # requests in flight per URL when /props does not say
-    n_ctx: int = Field(4096, ge=256, le=1 << 20)  # and not above the model's trained context (load_corpus)
-    n_threads: int | None = Field(None, ge=1)
-    n_gpu_layers: int = 0
-    max_tokens: int = Field(768, ge=16)
+    slots: Integer | None = Field(None, ge=1)  # requests in flight per URL when /props does not say
+    n_ctx: Integer = Field(4096, ge=256, le=1 << 20)  # and not above the model's trained context (load_corpus)
+    n_threads: Integer | None = Field(None, ge=1)
+    n_gpu_layers: Integer = 0
+    max_tokens: Integer = Field(768, ge=16)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
-    seed: int = 0
+    seed: Integer = 0
     timeout: float = Field(300.0, gt=0)  # seconds to wait for one reply from a server
-    retries: int = Field(3, ge=0)
+    retries: Integer = Field(3, ge=0)
 
     @field_validator("urls")
     @classmethod
@@ -100,13 +115,13 @@ class TeacherConfig(Section):
 class GenerationConfig(Section):
     # "auto": fact-first for the embedded teacher, free-form for your own model or servers.
     strategy: Literal["auto", "fact_first", "free_form"] = "auto"
-    pairs_per_chunk: int = Field(3, ge=1, le=20)  # free-form: pairs asked for in one reply
+    pairs_per_chunk: Integer = Field(3, ge=1, le=20)  # free-form: pairs asked for in one reply
     prompt: str = "qa_v1"  # free-form: generation/prompts/<prompt>.txt
-    facts_per_chunk: int | None = Field(None, ge=1, le=100)  # fact-first: None = every fact found (up to 24)
-    candidates_per_fact: int = Field(3, ge=1, le=5)  # fact-first: questions tried per fact until one passes
+    facts_per_chunk: Integer | None = Field(None, ge=1, le=100)  # fact-first: None = every fact found (up to 24)
+    candidates_per_fact: Integer = Field(3, ge=1, le=5)  # fact-first: questions tried per fact until one passes
     # A chunk whose reply was invalid is asked again this many runs later (a server fixed since heals the
     # dataset, at a bounded cost a night); 0: every run. `groundqa run --retry-invalid` asks now.
-    retry_invalid_after: int = Field(3, ge=0, le=1000)
+    retry_invalid_after: Integer = Field(3, ge=0, le=1000)
 
 
 class GroundingSection(Section):
@@ -176,12 +191,13 @@ class Corpus(BaseModel):
         out = Path(self.config.output.dir)
         return out if out.is_absolute() else self.root / out
 
-    def files(self) -> Iterator[tuple[str, Path]]:
+    def files(self, skipped: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, Path]]:
         """(source_id, path) of the corpus's documents: what [sources] selects, never corpus.toml, the
-        urls_file, or the state and output folders."""
+        urls_file, or the state and output folders. Links that lead out of the corpus are appended
+        to `skipped` with the reason."""
         cfg = self.config.sources
         exclude = [*cfg.exclude, CONFIG_NAME, *([cfg.urls_file] if cfg.urls_file else [])]
-        return walk(self.root, cfg.paths, exclude, [self.state_dir, self.out_dir])
+        return walk(self.root, cfg.paths, exclude, [self.state_dir, self.out_dir], skipped)
 
     def urls(self) -> list[str]:
         urls = list(self.config.sources.urls)
@@ -256,8 +272,10 @@ def parse_config(data: dict[str, Any], origin: str = CONFIG_NAME) -> CorpusConfi
     return config
 
 
-def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = None) -> Corpus:
-    """CORPUS as the CLI takes it: a folder with a corpus.toml, a plain folder, or a corpus.toml path."""
+def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = None, *, check_model: bool = True) -> Corpus:
+    """CORPUS as the CLI takes it: a folder with a corpus.toml, a plain folder, or a corpus.toml path.
+    `check_model`: the teacher's model file must exist and fit n_ctx (not asked by commands that never
+    load it: status, export)."""
     path = Path(path)
     if path.is_file() and path.suffix == ".toml":
         config_path, root = path, path.parent
@@ -282,7 +300,8 @@ def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = 
     out = corpus.out_dir.resolve()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{origin}: [output] dir = {config.output.dir!r} is a file, not a folder: name a folder for the outputs")
-    _check_model(corpus, origin)
+    if check_model:
+        _check_model(corpus, origin)
     if out == corpus.root or out in corpus.root.parents:
         raise ConfigError(
             f"{config_path or path}: [output] dir = {config.output.dir!r} is the corpus folder (or holds it): the outputs "
@@ -307,6 +326,8 @@ def _check_model(corpus: Corpus, origin: Path) -> None:
         if teacher.model:
             raise ConfigError(f"{origin}: [teacher] model = {teacher.model!r}: {exc}") from None
         return  # the embedded default is missing: the run says how to install it
+    except OSError as exc:
+        raise ConfigError(f"{origin}: [teacher] model = {teacher.model!r} cannot be read: {exc.strerror or exc}") from None
     trained = trained_context(path)
     if trained and teacher.n_ctx > trained:
         raise ConfigError(

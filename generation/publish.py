@@ -57,6 +57,7 @@ class OutputSet:
         self.name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-r{run_id:06d}"
         self.staging = self.sets / f"{self.name}.tmp-{os.getpid()}"
         self.is_complete = False
+        self.shown_now = False  # True once this run's set is the one out/ shows (the commit point passed)
         self.linked = _symlinks_work(self.out_dir)
         if not self.linked:
             logger.warning(
@@ -96,7 +97,8 @@ class OutputSet:
     def commit(self, manifest_text: str) -> None:
         """Make this run's set the shown one, with `manifest_text` as its manifest.json. A run whose data
         files are not all written publishes the shown set's data files again, under its own manifest.
-        On an error (a full disk) the shown set is left as it was and the staging folder removed."""
+        On an error before the swap (a full disk) the shown set is left as it was and the staging folder
+        removed; `shown_now` says whether the swap happened, whatever is raised after it."""
         try:
             self.staging.mkdir(parents=True, exist_ok=True)
             if not self.is_complete:
@@ -108,8 +110,19 @@ class OutputSet:
             else:
                 self._replace_files()
         except BaseException:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            if not self.shown_now:
+                shutil.rmtree(self.staging, ignore_errors=True)
             raise
+
+    def shown_manifest(self) -> dict:
+        """The manifest of the set shown now ({} when there is none, or it cannot be read)."""
+        import json
+
+        folder = self.shown()
+        try:
+            return json.loads((folder / MANIFEST).read_text(encoding="utf-8")) if folder else {}
+        except (OSError, ValueError):
+            return {}
 
     def _carry_over(self) -> None:
         """The shown set's data files in staging, in place of anything half-written there."""
@@ -135,11 +148,17 @@ class OutputSet:
         final = self.sets / name
         os.replace(self.staging, final)
         fsync_dir(self.sets)
-        _link(self.out_dir / CURRENT, f"{SETS}/{name}")  # the one step readers see
-        names = {p.name for p in final.iterdir()}
-        for name in sorted(names):  # out/<name> -> current/<name>, once; the old layout's files replaced
-            path = self.out_dir / name
-            wanted = f"{CURRENT}/{name}"
+        _link(self.out_dir / CURRENT, f"{SETS}/{name}")  # the one step readers see: the commit point
+        self.shown_now = True
+        try:
+            self._link_names({p.name for p in final.iterdir()})
+        except OSError as exc:  # the set is published; the next run makes the links again
+            logger.warning("%s: the links out/<file> -> current/<file> could not all be made (%s); out/current is whole", self.out_dir, exc)
+
+    def _link_names(self, names: set[str]) -> None:
+        for file in sorted(names):  # out/<file> -> current/<file>, once; the old layout's files replaced
+            path = self.out_dir / file
+            wanted = f"{CURRENT}/{file}"
             if not (path.is_symlink() and os.readlink(path) == wanted):
                 _link(path, wanted)
         for path in self.out_dir.iterdir():  # a format no longer asked for: its link would dangle
@@ -149,7 +168,13 @@ class OutputSet:
 
     def _replace_files(self) -> None:
         for path in sorted(self.staging.iterdir(), key=lambda p: p.name == MANIFEST):  # the manifest last
-            os.replace(path, self.out_dir / path.name)
+            target = self.out_dir / path.name
+            if target.exists() and os.path.samefile(path, target):  # carried over as a hard link: in place already
+                path.unlink()
+                continue
+            os.replace(path, target)
+            if path.name == MANIFEST:
+                self.shown_now = True
         fsync_dir(self.out_dir)
         self.staging.rmdir()
 
@@ -159,24 +184,31 @@ class OutputSet:
         one, which stays as the previous set once this run's is shown. Call under the run lock.
         Returns what was removed."""
         removed: list[str] = []
-        for pattern in (".*.tmp-*", ".write-test-*", ".symlink-test-*"):  # temporary files and probes
+        for pattern in (".*.tmp-*", ".symlink-test-*"):  # temporary files and probes
             for path in self.out_dir.glob(pattern):
-                path.unlink(missing_ok=True)
+                _remove(path)
                 removed.append(path.name)
         if self.sets.is_dir():
             current = self.out_dir / CURRENT
             shown = os.path.basename(os.readlink(current)) if current.is_symlink() else None
             for path in self.sets.iterdir():
-                if path.name == shown:
-                    continue
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-                removed.append(f"{SETS}/{path.name}")
+                if path.name != shown:
+                    _remove(path)
+                    removed.append(f"{SETS}/{path.name}")
         if removed:
             logger.info("swept %d leftovers from %s: %s", len(removed), self.out_dir, ", ".join(removed))
         return removed
+
+
+def _remove(path: Path) -> None:
+    """A leftover gone, whatever it is; one that cannot be removed is logged, not a failed run."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("could not remove the leftover %s: %s", path, exc)
 
 
 def _link(path: Path, target: str) -> None:

@@ -28,20 +28,12 @@ from generation.publish import OutputSet
 from generation.store import RunLock, Store, StoredCandidate, StoredChunk, now_iso, open_store, store_problem
 from generation.teachers.base import Teacher, TeacherError
 from ingest.chunking import Chunker
-from ingest.records import PageSpan, SourceError, sha256_hex
-from ingest.sources import fetch_url, is_url, read_document, read_file, redact
+from generation.errors import RetirementRefused, RunError  # noqa: F401 -- re-exported: callers import them from here
+from generation.scan import SourceScan
+from ingest.records import PageSpan
+from ingest.sources import is_url, redact
 
 logger = logging.getLogger(__name__)
-
-class RunError(RuntimeError):
-    """The run cannot go on (teacher unreachable, output not writable). Exit code 1."""
-
-
-class RetirementRefused(RunError):
-    """Too many sources with published pairs are gone at once: the dataset is kept (Run.guard_retirement)."""
-
-    kind = "mass_retirement"
-
 
 @dataclass
 class Progress:
@@ -133,7 +125,7 @@ class TeacherSpec:
 
 
 # -- the run ----------------------------------------------------------------------------------------
-class Run:
+class Run(SourceScan):
     def __init__(
         self,
         corpus: Corpus,
@@ -143,8 +135,12 @@ class Run:
         on_progress: ProgressCallback | None = None,
         allow_retire: bool = False,
         retry_invalid: bool = False,
+        jobs: int | None = None,
+        on_scan: Callable[..., None] | None = None,
     ):
         self.corpus = corpus
+        self.jobs = jobs  # extraction worker processes; None: [sources] jobs, or one per core
+        self.on_scan = on_scan
         self.allow_retire = allow_retire
         self.retry_invalid = retry_invalid
         self.cfg = corpus.config
@@ -218,9 +214,9 @@ class Run:
         run's leftovers swept, and at the end, also of a run that failed or was interrupted, a set
         published with a manifest of what this run did and what out/ now holds."""
         out_dir = self.corpus.out_dir
-        check_writable(out_dir)
         outcome = RunOutcome(EXIT_NOTHING, {}, out_dir / "manifest.json")
         with RunLock(self.corpus.state_dir / "run.lock"):
+            check_writable(out_dir)  # under the lock: the sweep of another run cannot take the probe away
             self.store = open_store(self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
             try:
                 self.run_id = self.store.start_run()
@@ -243,6 +239,8 @@ class Run:
 
     def failed(self, exc: BaseException, outcome: RunOutcome) -> BaseException:
         """Record why the run stopped; returns the error to raise (a storage fault as a message)."""
+        if self.output is not None:
+            self.output.is_complete = False  # the new set is published only by a run that ends well
         if isinstance(exc, KeyboardInterrupt):
             self.interrupted = True
             outcome.exit_code = EXIT_INTERRUPTED
@@ -260,9 +258,12 @@ class Run:
 
     def storage_error(self, exc: BaseException) -> BaseException:
         """A store or disk fault as a message that says what happened and what to do."""
-        if isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and self.corpus.state_dir in Path(exc.filename or "/").parents):
+        where = Path(getattr(exc, "filename", None) or "/")
+        if isinstance(exc, sqlite3.Error) or self.corpus.state_dir in where.parents:
             return store_problem(exc, self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
-        return output_problem(exc, self.corpus.out_dir)
+        if self.corpus.out_dir in (where, *where.parents) or getattr(exc, "errno", None) == errno.ENOSPC:
+            return output_problem(exc, self.corpus.out_dir)
+        return RunError(f"the run stopped on an operating-system error: {exc}")
 
     def finish(self, outcome: RunOutcome, *, failed: bool) -> None:
         """Publish this run's set with its manifest (the shown data files again, if it did not get as far
@@ -272,23 +273,35 @@ class Run:
         if not self.output.is_complete:
             pairs["published"] = self.output.shown_pairs()  # what out/ holds, not what this run would have
             pairs["retired"] = 0
+            shown = self.output.shown_manifest().get("signatures")
+            if shown:  # the signatures the shown files were made under
+                self.signatures = dict(shown)
         outcome.manifest = self.manifest(outcome.exit_code)
         problem: BaseException | None = None
+        stopped: BaseException | None = None
         try:
             self.output.commit(json.dumps(outcome.manifest, indent=2, ensure_ascii=False) + "\n")
         except OSError as exc:
-            problem = output_problem(exc, self.corpus.out_dir)
-            logger.error("%s", problem)
-            self.failures.append({"source": "", "stage": "publish", "kind": "output", "message": str(problem)})
-            pairs["published"], pairs["retired"] = self.output.shown_pairs(), 0
-            outcome.exit_code = outcome.exit_code if failed else EXIT_NOTHING
-            outcome.manifest = self.manifest(outcome.exit_code)
+            if not self.output.shown_now:
+                problem = output_problem(exc, self.corpus.out_dir)
+                logger.error("%s", problem)
+                self.failures.append({"source": "", "stage": "publish", "kind": "output", "message": str(problem)})
+                pairs["published"], pairs["retired"] = self.output.shown_pairs(), 0
+                outcome.exit_code = outcome.exit_code if failed else EXIT_NOTHING
+                outcome.manifest = self.manifest(outcome.exit_code)
+        except BaseException as exc:  # an interrupt while publishing: the store must still learn what is shown
+            stopped = exc
         try:
-            if problem is None and self.output.is_complete:
+            if self.output.shown_now and self.output.is_complete:
                 self.store.set_published(self.published, self.run_id)
             self.store.finish_run(self.run_id, outcome.exit_code, outcome.manifest)
         except sqlite3.Error as exc:
-            logger.error("%s", store_problem(exc, self.store.path))
+            error = store_problem(exc, self.store.path, self.corpus.config_path or self.corpus.root)
+            logger.error("%s", error)
+            if problem is None and self.output.shown_now:
+                problem = type(error)(f"{error} (the outputs themselves were published: {self.corpus.out_dir} shows this run's set)")
+        if stopped is not None:
+            raise stopped
         if problem is not None and not failed:
             raise problem
 
@@ -305,143 +318,6 @@ class Run:
         self.signatures["generation"] = sig
         self.signatures["grounding"] = self.grounding_config.signature()
         return sig
-
-    # -- sources ----------------------------------------------------------------------------------
-    def scan_sources(self) -> list[str]:
-        """Read every source; extract and chunk the new and changed ones. Returns the live source ids."""
-        assert self.store is not None
-        stored = self.store.sources()
-        seen: set[str] = set()
-        live: list[str] = []
-        counts = self.counts["sources"]
-        web = self.web_sources()  # read the urls_file once
-        for source_id, raw_or_error in self.read_all(stored, web):
-            seen.add(source_id)
-            counts["seen"] += 1
-            before = stored.get(source_id)
-            if isinstance(raw_or_error, SourceError):
-                self.source_failed(source_id, raw_or_error, before, live)
-                continue
-            raw = raw_or_error
-            if raw.not_modified and before is not None and before.status == "ok":
-                if self.store.has_chunks(source_id, self.chunker.signature):
-                    counts["unchanged"] += 1
-                    live.append(source_id)
-                    continue
-                try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
-                    raw = fetch_url(web.get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
-                except SourceError as exc:
-                    self.source_failed(source_id, exc, before, live)
-                    continue
-            digest = sha256_hex(raw.data)
-            if (
-                before is not None
-                and before.status == "ok"
-                and before.content_sha256 == digest
-                and self.store.has_chunks(source_id, self.chunker.signature)
-            ):
-                counts["unchanged"] += 1
-                live.append(source_id)
-                if (raw.mtime, raw.etag, raw.last_modified) != (before.mtime, before.etag, before.last_modified):
-                    self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified)
-                continue
-            try:
-                source, doc = read_document(raw)
-                chunks = self.chunker.chunk(doc)
-            except SourceError as exc:
-                if is_url(source_id):  # a page serving an error shell for a while keeps its pairs for a while
-                    self.source_failed(source_id, exc, before, live)
-                    continue
-                if before is not None and before.content_sha256 != digest:
-                    self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
-                self.source_failed(source_id, exc, None, live)
-                continue
-            if before is None or before.content_sha256 is None:
-                state = "added"
-            else:
-                state = "changed" if before.content_sha256 != digest else "unchanged"  # unchanged: re-chunked only
-            with self.store.transaction():
-                self.store.save_source_ok(source, doc, self.run_id, changed=state != "unchanged")
-                self.store.replace_chunks(source_id, self.chunker.signature, chunks, [sha256_hex(c.text) for c in chunks])
-            counts[state] += 1
-            live.append(source_id)
-        self.guard_retirement(sorted(set(stored) - seen))
-        if not seen and not self.store.published_sources():
-            cfg = self.cfg.sources
-            raise ConfigError(
-                f"{self.corpus.config_path or self.corpus.root}: [sources] paths = {cfg.paths!r}"
-                + (f" (exclude = {cfg.exclude!r})" if cfg.exclude else "")
-                + f" selects no file under {self.corpus.root}, and no urls are set: check the globs, which are relative "
-                "to the corpus folder (\"docs/**/*\" is every file under docs/)"
-            )
-        for source_id in sorted(set(stored) - seen):
-            with self.store.transaction():
-                self.store.forget_source(source_id)
-            counts["removed"] += 1
-        return live
-
-    def guard_retirement(self, gone: list[str]) -> None:
-        """Refuse to retire the pairs of more than [sources] max_retire_share of the sources that have
-        published pairs, unless --allow-retire: a share folder that did not mount, or an urls_file
-        emptied by a failed sync, looks like the deletion of the whole knowledge base. Half by default: a
-        knowledge base rarely loses more than half its documents in a night on purpose, and a missing
-        mount loses all of them. Nothing is forgotten and nothing published changes."""
-        assert self.store is not None
-        published = self.store.published_sources()
-        going = [s for s in gone if s in published]
-        share = self.cfg.sources.max_retire_share
-        if self.allow_retire or not going or len(going) <= share * len(published):
-            return
-        self.counts["sources"]["removed"] = 0
-        self.counts["pairs"]["published"] = len(self.store.published_ids())
-        names = ", ".join(redact(s) for s in going[:3]) + (f" and {len(going) - 3} more" if len(going) > 3 else "")
-        raise RetirementRefused(
-            f"{len(going)} of the {len(published)} sources with published pairs are gone ({names}), more than "
-            f"[sources] max_retire_share = {share:.0%}: their pairs are NOT retired and the published dataset is "
-            "unchanged. If a folder did not mount or a urls_file came back empty, fix that and run again; if the "
-            "sources were removed on purpose, run again with --allow-retire."
-        )
-
-    def read_all(self, stored: dict, web: dict[str, str]) -> Any:
-        cfg = self.cfg.sources
-        for source_id, path in self.corpus.files():
-            try:
-                yield source_id, read_file(source_id, path, cfg.max_bytes)
-            except SourceError as exc:
-                yield source_id, exc
-        for source_id, url in web.items():
-            before = stored.get(source_id)
-            try:
-                yield source_id, fetch_url(
-                    url,
-                    max_bytes=cfg.max_bytes,
-                    etag=before.etag if before and before.status == "ok" else None,
-                    last_modified=before.last_modified if before and before.status == "ok" else None,
-                )
-            except SourceError as exc:
-                yield source_id, exc
-
-    def web_sources(self) -> dict[str, str]:
-        """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
-        ("https://***@host/page"): the id is what outputs, the store and messages show."""
-        return {redact(url): url for url in self.corpus.urls()}
-
-    def source_failed(self, source_id: str, exc: SourceError, before: Any, live: list[str]) -> None:
-        assert self.store is not None
-        self.counts["sources"]["failed"] += 1
-        message = redact(exc.message)
-        runs = self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id)
-        if is_url(source_id) and before is not None and before.text_sha256 and self.store.has_chunks(source_id, self.chunker.signature):
-            limit = self.cfg.sources.retire_failed_after
-            if runs < limit:
-                live.append(source_id)  # a page that fails keeps its pairs for a while
-                message += f" (its pairs stay published; failed {runs} of {limit} runs before they are retired)"
-            else:
-                self.store.forget_source(source_id)
-                self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id)
-                message += f" (failed {runs} runs in a row: its pairs are retired)"
-        self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
-        logger.warning("%s: %s", source_id, message)
 
     # -- generation and grounding -----------------------------------------------------------------
     def generate(self, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> None:
@@ -687,6 +563,7 @@ class Run:
                 "seconds": round(float(teacher["seconds"]), 3),
             },
             "failures": self.failures,
+            "skipped": getattr(self, "skipped", []),
             "interrupted": self.interrupted,
         }
 
@@ -721,7 +598,7 @@ def check_writable(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except OSError as exc:
         raise RunError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}; set [output] dir to a writable folder") from exc
 

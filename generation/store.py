@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 from generation.records import Candidate, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = [
     # version 1
@@ -82,6 +82,11 @@ _SCHEMA = [
     # version 2: the span a fact-first question asks for
     """
     ALTER TABLE candidates ADD COLUMN target TEXT;
+    """,
+    # version 3: the bytes (hash, with the extractor's version) that a source failed to extract from,
+    # so that the next run reports them again without trying them again
+    """
+    ALTER TABLE sources ADD COLUMN failed_key TEXT;
     """,
 ]
 
@@ -184,6 +189,7 @@ class StoredSource:
     error_kind: str | None
     error_message: str | None
     failed_runs: int
+    failed_key: str | None = None
 
 
 class Store:
@@ -203,7 +209,7 @@ class Store:
         if has_meta:
             version = self._schema_version()
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise StoreError(
                 f"{self.path} was written by a newer groundqa (schema {version}, this one knows {SCHEMA_VERSION}); upgrade groundqa"
             )
         for number in range(version, SCHEMA_VERSION):
@@ -261,7 +267,7 @@ class Store:
     def sources(self) -> dict[str, StoredSource]:
         rows = self.db.execute(
             "SELECT source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,"
-            " status, error_kind, error_message, failed_runs FROM sources"
+            " status, error_kind, error_message, failed_runs, failed_key FROM sources"
         ).fetchall()
         return {r[0]: StoredSource(*r) for r in rows}
 
@@ -273,7 +279,7 @@ class Store:
                ON CONFLICT (source_id) DO UPDATE SET kind=excluded.kind, content_sha256=excluded.content_sha256,
                    size=excluded.size, mtime=excluded.mtime, etag=excluded.etag, last_modified=excluded.last_modified,
                    text_sha256=excluded.text_sha256, title=excluded.title, pages=excluded.pages, status='ok', error_kind=NULL,
-                   error_message=NULL, failed_runs=0,
+                   error_message=NULL, failed_runs=0, failed_key=NULL,
                    last_changed_run=CASE WHEN ? THEN excluded.last_changed_run ELSE sources.last_changed_run END""",
             (source.source_id, source.kind, source.content_sha256, source.size, source.mtime, source.etag,
              source.last_modified, doc.text_sha256, doc.title, json.dumps([p.model_dump() for p in doc.pages]),
@@ -292,14 +298,16 @@ class Store:
             (mtime, etag, last_modified, source_id),
         )
 
-    def save_source_failed(self, source_id: str, kind: str, message: str, run_id: int) -> int:
-        """Record a failure; returns how many runs in a row it has failed."""
+    def save_source_failed(self, source_id: str, kind: str, message: str, run_id: int, failed_key: str | None = None) -> int:
+        """Record a failure (with `failed_key`, the bytes extraction failed on); returns how many runs in
+        a row it has failed."""
         self.db.execute(
-            """INSERT INTO sources (source_id, status, error_kind, error_message, failed_runs, first_seen_run)
-               VALUES (?, 'failed', ?, ?, 1, ?)
+            """INSERT INTO sources (source_id, status, error_kind, error_message, failed_runs, first_seen_run, failed_key)
+               VALUES (?, 'failed', ?, ?, 1, ?, ?)
                ON CONFLICT (source_id) DO UPDATE SET status='failed', error_kind=excluded.error_kind,
-                   error_message=excluded.error_message, failed_runs=sources.failed_runs + 1""",
-            (source_id, kind, message, run_id),
+                   error_message=excluded.error_message, failed_runs=sources.failed_runs + 1,
+                   failed_key=excluded.failed_key""",
+            (source_id, kind, message, run_id, failed_key),
         )
         return int(self.db.execute("SELECT failed_runs FROM sources WHERE source_id=?", (source_id,)).fetchone()[0])
 

@@ -5,7 +5,7 @@ detector; every text ends in `normalize`. A source that cannot be read raises `S
 with a short kind that the run counts (DESIGN.md, "Bad input"); nothing half-read is returned.
 
 Kinds raised here: unsupported_type, empty, binary, encoding, encrypted, no_text_layer,
-corrupt, no_main_text.
+corrupt, no_main_text, too_deep; anything else a library raises becomes extract_error.
 
 Decisions worth knowing:
 
@@ -106,14 +106,38 @@ def extract(source: Source, data: bytes) -> Document:
     """The normalized text of one source, with its title and (for PDF) page spans."""
     if not data:
         raise SourceError("empty", "the file is empty (0 bytes)")
-    if source.kind == "pdf":
-        fields = _extract_pdf(data)
-    elif source.kind == "html":
-        fields = _extract_html(data, source.source_id)
-    else:
-        fields = _extract_text(data, markdown=source.kind == "markdown")
+    try:
+        if source.kind == "pdf":
+            fields = _extract_pdf(data)
+        elif source.kind == "html":
+            fields = _extract_html(data, source.source_id)
+        else:
+            fields = _extract_text(data, markdown=source.kind == "markdown")
+    except SourceError:
+        raise
+    except RecursionError as exc:
+        raise SourceError("extract_error", f"nested too deeply to read ({exc})") from exc
+    except Exception as exc:  # MuPDF's and lxml's own errors: a lying page tree, a loop, a parser limit
+        raise SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}") from exc
     text = fields.pop("text")
     return Document(source_id=source.source_id, kind=source.kind, text_sha256=sha256_hex(text), text=text, **fields)
+
+
+HTML_MAX_DEPTH = 255  # libxml2's limit without XML_PARSE_HUGE: deeper elements are dropped
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr p li option td th tr dt dd".split())
+
+
+def _nesting_depth(html: str) -> int:
+    """How deep the page's elements nest (void and self-closing elements, and those HTML closes by
+    itself, not counted): only asked when no text was found, to say why."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if self_closing or name.lower() in _VOID:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _extension(name: str) -> str:
@@ -189,15 +213,16 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if declared:
         try:
             # as browsers do: a page that says Latin-1 or ASCII is read as its superset cp1252
-            name = codecs.lookup(declared).name
-            candidates.append("cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name)
+            info = codecs.lookup(declared)
+            if getattr(info, "_is_text_encoding", True):  # not rot13, base64, hex, zlib: not a charset
+                candidates.append("cp1252" if info.name in ("latin-1", "iso8859-1", "ascii") else info.name)
         except LookupError:
             logger.debug("unknown declared charset %r", declared)
     candidates.append("cp1252")
     for encoding in candidates:
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("latin-1")
 
@@ -250,6 +275,12 @@ def _extract_html(data: bytes, source_id: str) -> dict:
     result = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_SETTINGS)
     text = normalize("\n\n".join(_html_blocks(result.body))) if result is not None and result.body is not None else ""
     if not text:
+        depth = _nesting_depth(html)
+        if depth > HTML_MAX_DEPTH:
+            raise SourceError(
+                "too_deep",
+                f"its tags are nested {depth:,} levels deep; the HTML parser stops at {HTML_MAX_DEPTH}, so the text inside cannot be read",
+            )
         raise SourceError("no_main_text", "no main text found: the page holds only navigation, boilerplate or scripts")
     return {
         "text": text,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import time
+from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -17,8 +20,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 200_000_000
 USER_AGENT = "groundqa/0.1 (+https://pypi.org/project/groundqa/)"
-# Seconds to connect and between bytes read: a slow page fails and the run goes on.
+# Seconds to connect and between bytes read, and for the whole page (a server that sends a byte every
+# few seconds never trips the first): a slow page fails and the run goes on.
 FETCH_TIMEOUT = 20.0
+FETCH_DEADLINE = 120.0
 
 
 @dataclass
@@ -85,51 +90,101 @@ def walk(
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     skip: list[Path] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> Iterator[tuple[str, Path]]:
     """(source_id, path) of every file under `folder` that the globs select, in a stable order.
 
-    Hidden files and folders (`.groundqa/`, `.git/`) and the folders in `skip` are left out;
-    symbolic links are followed only where they stay inside `folder`."""
+    Hidden files and folders (`.groundqa/`, `.git/`) and the folders in `skip` are left out; symbolic
+    links are followed only where they stay inside `folder` (those that lead out are appended to
+    `skipped` as (source_id, reason)). A link loop is yielded, for reading to name it. A name that is
+    not UTF-8 gets an id with its bytes escaped ("caf\\xe9.md"), the same on every run."""
     root = folder.resolve()
     include = include or ["**/*"]
     exclude = exclude or []
-    skipped = {p.resolve() for p in (skip or [])}
+    skip_paths = {p.resolve() for p in (skip or [])}
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and (here / d).resolve() not in skipped and _inside(here / d, root)
+            d for d in dirnames if not d.startswith(".") and _resolved(here / d) not in skip_paths and _inside(here / d, root) is not False
         )
         for name in sorted(filenames):
             path = here / name
-            if name.startswith(".") or path.resolve() in skipped:
+            if name.startswith(".") or _resolved(path) in skip_paths:
                 continue
-            if not _inside(path, root):
+            rel = source_id_of(path.relative_to(root).as_posix())
+            if not any(glob_match(rel, g) for g in include) or any(glob_match(rel, g) for g in exclude):
+                continue
+            if _inside(path, root) is False:
                 logger.info("skipping %s: a link that leads out of %s", path, root)
+                if skipped is not None:
+                    skipped.append((rel, f"a symbolic link to {_target(path)}, outside the corpus folder: not read"))
                 continue
-            rel = PurePosixPath(path.relative_to(root).as_posix()).as_posix()
-            if any(glob_match(rel, g) for g in include) and not any(glob_match(rel, g) for g in exclude):
-                yield rel, path
+            yield rel, path
 
 
-def _inside(path: Path, root: Path) -> bool:
+def source_id_of(relative: str) -> str:
+    """A relative path as a source id: bytes that are not UTF-8 escaped as \\xNN, so it can be stored
+    and printed (the file is still read by its real name)."""
+    try:
+        relative.encode("utf-8")
+        return relative
+    except UnicodeEncodeError:
+        return os.fsencode(relative).decode("utf-8", "backslashreplace")
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a link loop
+        return None
+
+
+def _target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "elsewhere"
+
+
+def _inside(path: Path, root: Path) -> bool | None:
+    """Whether a link stays inside `root`; None when it cannot be resolved (a loop: reading names it)."""
     if not path.is_symlink():
         return True
+    resolved = _resolved(path)
+    if resolved is None:
+        return None
     try:
-        path.resolve().relative_to(root)
+        resolved.relative_to(root)
         return True
     except ValueError:
         return False
 
 
 def read_file(source_id: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw:
+    """The bytes of a regular file, at most `max_bytes` (counted while reading: a file that grows, or a
+    /proc file that says 0, cannot get past it). A FIFO, device or socket is never opened."""
     try:
-        stat = path.stat()  # a dangling link, or a file deleted since the walk, fails here
+        stat = path.stat()  # a dangling link, a link loop, or a file deleted since the walk fails here
+        if not S_ISREG(stat.st_mode):
+            raise SourceError("not_a_regular_file", f"a {_file_type(stat.st_mode)}, not a file: not read")
         if stat.st_size > max_bytes:
             raise SourceError("too_large", f"{stat.st_size:,} bytes is over max_bytes = {max_bytes:,}")
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise SourceError("too_large", f"more than max_bytes = {max_bytes:,} bytes")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError("symlink_loop", "a symbolic link that leads back to itself") from exc
         raise SourceError("unreadable", f"{exc.strerror or exc}") from exc
     return Raw(source_id=source_id, data=data, mtime=stat.st_mtime)
+
+
+def _file_type(mode: int) -> str:
+    return next((name for test, name in _FILE_TYPES if test(mode)), "special file")
+
+
+_FILE_TYPES = [(S_ISFIFO, "named pipe (FIFO)"), (S_ISCHR, "character device"), (S_ISBLK, "block device"), (S_ISSOCK, "socket"), (S_ISDIR, "folder")]
 
 
 def fetch_url(
@@ -139,6 +194,7 @@ def fetch_url(
     etag: str | None = None,
     last_modified: str | None = None,
     timeout: float = FETCH_TIMEOUT,
+    deadline: float = FETCH_DEADLINE,
 ) -> Raw:
     """GET an http(s) URL (conditionally when `etag` / `last_modified` are known), at most `max_bytes`."""
     import httpx
@@ -164,10 +220,13 @@ def fetch_url(
             if declared > max_bytes:
                 raise SourceError("too_large", f"{declared:,} bytes is over max_bytes = {max_bytes:,}")
             body = bytearray()
+            ends = time.monotonic() + deadline
             for part in response.iter_bytes():
                 body += part
                 if len(body) > max_bytes:
                     raise SourceError("too_large", f"more than max_bytes = {max_bytes:,} bytes")
+                if time.monotonic() > ends:
+                    raise SourceError("fetch_failed", f"the page took more than {deadline:g} s to arrive ({len(body):,} bytes so far)")
             return Raw(
                 source_id=redact(url),
                 data=bytes(body),

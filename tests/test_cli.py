@@ -115,6 +115,13 @@ def test_every_bad_setting_exits_2_with_the_key_the_value_and_the_fix(kb, fake_t
     assert not (kb / "out" / "pairs.jsonl").exists()
 
 
+def test_whole_numbers_in_exponent_form_are_numbers_and_status_needs_no_model(kb):
+    (kb / "corpus.toml").write_text('[sources]\nmax_bytes = 5e7\n[teacher]\nmodel = "models/later.gguf"\n')
+    result = runner.invoke(app, ["status", str(kb)])
+    assert result.exit_code == 0 and "no run yet" in result.output  # status never loads the model
+    assert runner.invoke(app, ["run", str(kb)]).exit_code == 2  # run does, and names it
+
+
 def test_a_corpus_toml_that_is_not_utf8_exits_2(kb):
     (kb / "corpus.toml").write_bytes(b"[output]\nsystem_prompt = \"caf\xe9\"\n")
     result = runner.invoke(app, ["run", str(kb)])

@@ -352,3 +352,47 @@ def test_ctrl_c_during_the_embedded_teachers_generation_stops_at_once_and_the_ne
     again = subprocess.run([sys.executable, "-m", "generation", "run", "-q", str(root)], cwd=REPO, capture_output=True, text=True, timeout=300)
     manifest = json.loads((root / "out" / "manifest.json").read_text())
     assert again.returncode == 0 and manifest["chunks"]["reused"] == finished and manifest["pairs"]["published"] > 0
+
+
+def test_an_interrupt_after_the_swap_leaves_the_new_set_shown_and_recorded(corpus_dir, monkeypatch):
+    from generation.store import Store
+
+    run(corpus_dir)
+    (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
+
+    def interrupted(self, names):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OutputSet, "_link_names", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(corpus_dir)
+    out = corpus_dir / "out"
+    folder = (out / "current").resolve()
+    assert (folder / "pairs.jsonl").read_bytes().count(b"\n") == 4
+    store = Store(corpus_dir / ".groundqa" / "state.sqlite")
+    assert len(store.published_ids()) == 4  # `export` agrees with out/current
+    store.close()
+
+
+def test_a_failed_run_on_a_file_system_without_links_reports_only_its_own_failure(corpus_dir, monkeypatch):
+    monkeypatch.setattr(publish, "_symlinks_work", lambda folder: False)
+    run(corpus_dir)
+    out = corpus_dir / "out"
+    before = (out / "pairs.jsonl").read_bytes()
+    (corpus_dir / "alder.md").unlink()
+    (corpus_dir / "birch.txt").unlink()
+    with pytest.raises(RunError):
+        run(corpus_dir)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [f["kind"] for f in manifest["failures"]] == ["mass_retirement"] and manifest["pairs"]["published"] == 3
+    assert (out / "pairs.jsonl").read_bytes() == before and not list((out / ".sets").glob("*"))
+
+
+def test_a_store_from_a_newer_groundqa_is_a_message(corpus_dir):
+    run(corpus_dir)
+    db = sqlite3.connect(corpus_dir / ".groundqa" / "state.sqlite")
+    db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer groundqa"):
+        run(corpus_dir)

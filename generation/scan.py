@@ -1,0 +1,230 @@
+"""The run's first stage: read every source, extract and chunk the new and changed ones in worker
+processes (ingest.pool), and keep the store's sources and chunks up to date.
+
+A source that cannot be read or extracted is a counted failure with its reason, never a stop: the
+extractors run in other processes with a time budget and a memory ceiling, and the bytes a source
+failed on are remembered, so the next run reports them again without trying them again (until the
+file changes). A web page that fails keeps its pairs for [sources] retire_failed_after runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from generation.config import ConfigError
+from generation.errors import RetirementRefused
+from ingest.pool import ExtractPool, Limits
+from ingest.records import SourceError, sha256_hex
+from ingest.sources import Raw, fetch_url, is_url, read_file, redact
+
+logger = logging.getLogger(__name__)
+
+# Bumped when extraction changes enough that a source that failed before may now succeed: the bytes
+# a source failed on are remembered with it (Store.save_source_failed's failed_key).
+EXTRACT_VERSION = "1"
+# Read failures depend on the moment (a locked file, a network error), not on the bytes: always retried.
+READ_KINDS = frozenset({"unreadable", "fetch_failed", "http_error", "not_a_regular_file", "symlink_loop", "too_large", "bad_url"})
+
+
+@dataclass
+class ScanProgress:
+    """What the CLI's scan bar shows: sources done of those found, and failures so far."""
+
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+
+class SourceScan:
+    """Run's source stage (a mixin: it uses the run's corpus, config, store, counts and failures)."""
+
+    on_scan: Callable[[ScanProgress], None] | None = None
+    jobs: int | None = None
+
+    def scan_sources(self) -> list[str]:
+        """Read every source; extract and chunk the new and changed ones. Returns the live source ids."""
+        assert self.store is not None
+        stored = self.store.sources()
+        skipped: list[tuple[str, str]] = []
+        files = list(self.corpus.files(skipped))
+        self.skipped = [{"source": source_id, "reason": reason} for source_id, reason in skipped]
+        web = self.web_sources()  # read the urls_file once
+        progress = ScanProgress(total=len(files) + len(web))
+        seen: set[str] = set()
+        live: list[str] = []
+        pending: dict[str, tuple[str, Any]] = {}  # source id -> (digest, stored row), while it is extracted
+
+        def step(failed: bool = False) -> None:
+            progress.done += 1
+            progress.failed += failed
+            if self.on_scan:
+                self.on_scan(progress)
+
+        def to_extract() -> Iterator[tuple[str, Raw]]:
+            """The sources that need extracting; the others are settled here as they are read."""
+            for source_id, raw in self.read_all(files, stored, web):
+                seen.add(source_id)
+                self.counts["sources"]["seen"] += 1
+                before = stored.get(source_id)
+                if isinstance(raw, SourceError):
+                    self.source_failed(source_id, raw, before, live)
+                    step(failed=True)
+                    continue
+                settled = self.settle(source_id, raw, before, web, live)
+                if settled is None:
+                    step()
+                    continue
+                if isinstance(settled, SourceError):
+                    step(failed=True)
+                    continue
+                raw, digest = settled
+                pending[source_id] = (digest, before)
+                yield source_id, raw
+
+        cfg = self.cfg.sources
+        chunking = self.cfg.chunking
+        limits = Limits(seconds=cfg.extract_timeout, memory_mb=cfg.extract_memory_mb)
+        with ExtractPool((chunking.tokens, chunking.overlap, chunking.encoding), jobs=self.jobs or cfg.jobs, limits=limits) as pool:
+            for source_id, result in pool.map(to_extract()):
+                digest, before = pending.pop(source_id)
+                failed = isinstance(result, SourceError)
+                if failed:
+                    self.extract_failed(source_id, result, digest, before, live)
+                else:
+                    self.save_extracted(source_id, *result, before=before, digest=digest, live=live)
+                step(failed=failed)
+
+        gone = sorted(set(stored) - seen)
+        self.guard_retirement(gone)
+        if not seen and not self.store.published_sources():
+            raise ConfigError(
+                f"{self.corpus.config_path or self.corpus.root}: [sources] paths = {cfg.paths!r}"
+                + (f" (exclude = {cfg.exclude!r})" if cfg.exclude else "")
+                + f" selects no file under {self.corpus.root}, and no urls are set: check the globs, which are relative "
+                "to the corpus folder (\"docs/**/*\" is every file under docs/)"
+            )
+        for source_id in gone:
+            with self.store.transaction():
+                self.store.forget_source(source_id)
+            self.counts["sources"]["removed"] += 1
+        return live
+
+    def settle(self, source_id: str, raw: Raw, before: Any, web: dict[str, str], live: list[str]) -> tuple[Raw, str] | SourceError | None:
+        """An unchanged source (None), a remembered failure (its SourceError, counted), or the bytes to
+        extract with their digest."""
+        assert self.store is not None
+        counts = self.counts["sources"]
+        if raw.not_modified and before is not None and before.status == "ok":
+            if self.store.has_chunks(source_id, self.chunker.signature):
+                counts["unchanged"] += 1
+                live.append(source_id)
+                return None
+            try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
+                raw = fetch_url(web.get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
+            except SourceError as exc:
+                self.source_failed(source_id, exc, before, live)
+                return exc
+        digest = sha256_hex(raw.data)
+        if before is not None and before.status == "ok" and before.content_sha256 == digest and self.store.has_chunks(source_id, self.chunker.signature):
+            counts["unchanged"] += 1
+            live.append(source_id)
+            if (raw.mtime, raw.etag, raw.last_modified) != (before.mtime, before.etag, before.last_modified):
+                self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified)
+            return None
+        if before is not None and before.status == "failed" and before.failed_key == failed_key(digest):
+            known = SourceError(before.error_kind or "extract_error", f"{before.error_message} (the same bytes as before: not tried again)")
+            self.source_failed(source_id, known, before, live, failed_key(digest))
+            return known
+        return raw, digest
+
+    def save_extracted(self, source_id: str, source: Any, doc: Any, chunks: list, *, before: Any, digest: str, live: list[str]) -> None:
+        assert self.store is not None
+        if before is None or before.content_sha256 is None:
+            state = "added"
+        else:
+            state = "changed" if before.content_sha256 != digest else "unchanged"  # unchanged: re-chunked only
+        with self.store.transaction():
+            self.store.save_source_ok(source, doc, self.run_id, changed=state != "unchanged")
+            self.store.replace_chunks(source_id, self.chunker.signature, chunks, [sha256_hex(c.text) for c in chunks])
+        self.counts["sources"][state] += 1
+        live.append(source_id)
+
+    def extract_failed(self, source_id: str, exc: SourceError, digest: str, before: Any, live: list[str]) -> None:
+        assert self.store is not None
+        if is_url(source_id):  # a page serving an error shell for a while keeps its pairs for a while
+            self.source_failed(source_id, exc, before, live, failed_key(digest))
+            return
+        if before is not None and before.content_sha256 not in (None, digest):
+            self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
+        self.source_failed(source_id, exc, None, live, failed_key(digest))
+
+    def guard_retirement(self, gone: list[str]) -> None:
+        """Refuse to retire the pairs of more than [sources] max_retire_share of the sources that have
+        published pairs, unless --allow-retire: a share folder that did not mount, or an urls_file
+        emptied by a failed sync, looks like the deletion of the whole knowledge base. Half by default: a
+        knowledge base rarely loses more than half its documents in a night on purpose, and a missing
+        mount loses all of them. Nothing is forgotten and nothing published changes."""
+        assert self.store is not None
+        published = self.store.published_sources()
+        going = [s for s in gone if s in published]
+        share = self.cfg.sources.max_retire_share
+        if self.allow_retire or not going or len(going) <= share * len(published):
+            return
+        self.counts["sources"]["removed"] = 0
+        names = ", ".join(redact(s) for s in going[:3]) + (f" and {len(going) - 3} more" if len(going) > 3 else "")
+        raise RetirementRefused(
+            f"{len(going)} of the {len(published)} sources with published pairs are gone ({names}), more than "
+            f"[sources] max_retire_share = {share:.0%}: their pairs are NOT retired and the published dataset is "
+            "unchanged. If a folder did not mount or a urls_file came back empty, fix that and run again; if the "
+            "sources were removed on purpose, run again with --allow-retire."
+        )
+
+    def read_all(self, files: list, stored: dict, web: dict[str, str]) -> Iterator[tuple[str, Raw | SourceError]]:
+        cfg = self.cfg.sources
+        for source_id, path in files:
+            try:
+                yield source_id, read_file(source_id, path, cfg.max_bytes)
+            except SourceError as exc:
+                yield source_id, exc
+        for source_id, url in web.items():
+            before = stored.get(source_id)
+            try:
+                yield source_id, fetch_url(
+                    url,
+                    max_bytes=cfg.max_bytes,
+                    etag=before.etag if before and before.status == "ok" else None,
+                    last_modified=before.last_modified if before and before.status == "ok" else None,
+                )
+            except SourceError as exc:
+                yield source_id, exc
+
+    def web_sources(self) -> dict[str, str]:
+        """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
+        ("https://***@host/page"): the id is what outputs, the store and messages show."""
+        return {redact(url): url for url in self.corpus.urls()}
+
+    def source_failed(self, source_id: str, exc: SourceError, before: Any, live: list[str], key: str | None = None) -> None:
+        assert self.store is not None
+        self.counts["sources"]["failed"] += 1
+        message = redact(exc.message)
+        remembered = key if exc.kind not in READ_KINDS else None
+        runs = self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id, remembered)
+        if is_url(source_id) and before is not None and before.text_sha256 and self.store.has_chunks(source_id, self.chunker.signature):
+            limit = self.cfg.sources.retire_failed_after
+            if runs < limit:
+                live.append(source_id)  # a page that fails keeps its pairs for a while
+                message += f" (its pairs stay published; failed {runs} of {limit} runs before they are retired)"
+            else:
+                self.store.forget_source(source_id)
+                self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id, remembered)
+                message += f" (failed {runs} runs in a row: its pairs are retired)"
+        self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
+        logger.warning("%s: %s", source_id, message)
+
+
+def failed_key(digest: str) -> str:
+    return f"{digest}:{EXTRACT_VERSION}"

@@ -1,0 +1,251 @@
+"""Extraction and chunking in worker processes, so that no document can stall, crash or abort a run.
+
+Each worker is a process (started from a fork server that has the extractors imported, so a new
+worker costs milliseconds) that reads documents from a pipe and sends back the document and its
+chunks. The parent gives each document a wall-time budget: a worker past it is killed and replaced,
+and the document is an `extract_timeout` failure. A worker that dies (MuPDF or lxml crashing, the
+memory ceiling reached) makes its document an `extract_crashed` failure, and any other exception an
+`extract_error`. The run goes on with the rest either way.
+
+Why not `concurrent.futures.ProcessPoolExecutor`: it cannot kill one worker that hangs, and a worker
+that dies breaks the whole pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Iterable, Iterator
+
+from .records import Chunk, Document, Source, SourceError
+from .sources import Raw
+
+logger = logging.getLogger(__name__)
+
+PRELOAD = ["ingest.extract", "ingest.chunking", "ingest.sources"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may take in a worker: seconds of wall time, and MiB of address space."""
+
+    seconds: float = 300.0
+    memory_mb: int = 4096
+
+
+Extracted = tuple[Source, Document, list[Chunk]]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
+    """A worker's loop: (key, Raw) in, ("ok", key, (source, doc, chunks)) or ("failed", key, kind, message) out."""
+    import resource
+
+    from .chunking import Chunker
+    from .sources import read_document
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    chunker = Chunker(*chunker_args)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        key, raw = task
+        try:
+            source, doc = read_document(raw)
+            reply: tuple = ("ok", key, (source, doc, chunker.chunk(doc)))
+        except SourceError as exc:
+            reply = ("failed", key, exc.kind, exc.message)
+        except MemoryError:
+            reply = ("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})")
+        except BaseException as exc:  # anything else the libraries raise is this document's failure
+            reply = ("failed", key, "extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        del raw
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})"))
+
+
+class _Slot:
+    def __init__(self, ctx, chunker_args: tuple, limits: Limits):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[Any, Raw] | None = None
+        self.started = 0.0
+
+    def give(self, key: Any, raw: Raw) -> None:
+        self.task = (key, raw)
+        self.started = time.monotonic()
+        self.conn.send((key, raw))
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class ExtractPool:
+    """`jobs` worker processes that extract and chunk documents with `Chunker(*chunker_args)`.
+
+        with ExtractPool(chunker_args, jobs=4, limits=Limits()) as pool:
+            for key, result in pool.map(items):     # items: (key, Raw); results in completion order
+                ...                                  # result: (source, doc, chunks) or a SourceError
+    """
+
+    def __init__(self, chunker_args: tuple, *, jobs: int | None = None, limits: Limits = Limits()):
+        self.chunker_args = chunker_args
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.limits = limits
+        self._ctx = _context()
+        self._slots: list[_Slot] = []
+        self._inline: Any = None  # a Chunker, once worker processes could not be started
+
+    def __enter__(self) -> "ExtractPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for slot in self._slots:
+            slot.stop(kill=slot.task is not None)
+        self._slots = []
+
+    def map(self, items: Iterable[tuple[Any, Raw]]) -> Iterator[tuple[Any, Extracted | SourceError]]:
+        pending = iter(items)
+        exhausted = False
+        while True:
+            while not exhausted and self._has_room():
+                try:
+                    key, raw = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                slot = self._free_slot()  # a worker is started only when there is a document for it
+                if slot is None:  # none could be started: this one is extracted here
+                    yield self._inline_one(key, raw)
+                    continue
+                self._give(slot, key, raw)
+            busy = [s for s in self._slots if s.task is not None]
+            if not busy:
+                return
+            next_deadline = min(s.started + self.limits.seconds for s in busy)
+            ready = wait([s.conn for s in busy], timeout=max(0.0, next_deadline - time.monotonic()))
+            for slot in busy:
+                if slot.conn in ready:
+                    yield self._collect(slot)
+                elif time.monotonic() >= slot.started + self.limits.seconds:
+                    key = slot.task[0]
+                    self._replace(slot, kill=True)
+                    yield key, SourceError(
+                        "extract_timeout",
+                        f"extraction took more than [sources] extract_timeout = {self.limits.seconds:g} s; its worker was stopped",
+                    )
+
+    def _has_room(self) -> bool:
+        return not self._slots if self._inline is not None else len(self._slots) < self.jobs or any(s.task is None for s in self._slots)
+
+    def _free_slot(self) -> _Slot | None:
+        """An idle worker, or a new one while there are fewer than `jobs`; None when none can be started
+        (the pool then keeps the workers it has, or, with none, extracts in this process)."""
+        for slot in self._slots:
+            if slot.task is None:
+                return slot
+        if self._inline is None:
+            try:
+                self._slots.append(_Slot(self._ctx, self.chunker_args, self.limits))
+                return self._slots[-1]
+            except OSError as exc:
+                from .chunking import Chunker
+
+                logger.warning(
+                    "cannot start an extraction worker process (%s): %s", exc,
+                    f"going on with {len(self._slots)}" if self._slots else "extracting in this process, without the time and memory limits",
+                )
+                self.jobs = max(1, len(self._slots))
+                self._inline = Chunker(*self.chunker_args)
+        return None
+
+    def _inline_one(self, key: Any, raw: Raw) -> tuple[Any, Extracted | SourceError]:
+        from .sources import read_document
+
+        try:
+            source, doc = read_document(raw)
+            return key, (source, doc, self._inline.chunk(doc))
+        except SourceError as exc:
+            return key, exc
+        except Exception as exc:
+            return key, SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
+
+    def _give(self, slot: _Slot, key: Any, raw: Raw) -> None:
+        try:
+            slot.give(key, raw)
+        except OSError:  # the worker died while idle: a new one takes the document
+            self._replace(slot, kill=True)
+            fresh = _Slot(self._ctx, self.chunker_args, self.limits)
+            self._slots.append(fresh)
+            fresh.give(key, raw)
+
+    def _collect(self, slot: _Slot) -> tuple[Any, Extracted | SourceError]:
+        assert slot.task is not None
+        key = slot.task[0]
+        try:
+            reply = slot.conn.recv()
+        except (EOFError, OSError):
+            slot.process.join(5)
+            why = _death(slot.process.exitcode, self.limits.memory_mb)
+            self._replace(slot, kill=True)
+            return key, SourceError("extract_crashed", why)
+        slot.task = None
+        if reply[0] == "ok":
+            return key, reply[2]
+        return key, SourceError(reply[2], reply[3])
+
+    def _replace(self, slot: _Slot, kill: bool = False) -> None:
+        slot.stop(kill=kill)
+        self._slots.remove(slot)
+
+
+def _death(exitcode: int | None, memory_mb: int) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        if name == "SIGKILL":
+            return f"the extracting process was killed (SIGKILL: out of memory, or over [sources] extract_memory_mb = {memory_mb}?)"
+        return f"the extracting process crashed ({name})"
+    return f"the extracting process ended unexpectedly (exit code {exitcode})"
