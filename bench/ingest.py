@@ -1,12 +1,17 @@
 """Ingest speed against the bare library calls, measured in one run on the same inputs.
 
-    python bench/ingest.py [--pages 200] [--html 100] [--repeat 3]
+    python bench/ingest.py [--pages 200] [--html 100] [--repeat 3] [--docs 300]
 
 Prints pages/s of our PDF extraction against plain `page.get_text()` over the same pages,
 documents/s of our HTML extraction against plain `trafilatura.extract`, and tokens/s of our
 chunking against plain `encode_ordinary` of the same text. Target: each ratio >= 0.7.
 Each pair of measurements is interleaved and repeated; the best time of each is kept, since
 this machine is noisy and the minimum is the least disturbed run.
+
+Then the worker processes (ingest/pool.py) on a folder of `--docs` documents (PDFs of 5 pages and HTML
+pages, half each), extracted and chunked: in this process as before the pool (the reference), with one
+worker, and with one worker per core, interleaved. Targets: one worker >= 0.85 of in-process, all
+cores >= 1.6x one worker on 2 cores.
 """
 
 from __future__ import annotations
@@ -99,11 +104,47 @@ def bench_chunking(repeat: int) -> tuple[float, float, int]:
     return tokens / ours_t, tokens / bare_t, tokens
 
 
+def bench_workers(count: int, repeat: int) -> tuple[float, float, float, int]:
+    """Documents/s: in this process, one worker, one worker per core."""
+    import os
+
+    from ingest.pool import ExtractPool
+    from ingest.sources import Raw, read_document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pdfs = [make_pdf(Path(tmp) / f"d{i}.pdf", pages=5).read_bytes() for i in range(count // 2)]
+    raws = [Raw(source_id=f"d{i}.pdf", data=d) for i, d in enumerate(pdfs)]
+    raws += [Raw(source_id=f"p{i}.html", data=make_html(i).encode()) for i in range(count - len(raws))]
+    items = [(r.source_id, r) for r in raws]
+    args = (512, 64, "cl100k_base")
+
+    def inline() -> None:
+        chunker = Chunker(*args)
+        for raw in raws:
+            chunker.chunk(read_document(raw)[1])
+
+    def pool(jobs: int):
+        def go() -> None:
+            with ExtractPool(args, jobs=jobs) as p:
+                results = list(p.map(items))
+            assert len(results) == len(items) and not any(isinstance(r, Exception) for _, r in results)
+        return go
+
+    cores = os.cpu_count() or 1
+    times = {"inline": float("inf"), 1: float("inf"), cores: float("inf")}
+    for _ in range(repeat):
+        times["inline"] = min(times["inline"], best(inline, 1))
+        times[1] = min(times[1], best(pool(1), 1))
+        times[cores] = min(times[cores], best(pool(cores), 1))
+    return count / times["inline"], count / times[1], count / times[cores], cores
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--html", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--docs", type=int, default=300)
     args = parser.parse_args()
 
     rows = []
@@ -120,6 +161,13 @@ def main() -> int:
         ratio = ours / bare
         failed |= ratio < TARGET
         print(f"{name:<32} {unit:<9} {ours:>12,.0f} {bare:>12,.0f} {ratio:>7.2f}  {'ok' if ratio >= TARGET else 'BELOW TARGET'}")
+
+    inline, one, all_cores, cores = bench_workers(args.docs, args.repeat)
+    print(f"\nextract + chunk {args.docs} documents (docs/s): in-process {inline:,.1f}, 1 worker {one:,.1f}, {cores} workers {all_cores:,.1f}")
+    single, scaling = one / inline, all_cores / one
+    failed |= single < 0.85 or (cores >= 2 and scaling < 1.6)
+    print(f"  1 worker / in-process   {single:.2f}  target >= 0.85  {'ok' if single >= 0.85 else 'BELOW TARGET'}")
+    print(f"  {cores} workers / 1 worker  {scaling:.2f}  target >= 1.6 (2 cores)  {'ok' if scaling >= 1.6 else 'BELOW TARGET'}")
     return 1 if failed else 0
 
 

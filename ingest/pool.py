@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
@@ -27,7 +28,7 @@ from .sources import Raw
 
 logger = logging.getLogger(__name__)
 
-PRELOAD = ["ingest.extract", "ingest.chunking", "ingest.sources"]
+PRELOAD = ["ingest.worker_preload"]
 
 
 @dataclass(frozen=True)
@@ -83,24 +84,38 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
             reply = ("failed", key, "extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
         del raw
         try:
-            conn.send(reply)
-        except MemoryError:
-            conn.send(("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})"))
+            try:
+                conn.send(reply)
+            except MemoryError:
+                conn.send(("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})"))
+        except OSError:  # the run went away (finished, interrupted): nothing is waiting for the reply
+            return
+
+
+DEPTH = 2  # documents a worker holds at once: the next is sent while it works on the current one
 
 
 class _Slot:
+    """One worker process and the documents it holds (the first is being extracted)."""
+
     def __init__(self, ctx, chunker_args: tuple, limits: Limits):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[Any, Raw] | None = None
-        self.started = 0.0
+        self.tasks: deque[tuple[Any, Raw]] = deque()
+        self.started = 0.0  # when the first document began: its budget counts from there
 
     def give(self, key: Any, raw: Raw) -> None:
-        self.task = (key, raw)
-        self.started = time.monotonic()
+        if not self.tasks:
+            self.started = time.monotonic()
+        self.tasks.append((key, raw))
         self.conn.send((key, raw))
+
+    def done(self) -> tuple[Any, Raw]:
+        task = self.tasks.popleft()
+        self.started = time.monotonic()
+        return task
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -117,6 +132,9 @@ class _Slot:
         self.conn.close()
 
 
+_INLINE = object()  # no worker can be started: extract in this process
+
+
 class ExtractPool:
     """`jobs` worker processes that extract and chunk documents with `Chunker(*chunker_args)`.
 
@@ -131,7 +149,7 @@ class ExtractPool:
         self.limits = limits
         self._ctx = _context()
         self._slots: list[_Slot] = []
-        self._inline: Any = None  # a Chunker, once worker processes could not be started
+        self._inline: Any = None  # a Chunker, once a worker process could not be started
 
     def __enter__(self) -> "ExtractPool":
         return self
@@ -141,34 +159,43 @@ class ExtractPool:
 
     def close(self) -> None:
         for slot in self._slots:
-            slot.stop(kill=slot.task is not None)
+            slot.stop(kill=bool(slot.tasks))
         self._slots = []
 
     def map(self, items: Iterable[tuple[Any, Raw]]) -> Iterator[tuple[Any, Extracted | SourceError]]:
         pending = iter(items)
+        again: deque[tuple[Any, Raw]] = deque()  # documents a stopped worker held but had not begun
         exhausted = False
         while True:
-            while not exhausted and self._has_room():
-                try:
-                    key, raw = next(pending)
-                except StopIteration:
-                    exhausted = True
+            while self._has_room():
+                if again:
+                    key, raw = again.popleft()
+                elif exhausted:
                     break
-                slot = self._free_slot()  # a worker is started only when there is a document for it
-                if slot is None:  # none could be started: this one is extracted here
+                else:
+                    try:
+                        key, raw = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                slot = self._slot_with_room()  # a worker is started only for a document
+                if slot is _INLINE or slot is None:
                     yield self._inline_one(key, raw)
-                    continue
-                self._give(slot, key, raw)
-            busy = [s for s in self._slots if s.task is not None]
+                else:
+                    self._give(slot, key, raw)
+            busy = [s for s in self._slots if s.tasks]
             if not busy:
-                return
+                if exhausted and not again:
+                    return
+                continue
             next_deadline = min(s.started + self.limits.seconds for s in busy)
             ready = wait([s.conn for s in busy], timeout=max(0.0, next_deadline - time.monotonic()))
             for slot in busy:
                 if slot.conn in ready:
-                    yield self._collect(slot)
+                    yield self._collect(slot, again)
                 elif time.monotonic() >= slot.started + self.limits.seconds:
-                    key = slot.task[0]
+                    key = slot.tasks[0][0]
+                    again.extend(list(slot.tasks)[1:])
                     self._replace(slot, kill=True)
                     yield key, SourceError(
                         "extract_timeout",
@@ -176,15 +203,17 @@ class ExtractPool:
                     )
 
     def _has_room(self) -> bool:
-        return not self._slots if self._inline is not None else len(self._slots) < self.jobs or any(s.task is None for s in self._slots)
+        if self._inline is not None and not self._slots:
+            return True
+        return (self._inline is None and len(self._slots) < self.jobs) or any(len(s.tasks) < DEPTH for s in self._slots)
 
-    def _free_slot(self) -> _Slot | None:
-        """An idle worker, or a new one while there are fewer than `jobs`; None when none can be started
-        (the pool then keeps the workers it has, or, with none, extracts in this process)."""
-        for slot in self._slots:
-            if slot.task is None:
-                return slot
-        if self._inline is None:
+    def _slot_with_room(self) -> Any:
+        """An idle worker; else a new one while there are fewer than `jobs`; else one with room for a
+        next document; None when all are full (or _INLINE when no worker can be started at all)."""
+        idle = [s for s in self._slots if not s.tasks]
+        if idle:
+            return idle[0]
+        if self._inline is None and len(self._slots) < self.jobs:
             try:
                 self._slots.append(_Slot(self._ctx, self.chunker_args, self.limits))
                 return self._slots[-1]
@@ -197,7 +226,10 @@ class ExtractPool:
                 )
                 self.jobs = max(1, len(self._slots))
                 self._inline = Chunker(*self.chunker_args)
-        return None
+        if not self._slots:
+            return _INLINE if self._inline is not None else None
+        roomy = [s for s in self._slots if len(s.tasks) < DEPTH]
+        return min(roomy, key=lambda s: len(s.tasks)) if roomy else None
 
     def _inline_one(self, key: Any, raw: Raw) -> tuple[Any, Extracted | SourceError]:
         from .sources import read_document
@@ -213,23 +245,25 @@ class ExtractPool:
     def _give(self, slot: _Slot, key: Any, raw: Raw) -> None:
         try:
             slot.give(key, raw)
-        except OSError:  # the worker died while idle: a new one takes the document
+        except OSError:  # the worker died: a new one takes its documents
+            held = list(slot.tasks)
             self._replace(slot, kill=True)
             fresh = _Slot(self._ctx, self.chunker_args, self.limits)
             self._slots.append(fresh)
-            fresh.give(key, raw)
+            for k, r in held:
+                fresh.give(k, r)
 
-    def _collect(self, slot: _Slot) -> tuple[Any, Extracted | SourceError]:
-        assert slot.task is not None
-        key = slot.task[0]
+    def _collect(self, slot: _Slot, again: deque) -> tuple[Any, Extracted | SourceError]:
+        key = slot.tasks[0][0]
         try:
             reply = slot.conn.recv()
         except (EOFError, OSError):
             slot.process.join(5)
             why = _death(slot.process.exitcode, self.limits.memory_mb)
+            again.extend(list(slot.tasks)[1:])  # the next document it held was not the cause
             self._replace(slot, kill=True)
             return key, SourceError("extract_crashed", why)
-        slot.task = None
+        slot.done()
         if reply[0] == "ok":
             return key, reply[2]
         return key, SourceError(reply[2], reply[3])

@@ -119,14 +119,15 @@ def test_a_failed_document_is_not_tried_again_until_its_bytes_change(kb, monkeyp
     assert failures(third) == {} and started and "tree.pdf" in published_sources(kb)
 
 
-def test_an_extraction_that_hangs_is_stopped_at_its_budget_and_the_run_goes_on(kb):
+@pytest.mark.parametrize("jobs", [1, 2])  # one worker: the document it held next is handed on, not lost
+def test_an_extraction_that_hangs_is_stopped_at_its_budget_and_the_run_goes_on(kb, jobs):
     (kb / "corpus.toml").write_text(TOML + "[sources]\nextract_timeout = 1\n")
     # trafilatura is superlinear in page size: a few MB of paragraphs takes many seconds
     rows = "".join(f"<p>Row {i} of the big table tells of the hall and the mill, the bridge and the town.</p>" for i in range(60_000))
-    (kb / "big.html").write_text(f"<html><body><article>{rows}</article></body></html>")
+    (kb / "a-big.html").write_text(f"<html><body><article>{rows}</article></body></html>")  # read first
     started = time.monotonic()
-    outcome = run(kb)
-    assert failures(outcome) == {"big.html": "extract_timeout"} and time.monotonic() - started < 30
+    outcome = Run(load_corpus(kb), teacher=fake(), jobs=jobs).run()
+    assert failures(outcome) == {"a-big.html": "extract_timeout"} and time.monotonic() - started < 30
     assert published_sources(kb) == {"alder.md", "birch.txt", "cedar.md"}
 
 

@@ -1,0 +1,13 @@
+"""Imported once by the extraction workers' fork server (ingest.pool): the extractors and the default
+tiktoken encoding are loaded there, so each worker forked from it starts with them in memory instead of
+spending half a second importing them."""
+
+import pymupdf  # noqa: F401
+import trafilatura  # noqa: F401
+
+from ingest import chunking, extract, sources  # noqa: F401
+
+try:
+    chunking.load_encoding("cl100k_base")
+except Exception:  # an encoding that cannot load here fails in the worker, where it is reported
+    pass
