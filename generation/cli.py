@@ -103,10 +103,15 @@ def ingest(
             else:
                 yield source_id, raw
 
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     read: dict[str, tuple] = {}
-    with atomic_writer(out) if out else nullcontext() as sink:  # a half-read run leaves no half a file
+    bar = Progress(SpinnerColumn(), TextColumn("reading: {task.fields[done]} done, {task.fields[failed]} failed"), TimeElapsedColumn(), console=_console(stderr=True), transient=True)
+    task = bar.add_task("reading", total=None, done=0, failed=0)
+    with atomic_writer(out) if out else nullcontext() as sink, bar:  # a half-read run leaves no half a file
         with ExtractPool((tokens, overlap, encoding), jobs=jobs) as pool:
             for source_id, result in pool.map(to_extract()):
+                bar.update(task, done=len(read) + len(failures) + 1, failed=len(failures) + isinstance(result, SourceError))
                 if isinstance(result, SourceError):
                     failures[source_id] = result
                     continue
