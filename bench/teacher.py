@@ -19,6 +19,16 @@ client is handed the other's prompt cache.
 Both at temperature 0 with the same seed and max_tokens. Prints the generated (completion) tokens
 per second of each pass and the ratio of the totals. Target: groundqa ≥ 0.9 of the bare client.
 
+    python bench/teacher.py --llama-server [--slots 4] [--chunks 16]
+
+starts llama.cpp's own `llama-server` (generation/teachers/build_server.py builds it once) with
+`--slots` parallel slots and runs groundqa's fact-first generation (what the embedded model runs)
+against it, next to two clients that send the very same requests (recorded from groundqa on a first
+pass): a bare asyncio httpx client at the same concurrency, and a sequential one that sends them one at
+a time, as synthetic-data-kit and most scripts do. Batches rotate among the three. Prints requests/s
+and completion tokens/s of each, groundqa's grounded pairs per minute, the ratios (target: groundqa ≥
+0.95 of the bare concurrent client), and prompt tokens groundqa sent vs those the server evaluated.
+
     python bench/teacher.py --fact-first [--model M.gguf]
 
 instead runs the fact-first strategy in-process on the example history, and prints the prompt tokens
@@ -71,8 +81,36 @@ def bare_pass(url: str, bodies: list[dict], concurrency: int) -> tuple[int, floa
         return tokens, time.perf_counter() - started
 
 
+def async_pass(url: str, bodies: list[dict], concurrency: int) -> tuple[int, float]:
+    """(completion tokens, wall seconds) of posting every body from one asyncio client, `concurrency` at a time."""
+    import asyncio
+
+    async def run() -> int:
+        limit = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(timeout=600.0, limits=httpx.Limits(max_connections=concurrency)) as client:
+
+            async def post(body: dict) -> int:
+                async with limit:
+                    response = await client.post(f"{url}/v1/chat/completions", json=body)
+                    response.raise_for_status()
+                    return response.json()["usage"]["completion_tokens"]
+
+            return sum(await asyncio.gather(*(post(b) for b in bodies)))
+
+    started = time.perf_counter()
+    tokens = asyncio.run(run())
+    return tokens, time.perf_counter() - started
+
+
+LAST_USAGE: dict[str, int] = {"prompt": 0, "cached": 0, "grounded": 0}
+
+
 def groundqa_pass(teacher: HttpTeacher, chunks: list[str], settings: GenerationSettings) -> tuple[int, float, int, int]:
-    """(completion tokens, wall seconds, teacher calls, chunks with valid pairs) of generating every chunk."""
+    """(completion tokens, wall seconds, teacher calls, chunks with valid pairs) of generating every chunk;
+    prompt tokens sent and reused, and grounded pairs, are added to LAST_USAGE."""
+    from generation.grounding import GroundingChecker, GroundingConfig
+
+    checker = GroundingChecker(GroundingConfig())
     gen_sig = settings.signature(teacher.teacher_id)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, teacher.slots)) as pool:
@@ -84,6 +122,11 @@ def groundqa_pass(teacher: HttpTeacher, chunks: list[str], settings: GenerationS
     errors = [r.error for r in results if r.status == "teacher_error"]
     if errors:
         raise SystemExit(f"the teacher failed: {errors[0]}")
+    LAST_USAGE["prompt"] += sum(r.usage.prompt_tokens for r in results)
+    LAST_USAGE["cached"] += sum(r.usage.cached_tokens for r in results)
+    LAST_USAGE["grounded"] += sum(
+        checker.check(chunk, c.question, c.answer, c.quotes).grounded for chunk, r in zip(chunks, results) for c in r.candidates
+    )
     return sum(r.usage.completion_tokens for r in results), seconds, sum(r.calls for r in results), sum(r.status == "ok" for r in results)
 
 
@@ -116,9 +159,13 @@ def main() -> int:
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--n-threads", type=int, help="threads of the started server (default: its own, half the cores)")
     parser.add_argument("--fact-first", action="store_true", help="measure the fact-first prompt prefix reuse in-process instead")
+    parser.add_argument("--llama-server", action="store_true", help="start llama.cpp's llama-server, and add the sequential client")
+    parser.add_argument("--slots", type=int, default=4, help="parallel slots of the started llama-server")
     args = parser.parse_args()
     if args.fact_first:
         return fact_first_prefix_reuse(args.model)
+    if args.llama_server:
+        return several_slots(args)
 
     chunks = make_chunks(args.chunks)
     settings = GenerationSettings(pairs_per_chunk=args.pairs, max_tokens=args.max_tokens, temperature=0.0, seed=0)
@@ -174,6 +221,91 @@ def main() -> int:
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
     print(f"ratio    : {ratio:.3f} ({verdict} the target of {TARGET_RATIO})")
     return 0 if ratio >= TARGET_RATIO else 1
+
+
+def several_slots(args: argparse.Namespace) -> int:
+    """groundqa's fact-first generation (what the embedded model runs) against llama-server -np N, next
+    to a bare asyncio client at the same concurrency and a sequential client that send the very same
+    requests: groundqa's request bodies are recorded on a first pass over each batch, then the three
+    clients take the batches in rotation. Compared by wall time for the same requests (and completion
+    tokens/s)."""
+    import os
+
+    from generation.fact_first import generate_fact_pairs
+    from generation.grounding import GroundingChecker, GroundingConfig
+    from generation.teachers.serve import local_llama_server
+
+    chunks = make_chunks(args.chunks)
+    settings = GenerationSettings(strategy="fact_first", candidates_per_fact=1, max_tokens=args.max_tokens, temperature=0.0, seed=0)
+    checker = GroundingChecker(GroundingConfig())
+    title = "The Harrow Valley Railway"
+    model = args.model or default_model_path()
+    with local_llama_server(model, slots=args.slots, n_ctx=args.n_ctx, n_threads=args.n_threads) as url, HttpTeacher([url]) as teacher:
+        k = teacher.slots
+        gen_sig = settings.signature(teacher.teacher_id)
+        batches = [chunks[i : i + k] for i in range(0, len(chunks), k)]
+        print(f"llama-server {url} -np {k}, {teacher.teacher_id}; {len(chunks)} chunks in batches of {k}, fact-first, "
+              f"{args.repeats} repeat(s); load average {os.getloadavg()[0]:.2f}")
+        recorded: list[list[dict]] = []
+        real_post = teacher._client.post
+        for batch in batches:  # groundqa's own requests, recorded (and the server warmed)
+            bodies: list[dict] = []
+            teacher._client.post = lambda u, json, _b=bodies: (_b.append(json), real_post(u, json=json))[1]
+            with ThreadPoolExecutor(k) as pool:
+                list(pool.map(lambda c: generate_fact_pairs(teacher, c, key=short_hash(c), gen_sig=gen_sig, settings=settings, title=title), batch))
+            recorded.append(bodies)
+        teacher._client.post = real_post
+
+        def groundqa(batch: list[str]) -> tuple[int, float, int, int, int]:
+            grounded = 0
+
+            def one(chunk: str):
+                nonlocal grounded
+                result = generate_fact_pairs(
+                    teacher, chunk, key=short_hash(chunk), gen_sig=gen_sig, settings=settings, title=title,
+                    accept=lambda c: checker.check(chunk, c.question, c.answer, c.quotes, target=c.target, title=title).grounded,
+                )
+                return result
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(k) as pool:  # as the run does: `slots` chunks at once
+                results = list(pool.map(one, batch))
+            seconds = time.perf_counter() - started
+            grounded = sum(
+                checker.check(chunk, c.question, c.answer, c.quotes, target=c.target, title=title).grounded
+                for chunk, r in zip(batch, results) for c in r.candidates
+            )
+            usage = [r.usage for r in results]
+            return sum(u.completion_tokens for u in usage), seconds, sum(u.prompt_tokens for u in usage), sum(u.cached_tokens for u in usage), grounded
+
+        sides = ("bare async", "groundqa", "sequential")
+        totals = {side: [0, 0.0, 0] for side in sides}  # completion tokens, seconds, requests
+        sent = cached = grounded = 0
+        for repeat in range(args.repeats):
+            for turn in range(3):
+                for b, batch in enumerate(batches):
+                    side = sides[(b + turn) % 3]
+                    bodies = recorded[b]
+                    if side == "bare async":
+                        tokens, seconds = async_pass(url, bodies, k)
+                    elif side == "sequential":
+                        tokens, seconds = bare_pass(url, bodies, 1)
+                    else:
+                        tokens, seconds, p, c, g = groundqa(batch)
+                        sent, cached, grounded = sent + p, cached + c, grounded + g
+                    totals[side][0] += tokens
+                    totals[side][1] += seconds
+                    totals[side][2] += len(bodies)
+                    print(f"  repeat {repeat + 1}.{turn + 1} batch {b + 1} {side:10s} {len(bodies):3d} requests, {tokens:4d} tokens in {seconds:5.1f} s", flush=True)
+    for side, (tokens, seconds, requests) in totals.items():
+        print(f"{side:11s}: {requests} requests in {seconds:6.1f} s = {requests / seconds:5.2f} requests/s, {tokens / seconds:6.1f} completion tok/s")
+    speed = {side: requests / seconds for side, (_, seconds, requests) in totals.items()}
+    print(f"groundqa   : {grounded} grounded pairs = {grounded / (totals['groundqa'][1] / 60):.1f} grounded pairs/min")
+    print(f"prompt tokens groundqa sent {sent}, evaluated by the server {sent - cached} ({(sent - cached) / max(sent, 1):.1%}); {cached} from its prompt cache")
+    ratio = speed["groundqa"] / speed["bare async"]
+    print(f"groundqa / bare async : {ratio:.3f} ({'meets' if ratio >= 0.95 else 'MISSES'} the target of 0.95)")
+    print(f"groundqa / sequential : {speed['groundqa'] / speed['sequential']:.2f}")
+    return 0 if ratio >= 0.95 else 1
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class TeacherSpec:
         self._teacher = teacher
         self._owned = teacher is None  # a teacher passed in belongs to the caller, who closes it
         self._identity: str | None = None
+        self.last_server_teacher: Callable[[], str | None] | None = None  # set by the run: asks the store
+        self._unreachable: TeacherError | None = None
 
     @property
     def is_embedded(self) -> bool:
@@ -83,7 +85,17 @@ class TeacherSpec:
 
                 self._identity = server_teacher_id(self.config.server_model)  # known without asking the server
             elif self.config.urls:
-                self._identity = self.load().teacher_id
+                try:
+                    self._identity = self.load().teacher_id
+                except TeacherError as exc:
+                    # Down at the start of a night with nothing new to generate: the stored work is found
+                    # under the server model that generated last, and the run goes on without it.
+                    last = self.last_server_teacher() if self.last_server_teacher and exc.kind == "unreachable" else None
+                    if last is None:
+                        raise
+                    logger.warning("%s; going on as %s, the teacher of the last run, for what is already stored", redact(str(exc)), last)
+                    self._identity = last
+                    self._unreachable = exc
             else:
                 from generation.teachers.llama import check_gguf, default_model_path, file_sha256
 
@@ -93,6 +105,9 @@ class TeacherSpec:
         return self._identity
 
     def load(self) -> Teacher:
+        if self._unreachable is not None:  # found down once this run: there is work for it now
+            error, self._unreachable = self._unreachable, None
+            raise error
         if self._teacher is None:
             if self.config.urls:
                 from generation.teachers.http import HttpTeacher
@@ -220,6 +235,7 @@ class Run(SourceScan):
             self.store = open_store(self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
             try:
                 self.run_id = self.store.start_run()
+                self.spec.last_server_teacher = self.store.last_server_teacher
                 self.output = OutputSet(out_dir, self.run_id)
                 self.output.sweep()
                 try:

@@ -386,6 +386,13 @@ class Store:
             for pair_id, (grounding_sig, verdict) in (verdicts or {}).items():
                 self._save_verdict(pair_id, grounding_sig, verdict)
 
+    def last_server_teacher(self) -> str | None:
+        """The server teacher id that generated most recently in this store, if any."""
+        row = self.db.execute(
+            "SELECT teacher_id FROM generations WHERE teacher_id LIKE 'server:%' ORDER BY run_id DESC, seq DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else None
+
     def generation_rows(self, gen_sig: str) -> dict[str, tuple[str, str | None, str | None]]:
         """text_hash -> (status, error, raw_reply) for every generation under this signature."""
         return {  # the raw reply only where it is needed: for a rejected reply

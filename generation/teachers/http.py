@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 # is not JSON) leaves the rotation. 3 rides out a server restart's few refused connections under
 # the default backoff (0.5 + 1 + 2 s), and drops a dead host after one request's retries.
 MAX_CONSECUTIVE_FAILURES = 3
+# A URL that left the rotation is given another request this many seconds later (doubling each time it
+# leaves again, up to 10 minutes): a server restarted mid-run is taken back instead of lost for the night.
+REVIVE_AFTER = 30.0
+MAX_REVIVE_AFTER = 600.0
 MAX_BACKOFF = 30.0  # seconds: the cap on one exponential wait
 MAX_RETRY_AFTER = 120.0  # seconds: the most of a server's Retry-After that is honoured
 DEFAULT_N_CTX = 4096
@@ -68,6 +72,8 @@ class _Server:
     failures: int = 0  # consecutive
     alive: bool = True
     last_error: str = ""
+    retry_at: float = 0.0  # once out of the rotation: when it is given another chance
+    outages: int = 0  # times it left the rotation; each doubles the wait before the next chance
 
 
 class _Failure(Exception):
@@ -208,6 +214,7 @@ class HttpTeacher(Teacher):
         retries: int = 3,
         backoff: float = 0.5,
         n_ctx: int | None = None,
+        revive_after: float = REVIVE_AFTER,
     ):
         import httpx
 
@@ -217,6 +224,7 @@ class HttpTeacher(Teacher):
         self.model = model
         self.retries = max(0, retries)
         self.backoff = backoff
+        self.revive_after = revive_after
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self._headers = {"Authorization": f"Bearer {self._api_key(api_key_env)}"} if api_key_env else {}
         self._cond = threading.Condition()
@@ -474,6 +482,7 @@ class HttpTeacher(Teacher):
         while another is free); waits while every slot is busy."""
         with self._cond:
             while True:
+                self._revive()
                 live = [s for s in self._servers if s.alive]
                 if not live:
                     raise TeacherError(self._none_left(), kind="unreachable")
@@ -486,7 +495,17 @@ class HttpTeacher(Teacher):
                     server.in_flight += 1
                     server.sent += 1
                     return server
-                self._cond.wait()
+                self._cond.wait(timeout=1.0)  # and look again for a URL back from an outage
+
+    def _revive(self) -> None:
+        """Give a URL whose time out of the rotation is over one more chance: it is back, and a single
+        failure sends it out again (for twice as long)."""
+        now = time.monotonic()
+        for server in self._servers:
+            if not server.alive and server.retry_at and now >= server.retry_at:
+                server.alive = True
+                server.failures = MAX_CONSECUTIVE_FAILURES - 1
+                logger.warning("%s is given another chance after %d outage(s)", redact(server.url), server.outages)
 
     def _release(self, server: _Server) -> None:
         with self._cond:
@@ -505,6 +524,8 @@ class HttpTeacher(Teacher):
             server.last_error = failure.message
             if server.alive and server.failures >= MAX_CONSECUTIVE_FAILURES:
                 server.alive = False
+                server.outages += 1
+                server.retry_at = time.monotonic() + min(MAX_REVIVE_AFTER, self.revive_after * 2 ** (server.outages - 1))
                 left = sum(s.alive for s in self._servers)
                 logger.warning(
                     "%s failed %d times in a row (%s); taking it out of the rotation, %d URL(s) left",

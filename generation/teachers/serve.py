@@ -72,10 +72,7 @@ def local_server(
     terminated when the block ends, and raises TeacherError(kind="server_start") with the tail of
     its stderr if it exits or does not answer within `timeout` seconds. On Linux the server also dies
     with the thread that started it, so enter the block from a thread that outlives it."""
-    import httpx
-
     port = port or free_port()
-    base = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model_path),
@@ -85,6 +82,48 @@ def local_server(
         *(["--n_threads", str(n_threads)] if n_threads else []),
         *extra_args,
     ]
+    with _serve(command, port, "llama_cpp.server", "/v1/models", timeout) as base:
+        yield base
+
+
+@contextmanager
+def local_llama_server(
+    model_path: str | Path,
+    *,
+    binary: str | Path | None = None,
+    port: int | None = None,
+    slots: int = 4,
+    n_ctx: int = 2048,
+    n_threads: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
+    """Run llama.cpp's own `llama-server` (built by generation.teachers.build_server) on 127.0.0.1
+    with `slots` parallel slots of `n_ctx` tokens each; yields its base URL once /health says ok."""
+    from .build_server import build
+
+    port = port or free_port()
+    command = [
+        str(binary or build()), "-m", str(model_path), "--host", "127.0.0.1", "--port", str(port),
+        "-np", str(slots), "-c", str(n_ctx * slots), "--slots", "--metrics",
+        *(["-t", str(n_threads)] if n_threads else []),
+        *extra_args,
+    ]
+    with _serve(command, port, "llama-server", "/health", timeout) as base:
+        yield base
+
+
+class ServerURL(str):
+    """The base URL of a server started here, with its process (a test stops it to see a run go on)."""
+
+    process: subprocess.Popen
+
+
+@contextmanager
+def _serve(command: list[str], port: int, name: str, ready_path: str, timeout: float) -> Iterator[str]:
+    import httpx
+
+    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="groundqa-server-") as tmp:
         log = Path(tmp) / "stderr.log"
         with log.open("wb") as err:
@@ -97,22 +136,21 @@ def local_server(
             while True:
                 if process.poll() is not None:
                     raise TeacherError(
-                        f"llama_cpp.server exited with code {process.returncode} before answering on {base}:\n{_tail(log)}",
+                        f"{name} exited with code {process.returncode} before answering on {base}:\n{_tail(log)}",
                         kind="server_start",
                     )
                 try:
-                    if httpx.get(f"{base}/v1/models", timeout=2.0).status_code == 200:
+                    if httpx.get(f"{base}{ready_path}", timeout=2.0).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise TeacherError(
-                        f"llama_cpp.server did not answer on {base} within {timeout:.0f} s:\n{_tail(log)}",
-                        kind="server_start",
-                    )
+                    raise TeacherError(f"{name} did not answer on {base} within {timeout:.0f} s:\n{_tail(log)}", kind="server_start")
                 time.sleep(0.2)
-            logger.info("llama_cpp.server for %s is up on %s (pid %d)", Path(model_path).name, base, process.pid)
-            yield base
+            logger.info("%s is up on %s (pid %d)", name, base, process.pid)
+            url = ServerURL(base)
+            url.process = process
+            yield url
         finally:
             process.terminate()
             try:
