@@ -377,6 +377,23 @@ def test_the_labelled_set_holds_its_floors():
     assert not problems, "\n".join(problems)
 
 
+def test_the_real_text_set_holds_its_floors():
+    bench = load_bench()
+    measured, pairs, _, _ = bench.evaluate_real()
+    assert len(pairs) >= 300 and len({p.passage for p in pairs}) >= 30
+    problems = bench.below_floors(measured, bench.load_floors(key="real_text"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_real_text_set_is_well_formed():
+    import sys
+
+    sys.path.insert(0, str(BENCH))
+    import realtext_data
+
+    assert realtext_data.problems() == []
+
+
 def test_an_answer_that_loops_or_is_cut_off_is_rejected():
     chunk = (
         "The report recommends repointing arches four and five with lime mortar, resetting the loose coping "
