@@ -381,17 +381,30 @@ def status(
         console.print("no run yet")
 
 
+def _titles(loaded) -> dict[str, str]:
+    """Source id -> document title, from the store (for evidence-first answers)."""
+    from generation.store import open_store
+
+    store = open_store(loaded.state_dir / "state.sqlite")
+    try:
+        return {s: (row.title or s) for s, row in store.sources().items()}
+    finally:
+        store.close()
+
+
 @app.command()
 def export(
     corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
     fmt: str = typer.Option(..., "--format", "-f", help="alpaca, sharegpt, openai, chatml or pairs."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    split: str = typer.Option("all", "--split", help="train, validation or all (the split is by document: [output] validation_share)."),
 ) -> None:
     """Write the published pairs in one format, from the store, without running anything.
 
     Example: groundqa export corpora/example --format alpaca --out train.jsonl
     """
-    from generation.formats import FORMATS, format_pair, write_jsonl_atomic
+    from generation.formats import FORMATS, format_records, write_jsonl_atomic
+    from generation.training import split_of
     from generation.records import Pair
     import sqlite3
 
@@ -399,6 +412,8 @@ def export(
 
     if fmt not in (*FORMATS, "pairs"):
         raise _fail(f"--format {fmt!r} is not one of: {', '.join((*FORMATS, 'pairs'))}", EXIT_USAGE)
+    if split not in ("train", "validation", "all"):
+        raise _fail(f"--split {split!r} is not one of: train, validation, all", EXIT_USAGE)
     loaded = _load(corpus, check_model=False)
     db = loaded.state_dir / "state.sqlite"
     if not db.is_file():
@@ -414,10 +429,19 @@ def export(
     except StoreError as exc:
         raise _fail(f"{exc}. The last published set is still in {loaded.out_dir}", EXIT_NOTHING)
     o = loaded.config.output
-    rows = (p.model_dump() if fmt == "pairs" else format_pair(p, fmt, system_prompt=o.system_prompt, include_context=o.include_context) for p in pairs)
+    pairs = [p.model_copy(update={"split": split_of(p.source_id, o.validation_share)}) for p in pairs]
+    if split != "all":
+        pairs = [p for p in pairs if p.split == split]
+    if fmt == "pairs":
+        rows = (p.model_dump() for p in pairs)
+    else:
+        rows = format_records(
+            pairs, fmt, system_prompt=o.system_prompt, include_context=o.include_context, turns=o.turns,
+            answer_style=o.answer_style, titles=_titles(loaded),
+        )
     if out:
-        write_jsonl_atomic(out, rows)
-        _console(stderr=True).print(f"{len(pairs)} pairs written to {out}")
+        count = write_jsonl_atomic(out, rows)
+        _console(stderr=True).print(f"{len(pairs)} pairs ({count} records) written to {out}")
     else:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -145,6 +145,15 @@ class OutputConfig(Section):
     formats: list[Format] = ["sharegpt", "alpaca", "openai", "chatml"]
     system_prompt: str | None = None
     include_context: bool = False
+    # The validation split: the pairs of this share of the documents (by a hash of the source id, so
+    # stable across nights); <fmt>.validation.jsonl beside <fmt>.jsonl. 0: no split.
+    validation_share: float = Field(0.1, ge=0.0, le=0.5)
+    turns: Integer = Field(1, ge=1, le=20)  # chat formats: published pairs joined into conversations of up to this many
+    answer_style: Literal["plain", "evidence"] = "plain"  # evidence: the supporting quote first, then the answer
+    trainer_configs: bool = True  # dataset_info.json (LLaMA-Factory) and axolotl.yaml beside the files
+    # The dataset card's (out/README.md) licence and languages, as the Hugging Face Hub names them.
+    license: str | None = None  # e.g. "cc-by-4.0", "apache-2.0", "other"
+    language: list[str] = ["en"]
 
 
 class CorpusConfig(Section):

@@ -48,33 +48,48 @@ def _check_format(fmt: str) -> None:
 
 
 def format_pair(
-    pair: Pair, fmt: str, *, system_prompt: str | None = None, include_context: bool = False
+    pair: Pair, fmt: str, *, system_prompt: str | None = None, include_context: bool = False, answer: str | None = None
 ) -> dict[str, Any]:
-    """One pair as one record of `fmt`, keys in a fixed order."""
+    """One pair as one record of `fmt`, keys in a fixed order. `answer` replaces the pair's answer
+    (the evidence-first form)."""
+    return format_conversation([pair], fmt, system_prompt=system_prompt, include_context=include_context, answers=[answer] if answer else None)
+
+
+def format_conversation(
+    pairs: list[Pair], fmt: str, *, system_prompt: str | None = None, include_context: bool = False,
+    answers: list[str] | None = None,
+) -> dict[str, Any]:
+    """Pairs as one record of `fmt`: a conversation of one turn per pair (alpaca: the first pair only,
+    it has one turn). With `include_context`, the first user turn carries the chunk."""
     _check_format(fmt)
     system = system_prompt or None
+    answers = answers or [p.answer for p in pairs]
+    first = pairs[0]
     if fmt == "alpaca":
         record: dict[str, Any] = {
-            "instruction": pair.question,
-            "input": pair.context if include_context else "",
-            "output": pair.answer,
+            "instruction": first.question,
+            "input": first.context if include_context else "",
+            "output": answers[0],
         }
         if system:
             record["system"] = system
         return record
 
-    user = user_turn(pair, include_context)
+    users = [user_turn(p, include_context and i == 0) for i, p in enumerate(pairs)]
     if fmt == "sharegpt":
         turns = [{"from": "system", "value": system}] if system else []
-        turns += [{"from": "human", "value": user}, {"from": "gpt", "value": pair.answer}]
+        for user, answer in zip(users, answers):
+            turns += [{"from": "human", "value": user}, {"from": "gpt", "value": answer}]
         return {"conversations": turns}
     if fmt == "openai":
         messages = [{"role": "system", "content": system}] if system else []
-        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": pair.answer}]
+        for user, answer in zip(users, answers):
+            messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
         return {"messages": messages}
     # chatml
     text = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
-    text += f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{pair.answer}<|im_end|>\n"
+    for user, answer in zip(users, answers):
+        text += f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{answer}<|im_end|>\n"
     return {"text": text}
 
 
@@ -137,6 +152,24 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def format_records(
+    pairs: list[Pair], fmt: str, *, system_prompt: str | None = None, include_context: bool = False, turns: int = 1,
+    answer_style: str = "plain", titles: dict[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The records of `fmt` for `pairs` (in dataset order): conversations of up to `turns` pairs in the
+    chat formats, answers evidence-first with `answer_style = "evidence"`."""
+    from generation.training import CHAT_FORMATS, conversations, evidence_answer
+
+    titles = titles or {}
+
+    def answer(pair: Pair) -> str:
+        return evidence_answer(pair, titles.get(pair.source_id, pair.source_id)) if answer_style == "evidence" else pair.answer
+
+    groups = conversations(pairs, turns, by_chunk=include_context) if fmt in CHAT_FORMATS and turns > 1 else ([p] for p in pairs)
+    for group in groups:
+        yield format_conversation(group, fmt, system_prompt=system_prompt, include_context=include_context, answers=[answer(p) for p in group])
+
+
 def write_outputs(
     out_dir: Path,
     pairs: list[Pair],
@@ -145,23 +178,37 @@ def write_outputs(
     *,
     system_prompt: str | None = None,
     include_context: bool = False,
+    validation_share: float = 0.0,
+    turns: int = 1,
+    answer_style: str = "plain",
+    titles: dict[str, str] | None = None,
 ) -> dict[str, Path]:
-    """Write pairs.jsonl, rejected.jsonl and `<fmt>.jsonl` for each format asked, each atomically;
-    returns the paths by name ("pairs", "rejected" and each format). Format files not asked for
-    are left as they are."""
+    """Write pairs.jsonl (every pair, with its split), rejected.jsonl, and for each format asked
+    `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each
+    atomically; returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation").
+    Chat formats join up to `turns` pairs a conversation (generation/training.py)."""
+    from generation.training import TRAIN, VALIDATION, data_file, split_of
+
     if isinstance(formats, str):
         formats = [formats]
     for fmt in formats:
         _check_format(fmt)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    pairs = [p.model_copy(update={"split": split_of(p.source_id, validation_share)}) for p in pairs]
     written = {"pairs": out_dir / PAIRS_FILE, "rejected": out_dir / REJECTED_FILE}
     write_jsonl_atomic(written["pairs"], pairs)
     write_jsonl_atomic(written["rejected"], rejections)
-    for fmt in dict.fromkeys(formats):
-        path = out_dir / f"{fmt}.jsonl"
-        records = (format_pair(p, fmt, system_prompt=system_prompt, include_context=include_context) for p in pairs)
-        count = write_jsonl_atomic(path, records)
-        logger.info("wrote %d %s records to %s", count, fmt, path)
-        written[fmt] = path
+    for split in (TRAIN, VALIDATION):
+        part = [p for p in pairs if p.split == split]
+        if split == VALIDATION and not part:
+            continue
+        for fmt in dict.fromkeys(formats):
+            path = out_dir / data_file(fmt, split)
+            records = format_records(
+                part, fmt, system_prompt=system_prompt, include_context=include_context, turns=turns, answer_style=answer_style, titles=titles
+            )
+            count = write_jsonl_atomic(path, records)
+            logger.info("wrote %d %s records to %s", count, fmt, path)
+            written[fmt if split == TRAIN else f"{fmt}.{split}"] = path
     return written

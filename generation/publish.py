@@ -43,7 +43,10 @@ PAIRS = PAIRS_FILE
 REPORT = "report.md"
 # The files a set holds besides its manifest: only these are carried over or linked from out/, so a
 # file of the user's own in out/ is never touched.
-DATA_FILES = frozenset({PAIRS_FILE, REJECTED_FILE, REPORT, *(f"{fmt}.jsonl" for fmt in FORMATS)})
+DATA_FILES = frozenset({
+    PAIRS_FILE, REJECTED_FILE, REPORT, "README.md", "dataset_info.json", "axolotl.yaml",
+    *(f"{fmt}.jsonl" for fmt in FORMATS), *(f"{fmt}.validation.jsonl" for fmt in FORMATS),
+})
 
 
 class OutputSet:

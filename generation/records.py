@@ -69,6 +69,7 @@ class Pair(Record):
     support: float | None = None
     judge: float | None = None
     duplicate_of: str | None = None
+    split: str = "train"  # "validation" for the pairs of a stable share of documents (generation/training.py)
 
 
 class Rejection(Record):

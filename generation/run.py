@@ -104,6 +104,16 @@ class TeacherSpec:
                 self._identity = f"gguf:{file_sha256(path, self.corpus.state_dir)}"
         return self._identity
 
+    @property
+    def label(self) -> str:
+        """The teacher as a reader of the dataset card knows it: the model file's name, or the server's model."""
+        if self._teacher is not None or self.config.urls:
+            return self._teacher.teacher_id if self._teacher is not None else self.identity
+        from generation.teachers.llama import default_model_path
+
+        path = self.corpus.model_path() or default_model_path()
+        return f"{path.name} ({self.identity[:17]}…)"
+
     def load(self) -> Teacher:
         if self._unreachable is not None:  # found down once this run: there is work for it now
             error, self._unreachable = self._unreachable, None
@@ -525,13 +535,17 @@ class Run(SourceScan):
         out = self.cfg.output
         assert self.output is not None
         folder = self.output.stage()
-        write_outputs(folder, published, rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context)
+        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+        written = write_outputs(
+            folder, published, rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
+            validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, titles=titles,
+        )
         from generation.coverage import coverage, totals
 
-        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
         per_source = coverage((c for c, _ in chunks), published, titles)
         self.coverage = totals(per_source)
         write_text_atomic(folder / "report.md", render_report(self.corpus.name, published, rejected, per_source))
+        self.write_training_files(folder, published, written)
         pairs["retired"] = len(self.store.published_ids() - {p.pair_id for p in published})
         self.published = published
         self.output.complete()  # shown, and recorded in the store, by finish()
@@ -552,6 +566,29 @@ class Run(SourceScan):
         if not published:
             return EXIT_NOTHING
         return EXIT_PARTIAL if self.failures else EXIT_OK
+
+    def write_training_files(self, folder: Path, published: list[Pair], written: dict[str, Path]) -> None:
+        """The dataset card (README.md) and the trainer configs, naming only the files written."""
+        from collections import Counter
+
+        from generation.training import VALIDATION, axolotl_snippet, dataset_card, llama_factory_info, split_of
+
+        out = self.cfg.output
+        splits = Counter(split_of(p.source_id, out.validation_share) for p in published)
+        formats = [f for f in dict.fromkeys(out.formats) if f in written]
+        if not splits.get(VALIDATION):
+            splits.pop(VALIDATION, None)
+        card = dataset_card(
+            name=self.corpus.name, formats=formats, splits=dict(splits),
+            manifest_like={"signatures": self.signatures, "strategy": self.settings.strategy, "teacher_id": self.spec.label},
+            license=out.license, language=out.language, per_source=dict(Counter(p.source_id for p in published)),
+            validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style,
+        )
+        write_text_atomic(folder / "README.md", card)
+        if out.trainer_configs:
+            info = llama_factory_info(self.corpus.name, formats, dict(splits), out.system_prompt)
+            write_text_atomic(folder / "dataset_info.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+            write_text_atomic(folder / "axolotl.yaml", axolotl_snippet(formats, dict(splits)))
 
     # -- manifest ---------------------------------------------------------------------------------
     def manifest(self, exit_code: int) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def test_run_status_export_and_regrade(kb, fake_teacher, tmp_path):
     assert report["last_run"]["exit_code"] == 0 and report["last_run"]["pairs_added"] == 3
 
     out = tmp_path / "alpaca.jsonl"
-    assert runner.invoke(app, ["export", str(kb), "--format", "alpaca", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["export", str(kb), "--format", "alpaca", "--split", "train", "--out", str(out)]).exit_code == 0
     assert out.read_bytes() == (kb / "out" / "alpaca.jsonl").read_bytes()
     assert runner.invoke(app, ["export", str(kb), "--format", "parquet"]).exit_code == 2
 

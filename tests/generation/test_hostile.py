@@ -132,15 +132,23 @@ def test_an_extraction_that_hangs_is_stopped_at_its_budget_and_the_run_goes_on(k
 
 
 def test_a_worker_that_dies_is_a_counted_crash_and_a_new_worker_takes_the_rest(kb, monkeypatch):
-    (kb / "crash.md").write_text("# Crash\n\nThe Crash Inn was opened in 1850.")
-    real_give = pool._Slot.give
+    # long enough that the worker is still on it when it dies (a worker is sent its next document early)
+    (kb / "crash.md").write_text("# Crash\n\n" + "The Crash Inn was opened in 1850. " * 50_000)
+    real_give, real_done = pool._Slot.give, pool._Slot.done
 
-    def give(slot, key, raw):
+    def give(slot, key, raw):  # a worker holds two documents: it dies once crash.md is the one it works on
         real_give(slot, key, raw)
-        if key == "crash.md":
+        if slot.tasks[0][0] == "crash.md":
             slot.process.kill()  # as MuPDF segfaulting, or the kernel's OOM killer, would
 
+    def done(slot):
+        task = real_done(slot)
+        if slot.tasks and slot.tasks[0][0] == "crash.md":
+            slot.process.kill()
+        return task
+
     monkeypatch.setattr(pool._Slot, "give", give)
+    monkeypatch.setattr(pool._Slot, "done", done)
     outcome = Run(load_corpus(kb), teacher=fake(), jobs=1).run()
     assert failures(outcome) == {"crash.md": "extract_crashed"}
     assert "SIGKILL" in next(f["message"] for f in outcome.manifest["failures"] if f["source"] == "crash.md")

@@ -37,8 +37,10 @@ def shown_set(out: Path) -> dict:
     folder = (out / "current").resolve()
     manifest = json.loads((folder / "manifest.json").read_text())
     published = manifest["pairs"]["published"]
-    for name in ("pairs.jsonl", "alpaca.jsonl", "openai.jsonl"):
-        assert (folder / name).read_bytes().count(b"\n") == published, (folder, name)
+    assert (folder / "pairs.jsonl").read_bytes().count(b"\n") == published
+    for fmt in ("alpaca", "openai"):  # the train split and the validation split (a stable share of documents)
+        lines = sum(p.read_bytes().count(b"\n") for p in (folder / f"{fmt}.jsonl", folder / f"{fmt}.validation.jsonl") if p.exists())
+        assert lines == published, (folder, fmt)
     for name in DATA:  # what users open is what current holds
         assert (out / name).read_bytes() == (folder / name).read_bytes()
     return manifest
@@ -53,7 +55,9 @@ def test_the_published_set_is_swapped_whole_and_the_previous_one_is_kept_for_rea
     out = corpus_dir / "out"
     first = (out / "current").resolve()
     assert shown_set(out)["pairs"]["published"] == 3
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*DATA, "manifest.json", "current"])
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert {*DATA, "manifest.json", "current", "README.md", "dataset_info.json", "axolotl.yaml"} <= names
+    assert all((out / n).is_symlink() and os.readlink(out / n) == f"current/{n}" for n in names - {"current"})
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
     run(corpus_dir)
     assert shown_set(out)["pairs"]["published"] == 4
