@@ -76,7 +76,7 @@ def ingest(
                 files = walk(path, skipped=skipped)
                 if (path / CONFIG_NAME).is_file():  # a corpus folder: what `run` reads, not its config or outputs
                     try:
-                        files = load_corpus(path).files(skipped)
+                        files = load_corpus(path, check_model=False).files(skipped)
                     except ConfigError as exc:
                         raise _fail(str(exc), EXIT_USAGE)
                 for source_id, file in files:
@@ -92,31 +92,32 @@ def ingest(
             else:
                 yield item, SourceError("not_found", "no such file or folder")
 
-    order: list[str] = []
-    failures: dict[str, SourceError] = {}
+    order: list[tuple[int, str]] = []  # (position, source id): two folders may hold the same relative name
+    failures: dict[int, SourceError] = {}
 
-    def to_extract() -> Iterator[tuple[str, Any]]:
+    def to_extract() -> Iterator[tuple[int, Any]]:
         for source_id, raw in raws():
-            order.append(source_id)
+            key = len(order)
+            order.append((key, source_id))
             if isinstance(raw, SourceError):
-                failures[source_id] = raw
+                failures[key] = raw
             else:
-                yield source_id, raw
+                yield key, raw
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    read: dict[str, tuple] = {}
+    read: dict[int, tuple] = {}
     bar = Progress(SpinnerColumn(), TextColumn("reading: {task.fields[done]} done, {task.fields[failed]} failed"), TimeElapsedColumn(), console=_console(stderr=True), transient=True)
     task = bar.add_task("reading", total=None, done=0, failed=0)
     with atomic_writer(out) if out else nullcontext() as sink, bar:  # a half-read run leaves no half a file
         with ExtractPool((tokens, overlap, encoding), jobs=jobs) as pool:
-            for source_id, result in pool.map(to_extract()):
+            for key, result in pool.map(to_extract()):
                 bar.update(task, done=len(read) + len(failures) + 1, failed=len(failures) + isinstance(result, SourceError))
                 if isinstance(result, SourceError):
-                    failures[source_id] = result
+                    failures[key] = result
                     continue
                 source, doc, chunks = result
-                read[source_id] = (source, doc, len(chunks))
+                read[key] = (source, doc, len(chunks))
                 if sink:
                     for chunk in chunks:
                         sink.write(chunk.model_dump_json() + "\n")
@@ -132,7 +133,7 @@ def ingest(
 TABLE_MAX_ROWS = 40
 
 
-def _ingest_report(order: list[str], read: dict, failures: dict, skipped: list[tuple[str, str]]) -> None:
+def _ingest_report(order: list[tuple[int, str]], read: dict, failures: dict, skipped: list[tuple[str, str]]) -> None:
     """A row per source (names never cut, also in a cron log), or for a large folder the failures and
     a summary per kind."""
     from collections import Counter
@@ -144,23 +145,23 @@ def _ingest_report(order: list[str], read: dict, failures: dict, skipped: list[t
     if len(order) <= TABLE_MAX_ROWS:
         table = Table("source", "kind", "pages", "characters", "chunks", "problem")
         table.columns[0].overflow = table.columns[5].overflow = "fold"
-        for source_id in order:
-            if source_id in failures:
-                table.add_row(escape(source_id), "", "", "", "", f"[red]{failures[source_id].kind}[/red] (below)")
-            elif source_id in read:
-                source, doc, n = read[source_id]
+        for key, source_id in order:
+            if key in failures:
+                table.add_row(escape(source_id), "", "", "", "", f"[red]{failures[key].kind}[/red] (below)")
+            elif key in read:
+                source, doc, n = read[key]
                 table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(n), escape("; ".join(doc.warnings)))
         console.print(table)
-        for source_id in order:  # in full, one line each: a narrow table cuts names a cron log needs whole
-            if source_id in failures:
-                exc = failures[source_id]
+        for key, source_id in order:  # in full, one line each: a narrow table cuts names a cron log needs whole
+            if key in failures:
+                exc = failures[key]
                 console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
     else:
         kinds = Counter(source.kind for source, _, _ in read.values())
         console.print("read: " + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()), soft_wrap=True)
-        for source_id in order:
-            if source_id in failures:
-                exc = failures[source_id]
+        for key, source_id in order:
+            if key in failures:
+                exc = failures[key]
                 console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
         by_kind = Counter(exc.kind for exc in failures.values())
         if by_kind:
@@ -197,12 +198,12 @@ def run(
         None, "--strategy", help="fact_first (code picks facts, the teacher asks one question each), free_form or auto."
     ),
     allow_retire: bool = typer.Option(
-        False, "--allow-retire", help="Retire the pairs of removed sources even when more than [sources] max_retire_share are gone."
+        False, "--allow-retire", help="Retire the pairs of removed sources even when more than \\[sources] max_retire_share are gone."
     ),
     retry_invalid: bool = typer.Option(
-        False, "--retry-invalid", help="Ask again now for the chunks whose reply was invalid (else [generation] retry_invalid_after runs later)."
+        False, "--retry-invalid", help="Ask again now for the chunks whose reply was invalid (else \\[generation] retry_invalid_after runs later)."
     ),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: [sources] jobs, or one per core)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: \\[sources] jobs, or one per core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -397,14 +398,14 @@ def export(
     corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
     fmt: str = typer.Option(..., "--format", "-f", help="alpaca, sharegpt, openai, chatml or pairs."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
-    split: str = typer.Option("all", "--split", help="train, validation or all (the split is by document: [output] validation_share)."),
+    split: str = typer.Option("all", "--split", help="train, validation or all (the split is by document: \\[output] validation_share)."),
 ) -> None:
     """Write the published pairs in one format, from the store, without running anything.
 
     Example: groundqa export corpora/example --format alpaca --out train.jsonl
     """
     from generation.formats import FORMATS, format_records, write_jsonl_atomic
-    from generation.training import split_of
+    from generation.training import assign_splits
     from generation.records import Pair
     import sqlite3
 
@@ -429,7 +430,7 @@ def export(
     except StoreError as exc:
         raise _fail(f"{exc}. The last published set is still in {loaded.out_dir}", EXIT_NOTHING)
     o = loaded.config.output
-    pairs = [p.model_copy(update={"split": split_of(p.source_id, o.validation_share)}) for p in pairs]
+    pairs = assign_splits(pairs, o.validation_share)
     if split != "all":
         pairs = [p for p in pairs if p.split == split]
     if fmt == "pairs":

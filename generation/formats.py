@@ -187,7 +187,7 @@ def write_outputs(
     `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each
     atomically; returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation").
     Chat formats join up to `turns` pairs a conversation (generation/training.py)."""
-    from generation.training import TRAIN, VALIDATION, data_file, split_of
+    from generation.training import TRAIN, VALIDATION, assign_splits, data_file
 
     if isinstance(formats, str):
         formats = [formats]
@@ -195,7 +195,7 @@ def write_outputs(
         _check_format(fmt)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pairs = [p.model_copy(update={"split": split_of(p.source_id, validation_share)}) for p in pairs]
+    pairs = assign_splits(pairs, validation_share)
     written = {"pairs": out_dir / PAIRS_FILE, "rejected": out_dir / REJECTED_FILE}
     write_jsonl_atomic(written["pairs"], pairs)
     write_jsonl_atomic(written["rejected"], rejections)

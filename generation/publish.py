@@ -42,7 +42,8 @@ MANIFEST = "manifest.json"
 PAIRS = PAIRS_FILE
 REPORT = "report.md"
 # The files a set holds besides its manifest: only these are carried over or linked from out/, so a
-# file of the user's own in out/ is never touched.
+# file of the user's own in out/ is never touched unless it has one of these names (README.md is the
+# dataset card).
 DATA_FILES = frozenset({
     PAIRS_FILE, REJECTED_FILE, REPORT, "README.md", "dataset_info.json", "axolotl.yaml",
     *(f"{fmt}.jsonl" for fmt in FORMATS), *(f"{fmt}.validation.jsonl" for fmt in FORMATS),

@@ -571,10 +571,12 @@ class Run(SourceScan):
         """The dataset card (README.md) and the trainer configs, naming only the files written."""
         from collections import Counter
 
-        from generation.training import VALIDATION, axolotl_snippet, dataset_card, llama_factory_info, split_of
+        from generation.training import VALIDATION, assign_splits, axolotl_snippet, dataset_card, llama_factory_info
 
         out = self.cfg.output
-        splits = Counter(split_of(p.source_id, out.validation_share) for p in published)
+        split_pairs = assign_splits(published, out.validation_share)
+        splits = Counter(p.split for p in split_pairs)
+        documents = Counter(split for split in {p.source_id: p.split for p in split_pairs}.values())
         formats = [f for f in dict.fromkeys(out.formats) if f in written]
         if not splits.get(VALIDATION):
             splits.pop(VALIDATION, None)
@@ -582,7 +584,7 @@ class Run(SourceScan):
             name=self.corpus.name, formats=formats, splits=dict(splits),
             manifest_like={"signatures": self.signatures, "strategy": self.settings.strategy, "teacher_id": self.spec.label},
             license=out.license, language=out.language, per_source=dict(Counter(p.source_id for p in published)),
-            validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style,
+            validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents),
         )
         write_text_atomic(folder / "README.md", card)
         if out.trainer_configs:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -25,8 +26,14 @@ logger = logging.getLogger(__name__)
 # Bumped when extraction changes enough that a source that failed before may now succeed: the bytes
 # a source failed on are remembered with it (Store.save_source_failed's failed_key).
 EXTRACT_VERSION = "1"
-# Read failures depend on the moment (a locked file, a network error), not on the bytes: always retried.
-READ_KINDS = frozenset({"unreadable", "fetch_failed", "http_error", "not_a_regular_file", "symlink_loop", "too_large", "bad_url"})
+# Failures that depend on the moment, the machine or the settings, not on the bytes, are tried again
+# every run: reading (a locked file, a network error) and the extraction budget (extract_timeout and
+# extract_memory_mb may be raised, the machine may be less busy).
+NOT_REMEMBERED = frozenset({
+    "unreadable", "fetch_failed", "http_error", "not_a_regular_file", "symlink_loop", "too_large", "bad_url",
+    "extract_timeout", "extract_crashed", "duplicate_source_id",
+})
+AGAIN = " (the same bytes as before: not tried again)"
 
 
 @dataclass
@@ -67,6 +74,13 @@ class SourceScan:
         def to_extract() -> Iterator[tuple[str, Raw]]:
             """The sources that need extracting; the others are settled here as they are read."""
             for source_id, raw in self.read_all(files, stored, web):
+                if source_id in seen:  # two names that escape to the same id ("caf\xe9.md", "caf\\xe9.md")
+                    self.counts["sources"]["seen"] += 1
+                    self.counts["sources"]["failed"] += 1
+                    self.failures.append({"source": source_id, "stage": "extract", "kind": "duplicate_source_id",
+                                          "message": "another file of the corpus has the same id (its name escapes to the same text): not read"})
+                    step(failed=True)
+                    continue
                 seen.add(source_id)
                 self.counts["sources"]["seen"] += 1
                 before = stored.get(source_id)
@@ -136,7 +150,7 @@ class SourceScan:
                 self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified)
             return None
         if before is not None and before.status == "failed" and before.failed_key == failed_key(digest):
-            known = SourceError(before.error_kind or "extract_error", f"{before.error_message} (the same bytes as before: not tried again)")
+            known = SourceError(before.error_kind or "extract_error", (before.error_message or "").removesuffix(AGAIN) + AGAIN)
             self.source_failed(source_id, known, before, live, failed_key(digest))
             return known
         return raw, digest
@@ -211,8 +225,9 @@ class SourceScan:
         assert self.store is not None
         self.counts["sources"]["failed"] += 1
         message = redact(exc.message)
-        remembered = key if exc.kind not in READ_KINDS else None
-        runs = self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id, remembered)
+        remembered = key if exc.kind not in NOT_REMEMBERED else None
+        stored_message = exc.message.removesuffix(AGAIN)
+        runs = self.store.save_source_failed(source_id, exc.kind, stored_message, self.run_id, remembered)
         if is_url(source_id) and before is not None and before.text_sha256 and self.store.has_chunks(source_id, self.chunker.signature):
             limit = self.cfg.sources.retire_failed_after
             if runs < limit:
@@ -220,11 +235,25 @@ class SourceScan:
                 message += f" (its pairs stay published; failed {runs} of {limit} runs before they are retired)"
             else:
                 self.store.forget_source(source_id)
-                self.store.save_source_failed(source_id, exc.kind, exc.message, self.run_id, remembered)
+                self.store.save_source_failed(source_id, exc.kind, stored_message, self.run_id, remembered)
                 message += f" (failed {runs} runs in a row: its pairs are retired)"
         self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
         logger.warning("%s: %s", source_id, message)
 
 
 def failed_key(digest: str) -> str:
-    return f"{digest}:{EXTRACT_VERSION}"
+    """The bytes and what read them: a new pymupdf or trafilatura may read what the old one could not."""
+    return f"{digest}:{EXTRACT_VERSION}:{_extractor_versions()}"
+
+
+@lru_cache(maxsize=1)
+def _extractor_versions() -> str:
+    from importlib import metadata
+
+    versions = []
+    for dist in ("pymupdf", "trafilatura", "lxml"):
+        try:
+            versions.append(metadata.version(dist))
+        except metadata.PackageNotFoundError:
+            versions.append("-")
+    return ",".join(versions)

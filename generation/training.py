@@ -34,6 +34,15 @@ def split_of(source_id: str, share: float) -> str:
     return VALIDATION if int.from_bytes(digest[:8], "big") / 2**64 < share else TRAIN
 
 
+def assign_splits(pairs: list[Pair], share: float) -> list[Pair]:
+    """Each pair with its document's split. When every document would be in validation (a corpus of a
+    document or two), all are train instead: a trainer needs a train split first."""
+    split = {source: split_of(source, share) for source in dict.fromkeys(p.source_id for p in pairs)}
+    if split and all(v == VALIDATION for v in split.values()):
+        split = dict.fromkeys(split, TRAIN)
+    return [p.model_copy(update={"split": split[p.source_id]}) for p in pairs]
+
+
 def conversations(pairs: list[Pair], turns: int, *, by_chunk: bool) -> Iterator[list[Pair]]:
     """Published pairs joined into conversations of at most `turns`, in dataset order, never across
     documents (nor across chunks when `by_chunk`: a conversation with its chunk as context has one)."""
@@ -70,6 +79,7 @@ def data_file(name: str, split: str) -> str:
 def dataset_card(
     *, name: str, formats: Iterable[str], splits: dict[str, int], manifest_like: dict[str, Any], license: str | None,
     language: list[str], per_source: dict[str, int], validation_share: float, turns: int, answer_style: str,
+    documents: dict[str, int] | None = None,
 ) -> str:
     """out/README.md in the Hugging Face dataset-card form: YAML front matter whose `configs` name each
     file written (so `datasets.load_dataset("<out>", "<format>")` works on the folder as it is), then
@@ -77,17 +87,17 @@ def dataset_card(
     present = [s for s in (TRAIN, VALIDATION) if splits.get(s)]
     lines = ["---"]
     if license:
-        lines.append(f"license: {json.dumps(license)}")
+        lines.append(f"license: {_yaml_str(license)}")
     if language:
-        lines += ["language:"] + [f"- {json.dumps(code)}" for code in language]
-    lines += [f"pretty_name: {json.dumps(name)}", "task_categories:", "- question-answering", "tags:", "- groundqa", "- synthetic", "configs:"]
+        lines += ["language:"] + [f"- {_yaml_str(code)}" for code in language]
+    lines += [f"pretty_name: {_yaml_str(name)}", "task_categories:", "- question-answering", "tags:", "- groundqa", "- synthetic", "configs:"]
     for config in ("pairs", *formats):
         lines.append(f"- config_name: {config}")
         if config == "pairs":
             lines.append("  default: true")
         lines.append("  data_files:")
         for split in present if config != "pairs" else [TRAIN]:  # pairs.jsonl: every pair, each with its "split"
-            lines += [f"  - split: {split}", f"    path: {json.dumps(data_file(config, split))}"]
+            lines += [f"  - split: {split}", f"    path: {_yaml_str(data_file(config, split))}"]
     lines.append("---")
     signatures = manifest_like.get("signatures", {})
     teacher = manifest_like.get("teacher_id") or "the corpus's teacher"
@@ -104,17 +114,20 @@ def dataset_card(
         "|---|---:|",
         *(f"| {s} | {splits[s]} |" for s in present),
         "",
-        f"The validation split holds the pairs of a stable {validation_share:.0%} of the documents (a hash of each "
-        "document's id), so no validation question is about a document the model was trained on, and a pair never "
-        "changes split from one night to the next." if validation_share > 0 else "There is no validation split ([output] validation_share = 0).",
+        (f"The validation split holds the pairs of {(documents or {}).get(VALIDATION, 0)} of the "
+         f"{sum((documents or {}).values())} documents, chosen by a hash of each document's id for a share of "
+         f"{validation_share:.0%}, so no validation question is about a document the model was trained on, and a pair "
+         "never changes split from one night to the next." if splits.get(VALIDATION) else
+         "There is no validation split (" + ("[output] validation_share = 0" if validation_share <= 0 else
+                                             "no document fell to it: the corpus is small") + ")."),
         "",
         "Configs: `pairs` (the full records of every pair, each with its `split`, in one `train` split) and one per "
         "training format:",
         "",
         *(f"- `{f}`: {FORMAT_NOTES[f]}" for f in formats),
         "",
-        (f"Conversations join up to {turns} published pairs of the same document (of the same chunk when the chunk is given as "
-         "context); every turn is a checked pair." if turns > 1 else "One question and its answer per conversation."),
+        (f"In the chat formats, conversations join up to {turns} published pairs of the same document (of the same chunk "
+         "when the chunk is given as context); every turn is a checked pair." if turns > 1 else "One question and its answer per record."),
         ("Answers are evidence-first: the supporting quote from the document, then the answer." if answer_style == "evidence" else ""),
         "",
         "```python",
@@ -138,6 +151,12 @@ def dataset_card(
         "",
     ]
     return "\n".join(lines + body)
+
+
+def _yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's string syntax, which YAML reads, with characters beyond the
+    Basic Multilingual Plane kept as they are (JSON's surrogate-pair escapes are not YAML)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 FORMAT_NOTES = {

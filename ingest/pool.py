@@ -17,8 +17,10 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
@@ -93,6 +95,28 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
 
 
 DEPTH = 2  # documents a worker holds at once: the next is sent while it works on the current one
+# Only a document this small is sent ahead to a busy worker: a send that fits the pipe's buffer never
+# waits, so the parent cannot block on a worker that is itself blocked sending a large reply.
+AHEAD_MAX_BYTES = 32 * 1024
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Start a worker without it importing this program's __main__ again (multiprocessing does, for a
+    script): the workers need only ingest.pool, and a main that is not a file (`python - < x.py`) or
+    not guarded by `if __name__ == "__main__"` would fail or run again in every worker."""
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if main is not None and hasattr(main, k)}
+    try:
+        for key in saved:
+            if key == "__spec__":
+                main.__spec__ = None
+            else:
+                delattr(main, key)
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
 
 
 class _Slot:
@@ -101,7 +125,13 @@ class _Slot:
     def __init__(self, ctx, chunker_args: tuple, limits: Limits):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb), daemon=True)
-        self.process.start()
+        try:
+            with _without_main():
+                self.process.start()
+        except BaseException:
+            self.conn.close()
+            child.close()
+            raise
         child.close()
         self.tasks: deque[tuple[Any, Raw]] = deque()
         self.started = 0.0  # when the first document began: its budget counts from there
@@ -150,6 +180,7 @@ class ExtractPool:
         self._ctx = _context()
         self._slots: list[_Slot] = []
         self._inline: Any = None  # a Chunker, once a worker process could not be started
+        self._again: deque[tuple[Any, Raw]] = deque()
 
     def __enter__(self) -> "ExtractPool":
         return self
@@ -164,52 +195,53 @@ class ExtractPool:
 
     def map(self, items: Iterable[tuple[Any, Raw]]) -> Iterator[tuple[Any, Extracted | SourceError]]:
         pending = iter(items)
-        again: deque[tuple[Any, Raw]] = deque()  # documents a stopped worker held but had not begun
+        self._again = deque()  # documents a stopped worker held but had not begun
+        held: tuple[Any, Raw] | None = None  # the next document, waiting for a worker that can take it
         exhausted = False
         while True:
-            while self._has_room():
-                if again:
-                    key, raw = again.popleft()
-                elif exhausted:
-                    break
-                else:
-                    try:
-                        key, raw = next(pending)
-                    except StopIteration:
-                        exhausted = True
+            while True:
+                if held is None:
+                    if self._again:
+                        held = self._again.popleft()
+                    elif not exhausted:
+                        try:
+                            held = next(pending)
+                        except StopIteration:
+                            exhausted = True
+                    if held is None:
                         break
-                slot = self._slot_with_room()  # a worker is started only for a document
-                if slot is _INLINE or slot is None:
+                slot = self._slot_for(held[1])  # a worker is started only for a document
+                if slot is None:
+                    break
+                key, raw = held
+                held = None
+                if slot is _INLINE:
                     yield self._inline_one(key, raw)
                 else:
                     self._give(slot, key, raw)
             busy = [s for s in self._slots if s.tasks]
             if not busy:
-                if exhausted and not again:
+                if held is None and exhausted and not self._again:
                     return
                 continue
             next_deadline = min(s.started + self.limits.seconds for s in busy)
             ready = wait([s.conn for s in busy], timeout=max(0.0, next_deadline - time.monotonic()))
             for slot in busy:
                 if slot.conn in ready:
-                    yield self._collect(slot, again)
+                    yield self._collect(slot, self._again)
                 elif time.monotonic() >= slot.started + self.limits.seconds:
                     key = slot.tasks[0][0]
-                    again.extend(list(slot.tasks)[1:])
+                    self._again.extend(list(slot.tasks)[1:])
                     self._replace(slot, kill=True)
                     yield key, SourceError(
                         "extract_timeout",
                         f"extraction took more than [sources] extract_timeout = {self.limits.seconds:g} s; its worker was stopped",
                     )
 
-    def _has_room(self) -> bool:
-        if self._inline is not None and not self._slots:
-            return True
-        return (self._inline is None and len(self._slots) < self.jobs) or any(len(s.tasks) < DEPTH for s in self._slots)
-
-    def _slot_with_room(self) -> Any:
-        """An idle worker; else a new one while there are fewer than `jobs`; else one with room for a
-        next document; None when all are full (or _INLINE when no worker can be started at all)."""
+    def _slot_for(self, raw: Raw) -> Any:
+        """An idle worker; else a new one while there are fewer than `jobs`; else, for a small document,
+        a busy worker with room for one more; None when the document must wait (_INLINE when no worker
+        can be started at all)."""
         idle = [s for s in self._slots if not s.tasks]
         if idle:
             return idle[0]
@@ -228,6 +260,8 @@ class ExtractPool:
                 self._inline = Chunker(*self.chunker_args)
         if not self._slots:
             return _INLINE if self._inline is not None else None
+        if len(raw.data) > AHEAD_MAX_BYTES:
+            return None
         roomy = [s for s in self._slots if len(s.tasks) < DEPTH]
         return min(roomy, key=lambda s: len(s.tasks)) if roomy else None
 
@@ -245,13 +279,9 @@ class ExtractPool:
     def _give(self, slot: _Slot, key: Any, raw: Raw) -> None:
         try:
             slot.give(key, raw)
-        except OSError:  # the worker died: a new one takes its documents
-            held = list(slot.tasks)
+        except OSError:  # the worker died: its documents wait for the next free worker
+            self._again.extend(slot.tasks)
             self._replace(slot, kill=True)
-            fresh = _Slot(self._ctx, self.chunker_args, self.limits)
-            self._slots.append(fresh)
-            for k, r in held:
-                fresh.give(k, r)
 
     def _collect(self, slot: _Slot, again: deque) -> tuple[Any, Extracted | SourceError]:
         key = slot.tasks[0][0]

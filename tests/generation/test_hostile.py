@@ -195,3 +195,59 @@ def test_ingest_names_every_file_in_full_and_skips_a_corpus_folders_own_files(kb
     assert long_name.replace(" ", "") in flat and "extract_error" in result.output
     assert "corpus.toml" not in result.output and "pairs.jsonl" not in result.output
     assert result.exit_code == 3 and "3 read, 1 failed" in result.output
+
+
+def test_large_documents_sent_to_one_worker_never_deadlock_and_a_stdin_script_can_use_the_pool(tmp_path):
+    """A document is sent ahead to a busy worker only when it is small: a large one waiting in the pipe
+    while the worker sends a large reply would block both for good. Run as `python - < script`, whose
+    __main__ is no file the workers could import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        "from ingest.pool import ExtractPool, Limits\n"
+        "from ingest.sources import Raw\n"
+        "text = ('The Alder Mill was founded in 1821. It made paper for the county and the town. ' * 6000).encode()\n"
+        "items = [(i, Raw(source_id=f'd{i}.txt', data=text)) for i in range(4)] + [(9, Raw(source_id='s.md', data=b'# S\\n\\nSmall.'))]\n"
+        "with ExtractPool((512, 64, 'cl100k_base'), jobs=1, limits=Limits(seconds=60)) as pool:\n"
+        "    results = dict(pool.map(items))\n"
+        "print(sorted(k for k, r in results.items() if isinstance(r, tuple)))\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[0, 1, 2, 3, 9]"
+
+
+def test_a_remembered_failure_keeps_one_message_and_budget_failures_are_tried_again(kb):
+    (kb / "tree.pdf").write_bytes(LOOPING_TREE)
+    for _ in range(3):
+        outcome = run(kb)
+    message = next(f["message"] for f in outcome.manifest["failures"] if f["source"] == "tree.pdf")
+    assert message.count("not tried again") == 1
+    from generation.scan import NOT_REMEMBERED
+
+    assert {"extract_timeout", "extract_crashed"} <= NOT_REMEMBERED  # a raised budget or a quieter night may succeed
+
+
+def test_two_names_with_the_same_id_are_a_counted_failure_not_a_crash(kb):
+    with open(os.fsencode(kb) + b"/caf\xe9.md", "wb") as f:
+        f.write(b"# Cafe\n\nThe Old Cafe was founded in 1888.")
+    (kb / "caf\\xe9.md").write_text("# Other\n\nThe Other Cafe was founded in 1899.")
+    outcome = run(kb)
+    assert list(failures(outcome).values()) == ["duplicate_source_id"]
+    assert {"alder.md", "birch.txt", "cedar.md", "caf\\xe9.md"} <= published_sources(kb)
+
+
+def test_ingest_of_two_folders_with_the_same_file_names_reads_both(tmp_path):
+    from typer.testing import CliRunner
+
+    from generation.cli import app
+
+    for folder in ("d1", "d2"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.md").write_text(f"# {folder}\n\nThe {folder} Mill was founded in 1821.")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "d1"), str(tmp_path / "d2"), "--out", str(tmp_path / "c.jsonl")])
+    assert "2 read, 0 failed, 2 chunks" in result.output
+    assert len((tmp_path / "c.jsonl").read_text().splitlines()) == 2

@@ -143,3 +143,17 @@ def test_trainer_configs_name_the_columns_each_file_has(tmp_path):
             roles = {m[mapping["role"]] for m in messages}
             allowed = {r for values in entry.get("roles", {"system": ["system"], "user": ["user"], "assistant": ["assistant"]}).values() for r in values}
             assert roles <= allowed and all(mapping["content"] in m for m in messages)
+
+
+def test_a_corpus_too_small_for_a_validation_document_trains_on_everything(tmp_path):
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "corpus.toml").write_text("[output]\nvalidation_share = 0.5\n")
+    for name in ("alder", "birch", "cedar", "dale", "elm", "fern"):
+        if split_of(f"{name}.md", 0.5) == "validation":
+            (root / f"{name}.md").write_text(f"# {name}\n\nThe {name.title()} Mill was built in 1801.")
+            break
+    run(root)
+    out = root / "out"
+    assert all(p["split"] == "train" for p in lines(out / "pairs.jsonl")) and lines(out / "alpaca.jsonl")
+    assert not (out / "alpaca.validation.jsonl").exists() and "no document fell to it" in (out / "README.md").read_text()
