@@ -97,7 +97,25 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
 DEPTH = 2  # documents a worker holds at once: the next is sent while it works on the current one
 # Only a document this small is sent ahead to a busy worker: a send that fits the pipe's buffer never
 # waits, so the parent cannot block on a worker that is itself blocked sending a large reply.
-AHEAD_MAX_BYTES = 32 * 1024
+AHEAD_MAX_BYTES = 64 * 1024
+PIPE_BUFFER_BYTES = 256 * 1024  # asked of the pipe's socket (Linux gives 208 KB by default; macOS 8 KB)
+
+
+def _widen(conn: Connection) -> None:
+    """Ask for socket buffers that hold a document sent ahead (AHEAD_MAX_BYTES) whole."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+    except OSError:
+        return
+    try:
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, PIPE_BUFFER_BYTES)
+    except OSError:
+        pass
+    finally:
+        sock.close()
 
 
 @contextmanager
@@ -124,6 +142,8 @@ class _Slot:
 
     def __init__(self, ctx, chunker_args: tuple, limits: Limits):
         self.conn, child = ctx.Pipe()
+        _widen(self.conn)
+        _widen(child)
         self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb), daemon=True)
         try:
             with _without_main():
