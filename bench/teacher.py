@@ -257,10 +257,7 @@ def several_slots(args: argparse.Namespace) -> int:
         teacher._client.post = real_post
 
         def groundqa(batch: list[str]) -> tuple[int, float, int, int, int]:
-            grounded = 0
-
             def one(chunk: str):
-                nonlocal grounded
                 result = generate_fact_pairs(
                     teacher, chunk, key=short_hash(chunk), gen_sig=gen_sig, settings=settings, title=title,
                     accept=lambda c: checker.check(chunk, c.question, c.answer, c.quotes, target=c.target, title=title).grounded,

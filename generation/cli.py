@@ -57,7 +57,7 @@ def ingest(
     from ingest.sources import fetch_url, is_url, read_file, redact, walk
 
     try:
-        chunker = Chunker(tokens, overlap, encoding)
+        Chunker(tokens, overlap, encoding)  # the settings checked here; the workers build their own
     except (ValueError, EncodingError) as exc:
         raise _fail(str(exc), EXIT_USAGE)
 

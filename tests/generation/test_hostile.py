@@ -6,7 +6,6 @@ one, a name that is not UTF-8, a slow web page, a worker that hangs or dies."""
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import threading
 import time

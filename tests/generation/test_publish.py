@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 
 import generation.publish as publish
-from generation.config import load_corpus
 from generation.publish import OutputSet
 from generation.run import Run, RunError
 from generation.store import StoreError
-from tests.generation.test_run import fake, lines, run, write_corpus
+from tests.generation.test_run import run, write_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = ("pairs.jsonl", "rejected.jsonl", "alpaca.jsonl", "openai.jsonl", "report.md")
