@@ -57,7 +57,6 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
     import resource
 
     from .chunking import Chunker
-    from .sources import read_document
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory_mb:
@@ -75,16 +74,9 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
         if task is None:
             return
         key, raw = task
-        try:
-            source, doc = read_document(raw)
-            reply: tuple = ("ok", key, (source, doc, chunker.chunk(doc)))
-        except SourceError as exc:
-            reply = ("failed", key, exc.kind, exc.message)
-        except MemoryError:
-            reply = ("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})")
-        except BaseException as exc:  # anything else the libraries raise is this document's failure
-            reply = ("failed", key, "extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
-        del raw
+        result = _extract(chunker, raw, memory_mb)
+        reply: tuple = ("failed", key, result.kind, result.message) if isinstance(result, SourceError) else ("ok", key, result)
+        del raw, result
         try:
             try:
                 conn.send(reply)
@@ -92,6 +84,24 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
                 conn.send(("failed", key, "extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})"))
         except OSError:  # the run went away (finished, interrupted): nothing is waiting for the reply
             return
+
+
+def _extract(chunker: Any, raw: Raw, memory_mb: int | None = None) -> Extracted | SourceError:
+    """One document extracted and chunked, or the reason it could not be: anything the libraries raise
+    is this document's failure (out of memory under a worker's ceiling: extract_crashed)."""
+    from .sources import read_document
+
+    try:
+        source, doc = read_document(raw)
+        return source, doc, chunker.chunk(doc)
+    except SourceError as exc:
+        return exc
+    except MemoryError:
+        if memory_mb is None:
+            return SourceError("extract_error", "MemoryError: out of memory")
+        return SourceError("extract_crashed", f"ran out of memory (over [sources] extract_memory_mb = {memory_mb})")
+    except Exception as exc:
+        return SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
 DEPTH = 2  # documents a worker holds at once: the next is sent while it works on the current one
@@ -286,15 +296,7 @@ class ExtractPool:
         return min(roomy, key=lambda s: len(s.tasks)) if roomy else None
 
     def _inline_one(self, key: Any, raw: Raw) -> tuple[Any, Extracted | SourceError]:
-        from .sources import read_document
-
-        try:
-            source, doc = read_document(raw)
-            return key, (source, doc, self._inline.chunk(doc))
-        except SourceError as exc:
-            return key, exc
-        except Exception as exc:
-            return key, SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        return key, _extract(self._inline, raw)
 
     def _give(self, slot: _Slot, key: Any, raw: Raw) -> None:
         try:
