@@ -382,17 +382,6 @@ def status(
         console.print("no run yet")
 
 
-def _titles(loaded) -> dict[str, str]:
-    """Source id -> document title, from the store (for evidence-first answers)."""
-    from generation.store import open_store
-
-    store = open_store(loaded.state_dir / "state.sqlite")
-    try:
-        return {s: (row.title or s) for s, row in store.sources().items()}
-    finally:
-        store.close()
-
-
 @app.command()
 def export(
     corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
@@ -423,6 +412,7 @@ def export(
         store = open_store(db, corpus)
         try:
             pairs = [Pair.model_validate_json(r) for r in store.published_records()]
+            titles = store.titles()  # for evidence-first answers
         except sqlite3.Error as exc:
             raise store_problem(exc, db, corpus) from exc
         finally:
@@ -438,7 +428,7 @@ def export(
     else:
         rows = format_records(
             pairs, fmt, system_prompt=o.system_prompt, include_context=o.include_context, turns=o.turns,
-            answer_style=o.answer_style, titles=_titles(loaded),
+            answer_style=o.answer_style, titles=titles,
         )
     if out:
         count = write_jsonl_atomic(out, rows)

@@ -363,7 +363,7 @@ class Run(SourceScan):
         if not items:
             return
         teacher = self.spec.load()
-        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
+        titles = self.store.titles()
         self.check_budget(teacher, [chunk for _, chunk in items], titles)
         from generation.grounding import GroundingChecker
 
@@ -464,11 +464,11 @@ class Run(SourceScan):
         chunk_of: dict[str, StoredChunk] = {}
         for chunk, text_hash in chunks:
             chunk_of.setdefault(text_hash, chunk)
+        titles = self.store.titles()
         missing = [c for h in chunk_of for c in candidates.get(h, []) if c.pair_id not in verdicts]
         if missing:
             teacher = self.spec.load() if self.grounding_config.judge else None
             checker = GroundingChecker(self.grounding_config, teacher=teacher)
-            titles = {s: (row.title or s) for s, row in self.store.sources().items()}
             fresh = {
                 c.pair_id: checker.check(
                     chunk_of[c.text_hash].text, c.question, c.answer, c.quotes, target=c.target,
@@ -535,7 +535,6 @@ class Run(SourceScan):
         out = self.cfg.output
         assert self.output is not None
         folder = self.output.stage()
-        titles = {s: (row.title or s) for s, row in self.store.sources().items()}
         written = write_outputs(
             folder, published, rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
             validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, titles=titles,

@@ -264,6 +264,10 @@ class Store:
         ]
 
     # -- sources --------------------------------------------------------------------------------
+    def titles(self) -> dict[str, str]:
+        """Source id -> its document's title (the id where it has none)."""
+        return {source_id: title or source_id for source_id, title in self.db.execute("SELECT source_id, title FROM sources")}
+
     def sources(self) -> dict[str, StoredSource]:
         rows = self.db.execute(
             "SELECT source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,"
