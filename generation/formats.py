@@ -178,16 +178,15 @@ def write_outputs(
     *,
     system_prompt: str | None = None,
     include_context: bool = False,
-    validation_share: float = 0.0,
     turns: int = 1,
     answer_style: str = "plain",
     titles: dict[str, str] | None = None,
 ) -> dict[str, Path]:
-    """Write pairs.jsonl (every pair, with its split), rejected.jsonl, and for each format asked
+    """Write pairs.jsonl (every pair, with its `split`: generation.training.assign_splits), rejected.jsonl, and for each format asked
     `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each
     atomically; returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation").
     Chat formats join up to `turns` pairs a conversation (generation/training.py)."""
-    from generation.training import TRAIN, VALIDATION, assign_splits, data_file
+    from generation.training import TRAIN, VALIDATION, data_file
 
     if isinstance(formats, str):
         formats = [formats]
@@ -195,7 +194,6 @@ def write_outputs(
         _check_format(fmt)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pairs = assign_splits(pairs, validation_share)
     written = {"pairs": out_dir / PAIRS_FILE, "rejected": out_dir / REJECTED_FILE}
     write_jsonl_atomic(written["pairs"], pairs)
     write_jsonl_atomic(written["rejected"], rejections)

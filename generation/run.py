@@ -535,9 +535,12 @@ class Run(SourceScan):
         out = self.cfg.output
         assert self.output is not None
         folder = self.output.stage()
+        from generation.training import assign_splits
+
+        published = assign_splits(published, out.validation_share)  # each pair's split, by its document
         written = write_outputs(
             folder, published, rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
-            validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, titles=titles,
+            turns=out.turns, answer_style=out.answer_style, titles=titles,
         )
         from generation.coverage import coverage, totals
 
@@ -570,12 +573,11 @@ class Run(SourceScan):
         """The dataset card (README.md) and the trainer configs, naming only the files written."""
         from collections import Counter
 
-        from generation.training import VALIDATION, assign_splits, axolotl_snippet, dataset_card, llama_factory_info
+        from generation.training import VALIDATION, axolotl_snippet, dataset_card, llama_factory_info
 
         out = self.cfg.output
-        split_pairs = assign_splits(published, out.validation_share)
-        splits = Counter(p.split for p in split_pairs)
-        documents = Counter(split for split in {p.source_id: p.split for p in split_pairs}.values())
+        splits = Counter(p.split for p in published)
+        documents = Counter(split for split in {p.source_id: p.split for p in published}.values())
         formats = [f for f in dict.fromkeys(out.formats) if f in written]
         if not splits.get(VALIDATION):
             splits.pop(VALIDATION, None)
