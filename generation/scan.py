@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped when extraction changes enough that a source that failed before may now succeed: the bytes
 # a source failed on are remembered with it (Store.save_source_failed's failed_key).
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"  # 2: HTML with trafilatura's fallbacks (a page with no main text before may have one now)
 # Failures that depend on the moment, the machine or the settings, not on the bytes, are tried again
 # every run: reading (a locked file, a network error) and the extraction budget (extract_timeout and
 # extract_memory_mb may be raised, the machine may be less busy).

@@ -1,4 +1,6 @@
 import codecs
+import gzip
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -236,6 +238,28 @@ def test_html_in_cp1252_is_decoded_by_its_meta_charset():
     html = html.replace("The ferry to the island", "The café’s ferry to the island")
     doc = read("old.html", html.encode("cp1252"))
     assert "The café’s ferry to the island" in doc.text
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "bench" / "htmlrecall" / "pages"
+
+
+@pytest.mark.parametrize(
+    "page, wanted, navigation",
+    [
+        # texinfo: a short list page that favor_precision alone cut to its first line
+        ("libffi-missing-features", ["Variadic closures.", "bit fields in structures", "The Go API is undocumented."], "Previous:"),
+        # mdBook: a keyboard-shortcut help box and a theme picker around the chapter
+        ("nomicon-races", ["Safe Rust guarantees an absence of data races"], "Press S or / to search"),
+        # Node.js: a version picker and a table of contents around the text
+        ("node-string-decoder", ["The node:string_decoder module provides an API for decoding"], "Other versions"),
+    ],
+)
+def test_real_documentation_page_keeps_its_text_and_drops_its_navigation(page, wanted, navigation):
+    data = gzip.decompress((REAL_PAGES / f"{page}.html.gz").read_bytes())
+    doc = read(f"{page}.html", data)
+    for text in wanted:
+        assert text in doc.text
+    assert navigation not in doc.text
 
 
 def test_html_with_no_main_text():
