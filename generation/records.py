@@ -46,6 +46,7 @@ class Verdict(Record):
     novel: list[str] = []
     judge: float | None = None  # P("yes"), when the judge ran
     roundtrip: float | None = None  # the quoted sentence's match with the question, over the best sentence's
+    span_roundtrip: float | None = None  # the answer value's clause's match with the question, over another value's
     form: list[str] = []
     no_quote: bool = False
     notes: list[str] = []  # e.g. "judge_from_text": the teacher gave no log-probabilities

@@ -453,6 +453,49 @@ def test_a_question_that_leads_to_another_sentence_than_its_quote_is_off_target(
     assert right.roundtrip == 1.0
 
 
+# Real text (Wikipedia, "Danube" and "Tungsten", CC BY-SA 4.0), as in bench/realtext.
+DANUBE_BASIN = (
+    "Once a long-standing frontier of the Roman Empire, the river passes through or touches the borders of "
+    "ten countries: Romania (29.0% of basin area), Hungary (11.6%), Serbia (10.2%), Austria (10.0%), "
+    "Germany (7.5%), Slovakia (6.0%), Bulgaria (5.2%), Croatia (4.4%), Ukraine (3.8%), and Moldova (1.6%)."
+)
+TUNGSTEN = (
+    "Tungsten is a chemical element. It was identified as a new element in 1781 and first isolated as a "
+    "metal in 1783. Its important ores include scheelite and wolframite."
+)
+
+
+@pytest.mark.parametrize(
+    "chunk, question, wrong, right",
+    [
+        (DANUBE_BASIN, "What share of the Danube basin lies in Austria?", ("10.2%", "Serbia (10.2%)"), ("10.0%", "Austria (10.0%)")),
+        (TUNGSTEN, "When was tungsten identified as a new element?", ("1783", "first isolated as a metal in 1783"), ("1781", "identified as a new element in 1781")),
+        (TUNGSTEN, "When was tungsten first isolated as a metal?", ("1781", "identified as a new element in 1781"), ("1783", "first isolated as a metal in 1783")),
+    ],
+)
+def test_another_value_of_the_quoted_sentence_answers_another_question(checker, chunk, question, wrong, right):
+    # A teacher's commonest grounded error: the quote is real and in the right sentence, but the value
+    # it gives belongs to a neighbouring clause.
+    title = chunk.split()[0] if chunk is TUNGSTEN else "Danube"
+    verdict = checker.check(chunk, question, wrong[0], [wrong[1]], title=title)
+    assert "off_target_answer" in verdict.reasons and verdict.span_roundtrip < 0.5
+    verdict = checker.check(chunk, question, right[0], [right[1]], title=title)
+    assert verdict.grounded, verdict.reasons
+
+
+def test_a_value_listed_after_its_label_keeps_the_label(checker):
+    # GDPR Art. 83(5) (EUR-Lex, reuse authorised): the label is two clauses before the articles.
+    chunk = (
+        "Infringements of the following provisions shall be subject to administrative fines up to 20 000 000 EUR: "
+        "(a) the basic principles for processing, including conditions for consent, pursuant to Articles 5, 6, 7 and 9; "
+        "(b) the data subjects' rights pursuant to Articles 12 to 22;"
+    )
+    right = checker.check(chunk, "Which articles hold the basic principles for processing?", "Articles 5, 6, 7 and 9.", ["pursuant to Articles 5, 6, 7 and 9"])
+    assert right.grounded, right.reasons
+    wrong = checker.check(chunk, "Which articles hold the basic principles for processing?", "Articles 12 to 22.", ["pursuant to Articles 12 to 22"])
+    assert "off_target_answer" in wrong.reasons
+
+
 def test_fact_first_true_questions_pass(checker):
     for question, sentence, target in [
         ("When was the Cwm Llys viaduct built?", BUILT, "1886"),
