@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import unicodedata
+from decimal import Decimal
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 19
+CHECKER_VERSION = 20
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -132,6 +133,17 @@ UNITS = frozenset(
     hours degree degrees volt volts watt watts
     byte bytes kilobyte kilobytes megabyte megabytes gigabyte gigabytes""".split()
 )
+# Unit names and their symbols are one word: "14 kilometres" states what "14 km" does.
+UNIT_SYMBOLS = {
+    name: symbol
+    for symbol, names in {
+        "km": "kilometre kilometres kilometer kilometers", "mm": "millimetre millimetres millimeter millimeters",
+        "cm": "centimetre centimetres centimeter centimeters", "m": "metre metres meter meters",
+        "mi": "mile miles", "ft": "foot feet", "kg": "kilogram kilograms", "g": "gram grams",
+        "mb": "megabyte megabytes", "gb": "gigabyte gigabytes", "kb": "kilobyte kilobytes",
+    }.items()
+    for name in names.split()
+}
 # A question with this many content words that the chunk has nowhere (beyond the frame words) is
 # about something else ("What is the telephone number ..." of a railway).
 QUESTION_NOVEL_WORDS = 2
@@ -213,14 +225,17 @@ STOPWORDS = frozenset(
     theirs them themselves then there these they this those though through thus to too toward towards
     under until up upon us very via was we were what whatever when where whereas whether which while
     who whom whose why will with within without would yes yet you your yours yourself
-    mr mrs ms dr""".split()
+    mr mrs ms dr
+    respectively approximately roughly nearly almost typically usually generally instead therefore thus hence""".split()
 )
 # Common words that open an answer with a capital letter without being names.
 SENTENCE_STARTERS = frozenset(
     """according actually almost approximately around based certainly currently due eventually exactly
     finally first firstly following generally initially later likely mainly mostly nearly none
     originally overall partly perhaps possibly primarily probably roughly second secondly several
-    since today total typically unfortunately usually""".split()
+    since today total typically unfortunately usually
+    add call change check click copy create delete edit enable disable enter execute install open pass
+    press put read remove run select set specify start stop type use write""".split()
 )
 MONTHS_AND_DAYS = frozenset(
     """january february march april may june july august september october november december
@@ -318,8 +333,12 @@ def _word_key(word: str) -> tuple[str, str]:
     lower = word.lower()
     if lower.endswith(("'s", "’s")):
         lower = lower[:-2]
+    elif len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():  # "RFCs", "APIs"
+        lower = lower[:-1]
     if lower in NUMBER_WORDS:
         return "num", NUMBER_WORDS[lower]
+    if lower in UNIT_SYMBOLS:
+        return "word", UNIT_SYMBOLS[lower]
     if word == "May":  # the month; "may" is a stopword
         return "date", "may"
     if lower in STOPWORDS:
@@ -359,6 +378,10 @@ def _pieces(raw: str) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
 def _tokens(text: str) -> list[Token]:
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
+    if _FRACTION_CHARS.intersection(text):
+        text = _fractions(text)
+    if _SPACED_THOUSANDS.search(text):
+        text = _SPACED_THOUSANDS.sub(_joined, text)
     out: list[Token] = []
     end = 0
     for match in _TOKEN.finditer(text):
@@ -372,6 +395,51 @@ def _tokens(text: str) -> list[Token]:
         for kind, key, raw, parts in _pieces(match.group()):
             out.append((kind, key, raw, parts, initial))
             initial = False
+    if any(t[2].lower() in _QUANTITY_WORDS for t in out):
+        out = _quantities(out)
+    return out
+
+
+# "two hundred" = 200, "3.9 million" = 3900000 (and, as its parts, "3.9" and "million"), "one and a half"
+# = 1.5, "1½" = 1.5: a teacher writes numbers as the text does not.
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_QUANTITY_WORDS = frozenset({*_SCALES, "half"})
+_QUANTITY = re.compile(r"\b(?:hundred|thousand|million|billion|half)\b", re.I)
+_FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
+_FRACTION_CHARS = frozenset(_FRACTIONS)
+_FRACTION = re.compile(r"(\d?)([½¼¾])")
+
+
+def _fractions(text: str) -> str:
+    return _FRACTION.sub(lambda m: (m.group(1) or "0") + _FRACTIONS[m.group(2)], text)
+
+
+def _number_key(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _quantities(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        kind, key, raw, parts, initial = token
+        number = key if kind == "num" and _NUMBER.fullmatch(key) else "1" if raw.lower() == "one" else None
+        following = [t[2].lower() for t in tokens[i + 1 : i + 4]]
+        if number is not None and following == ["and", "a", "half"]:
+            out.append(("num", _number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
+            i += 4
+        elif number is not None and following[:1] and following[0] in _SCALES:
+            scale = tokens[i + 1]
+            out.append(("num", _number_key(Decimal(number) * _SCALES[following[0]]), f"{raw} {scale[2]}", (number, scale[1]), initial))
+            i += 2
+        elif raw.lower() == "half":
+            out.append(("num", "0.5", raw, (), initial))
+            i += 1
+        else:
+            out.append(token)
+            i += 1
     return out
 
 
@@ -407,7 +475,20 @@ def _text_vocabulary(text: str) -> frozenset[str]:
     """`_vocabulary(_tokens(text))`, faster: the chunk's side of every comparison."""
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
-    return frozenset().union(*map(_match_keys, _TOKEN.findall(text)))
+    if _FRACTION_CHARS.intersection(text):
+        text = _fractions(text)
+    vocab = frozenset().union(*map(_match_keys, _TOKEN.findall(text)))
+    if not _QUANTITY.search(text) and not _SPACED_THOUSANDS.search(text):
+        return vocab
+    return vocab | {t[1] for t in _tokens(text) if t[0] == "num"}
+
+
+# "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
+
+
+def _joined(match: re.Match) -> str:
+    return re.sub(r"\D", "", match.group())
 
 
 def _vocabulary(tokens: list[Token]) -> frozenset[str]:
@@ -533,10 +614,14 @@ def _ascii_tables():
 def _is_heading(segment: str) -> bool:
     """A title line ("History of Vellmark Instruments", "## Prices"): it names the chunk's topic, which
     makes it match every question about that topic, and it states no facts. Left out of placement."""
-    segment = segment.strip()
+    segment = _HTML_EDGE_TAGS.sub("", segment.strip()) if "<" in segment else segment.strip()
     if "\n" in segment or segment.endswith((".", "!", "?", ":", ";", '"', "”", ")")):
         return False
     return len(segment.split()) <= MAX_HEADING_WORDS
+
+
+# Tags around a sentence in Markdown with inline HTML: "<p>HTTP/1.1 was first published ... in 1997.</p>"
+_HTML_EDGE_TAGS = re.compile(r"^(?:<[a-zA-Z][^<>]*>\s*)+|(?:\s*</?[a-zA-Z][^<>]*>)+$")
 
 
 def _placement(keys: list[Token], contexts: list[list[Token]], chunk: _Chunk, window: int) -> list[float | None]:
@@ -602,6 +687,8 @@ def _novel_question_terms(question_tokens: list[Token], chunk: _Chunk, plain_lim
         lower = raw.lower()
         if kind == "stop" or _present(token, chunk.vocab) or _present(token, title) or key in _FRAME_KEYS or lower in _IMPERATIVE or lower in _AUX:
             continue
+        if _is_name(token) and _name_variant(token, chunk.vocab):
+            continue
         if kind in ("num", "date") or _is_name(token) or lower in UNITS:
             out.append(f"novel_question_term:{_POSSESSIVE.sub('', raw)}")
         else:
@@ -628,6 +715,28 @@ def _off_fact_words(question_tokens: list[Token], fact: str, title: frozenset[st
         and raw.lower() not in _IMPERATIVE and not _present(token, vocab) and not _present(token, title)
         and (key[:-1] if key.endswith("s") else key) not in loose
     ]
+
+
+def _name_variant(token: Token, vocab: frozenset[str]) -> bool:
+    """A name the text writes as its adjective or the other way round: "China" / "Chinese", "Mars" /
+    "Martian", "Hungary" / "Hungarian", "Germany" / "German": the words share all but the shorter one's
+    last letter, and what is left of each is a demonym's ending."""
+    if not _is_name(token) or token[0] != "word" or len(token[1]) < 4:
+        return False
+    key = token[1]
+    for other in vocab:
+        if other[:3] != key[:3] or other == key:
+            continue
+        common = 3
+        while common < min(len(key), len(other)) and key[common] == other[common]:
+            common += 1
+        if common >= min(len(key), len(other)) - 1 and key[common:] in _DEMONYM_ENDINGS and other[common:] in _DEMONYM_ENDINGS:
+            return True
+    return False
+
+
+# What is left of a name and its adjective past their common letters (stemmed: "Chinese" is "chines").
+_DEMONYM_ENDINGS = frozenset(["", *"a e y s es ese ian tian an n ny ns ish ic i".split()])
 
 
 def _is_year(token: Token) -> bool:
@@ -880,14 +989,20 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
     # A clause's words are its own and those of the clauses before it in its sentence, back to one that
     # offers a value of its own: "(a) the basic principles for processing, including conditions for
     # consent, pursuant to Articles 5, 6, 7 and 9" labels 5, 6, 7 and 9 with its first clause.
+    # A clause that names another year than the question's is about another time ("RFC 2616 published in
+    # June 1999" for "Which RFCs were published in June 2014?"): its match counts half.
+    years = {t[1] for t in question_tokens if t[0] == "num" and _is_year(t)}
     scores: list[float] = []
-    for i, (_, _, vocab, _, sentence) in enumerate(clauses):
+    for i, (_, _, vocab, tokens, sentence) in enumerate(clauses):
         label = set(words.intersection(vocab))
         j = i - 1
         while j >= 0 and clauses[j][4] == sentence and not offered(clauses[j][3]):
             label |= words.intersection(clauses[j][2])
             j -= 1
-        scores.append(sum(weight[k] for k in label))
+        score = sum(weight[k] for k in label)
+        if years and not years.intersection(vocab) and any(t[0] == "num" and _is_year(t) for t in tokens):
+            score /= 2
+        scores.append(score)
     # The answer's clause: the one holding most of its values ("1 GiB" is in "1 GiB on 64 bit platforms",
     # not in "1 MiB if NO_MMAP was set"); the best of those.
     held, answer_score, competitor = 0, -1.0, -1.0
@@ -967,6 +1082,27 @@ def _cut_off(text: str) -> bool:
     )
 
 
+def _unresolved(question: str) -> bool:
+    """A pronoun that points outside the question ("When did he die?", "What does it cost?"); not the
+    empty "it" of "is it preferred to ..." or "is it possible that ...", nor one whose noun an earlier
+    clause of the question names ("What is the longest train service, and how often does it run?")."""
+    for match in _UNRESOLVED.finditer(question):
+        after = question[match.end() :]
+        if _EMPTY_IT_BEFORE.search(match.group()) and _EMPTY_IT.match(after):
+            continue
+        before = question[: match.start()]
+        clause = _CLAUSE_BEFORE.search(before)
+        if clause and any(w.lower() not in STOPWORDS for w in _ALNUM_RUN.findall(before[: clause.start()])):
+            continue
+        return True
+    return False
+
+
+_EMPTY_IT_BEFORE = re.compile(r"\b(?:is|was|would|will|could|might)\s+it$", re.I)
+_EMPTY_IT = re.compile(r"\s+(?:\w+\s+){0,1}\w+\s+(?:to|that)\b", re.I)  # "is it preferred to", "is it ever necessary to"
+_CLAUSE_BEFORE = re.compile(r"(?:,|;|\band\b|\bor\b)\s*(?:\w+\s+){0,2}$", re.I)
+
+
 def _question_form(question: str, chunk: _Chunk) -> list[str]:
     text = question.strip()
     words = _ALNUM_RUN.findall(text)
@@ -988,7 +1124,7 @@ def _question_form(question: str, chunk: _Chunk) -> list[str]:
             reasons.append("copied_question")
     truncated = (
         _cut_off(text)
-        or words[-1].lower() in _DANGLING
+        or (words[-1].lower() in _DANGLING and not text.rstrip("?!. ").endswith(")"))
         or (not text.endswith("?") and words[-1].lower() in _LEADING_PREPOSITIONS)
     )
     if truncated:
@@ -1002,7 +1138,7 @@ def _question_form(question: str, chunk: _Chunk) -> list[str]:
         reasons.append("refers_to_text")
     elif (
         not lowered.isdisjoint(_PRONOUNS)
-        and _UNRESOLVED.search(text)
+        and _unresolved(text)
         and not any(w[0].isupper() for w in words[1:])
     ):
         reasons.append("unresolved_reference")
@@ -1146,7 +1282,7 @@ class GroundingChecker:
         if "novelty" in checks:
             keys, contexts = _keys_and_contexts(question, question_tokens, answer_tokens, chunk)
             found = [t for t in keys if _present(t, chunk.vocab)]
-            novel = [f"novel_{_label(t)}" for t in keys if not _present(t, chunk.vocab)]
+            novel = [f"novel_{_label(t)}" for t in keys if not _present(t, chunk.vocab) and not _name_variant(t, chunk.vocab)]
             if found and cfg.novelty_window is not None:
                 placed = _placement(found, contexts, chunk, cfg.novelty_window)
                 low = cfg.novelty_context_min
@@ -1252,8 +1388,9 @@ class GroundingChecker:
             end += 1
         span_tokens = _tokens(text[max(0, start - 1) : end + 1])
         quote_tokens = _tokens(quote)
-        span_numbers = iter([t[1] for t in span_tokens if t[0] == "num"])
-        if not all(any(n == m for m in span_numbers) for n in (t[1] for t in quote_tokens if t[0] == "num")):
+        # "6.8 million" is 6800000 and also 6.8, which a quote that misspells "million" still states
+        span_numbers = iter([{t[1], *t[3][:1]} for t in span_tokens if t[0] == "num"])
+        if not all(any(n in m or (q[3] and q[3][0] in m) for m in span_numbers) for q in quote_tokens if q[0] == "num" for n in [q[1]]):
             return False  # not an ordered subsequence
         span_vocab = _vocabulary(span_tokens)
         return all(_present(t, span_vocab) for t in quote_tokens if _is_name(t))

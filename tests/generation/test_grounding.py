@@ -496,6 +496,53 @@ def test_a_value_listed_after_its_label_keeps_the_label(checker):
     assert "off_target_answer" in wrong.reasons
 
 
+@pytest.mark.parametrize(
+    "chunk, question, answer, quote",
+    [
+        # numbers written as the text does not: words with a scale, halves, vulgar fractions, spaced thousands
+        ("At its height the League encompassed nearly 200 settlements across seven modern-day countries.",
+         "How many settlements did the League include?", "Nearly two hundred settlements.", "encompassed nearly 200 settlements"),
+        ("Python 3.9 - 3.12 operate on a calendar with 1½ year of full support, followed by 3½ more years of security fixes.",
+         "How much full support did Python 3.9 to 3.12 receive?", "One and a half years, then three and a half more years of security fixes.",
+         "with 1½ year of full support, followed by 3½ more years of security fixes"),
+        ("Infringements shall be subject to administrative fines up to 20 000 000 EUR, whichever is higher.",
+         "What is the highest administrative fine for an infringement?", "Up to EUR 20 million.", "administrative fines up to 20 000 000 EUR"),
+        # a unit written out where the text has its symbol
+        ("The Danube then flows southeast for 2,872 km (1,785 mi) before emptying into the Black Sea.",
+         "How many kilometres does the Danube flow before it reaches the Black Sea?", "2,872 kilometres.", "flows southeast for 2,872 km"),
+        # a name the text gives as its adjective, an acronym's plural
+        ("Heian-kyō was modelled after the Tang Dynasty Chinese capital of Chang'an (modern day Xi'an).",
+         "Which city was Heian-kyō modelled on?", "Chang'an, the Tang capital of China.", "modelled after the Tang Dynasty Chinese capital of Chang'an"),
+        ("The series of RFC 7230 to RFC 7235 was published in June 2014.",
+         "Which RFCs were published in June 2014?", "RFC 7230 to RFC 7235.", "RFC 7230 to RFC 7235 was published in June 2014"),
+        # a sentence wrapped in inline HTML is a sentence, not a heading
+        ("<p>HTTP/1.1 was first published as RFC 2068 in January 1997.</p>\n\n<h2>More than 15 years of extensions</h2>",
+         "When was HTTP/1.1 first published, and as which RFC?", "In January 1997, as RFC 2068.", "HTTP/1.1 was first published as RFC 2068 in January 1997."),
+        # an empty "it", a pronoun whose noun the question names, a list item "(a)"
+        ("It is preferred, though, to wait 5 years before removal.", "How long is it preferred to wait before removal?", "Five years.", "to wait 5 years before removal"),
+        ("The longest train service in the world is from Moscow to Pyongyang. This connection runs twice monthly.",
+         "What is the longest train service in the world, and how often does it run?", "Moscow to Pyongyang, twice a month.",
+         "The longest train service in the world is from Moscow to Pyongyang"),
+        ("Fines apply to (a) the basic principles for processing, pursuant to Articles 5, 6, 7 and 9;",
+         "Which articles hold the basic principles listed in point (a)?", "Articles 5, 6, 7 and 9.", "pursuant to Articles 5, 6, 7 and 9"),
+    ],
+)
+def test_true_pairs_written_the_way_a_good_teacher_writes_them_pass(checker, chunk, question, answer, quote):
+    verdict = checker.check(chunk, question, answer, [quote])
+    assert verdict.grounded, verdict.reasons
+
+
+def test_a_scale_word_does_not_hide_a_changed_number(checker):
+    chunk = "Infringements shall be subject to administrative fines up to 20 000 000 EUR, whichever is higher."
+    verdict = checker.check(chunk, "What is the highest administrative fine?", "Up to EUR 30 million.", ["fines up to 20 000 000 EUR"])
+    assert "quote_not_supporting" in verdict.reasons and "novel_number:30000000" in verdict.reasons
+
+
+def test_a_name_that_only_starts_like_one_in_the_text_is_novel(checker):
+    verdict = checker.check(TUNGSTEN, "Who first isolated tungsten as a metal?", "Johnston, in 1783.", ["first isolated as a metal in 1783"])
+    assert "novel_name:Johnston" in verdict.reasons
+
+
 def test_fact_first_true_questions_pass(checker):
     for question, sentence, target in [
         ("When was the Cwm Llys viaduct built?", BUILT, "1886"),
