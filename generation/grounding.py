@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 20
+CHECKER_VERSION = 21
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -640,6 +640,8 @@ def _placement(keys: list[Token], contexts: list[list[Token]], chunk: _Chunk, wi
         if best <= 0.0:
             continue
         for k, rows in enumerate(holders):
+            if not rows:  # only a heading states it ("Mars/Earth Comparison", ".. versionchanged:: 3.6"): about its section
+                continue
             near = max((max(scores[max(0, i - window) : i + window + 1]) for i in rows), default=0.0) / best
             near = round(near, 9)  # the sums run in set order, which varies between processes
             placed[k] = near if placed[k] is None else max(placed[k], near)
@@ -871,8 +873,11 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
 def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chunk, title: frozenset[str] = frozenset()) -> float | None:
     """How well the quoted sentence matches the question's words, over the best sentence of the chunk
     (1.0: the question leads to the quote). The title's words name the document's subject, which every
-    sentence is about, so they lead nowhere. None when nothing locates the question."""
+    sentence is about, so they lead nowhere; nor does the measure of "How long ...", "How many ...".
+    None when nothing locates the question."""
     words = {t[1] for t in question_tokens if t[0] != "stop" and t[1] in chunk.weight and t[1] not in title}
+    if len(question_tokens) > 1 and question_tokens[0][2].lower() == "how" and question_tokens[1][1] in _FRAME_KEYS:
+        words.discard(question_tokens[1][1])
     if not words or not chunk.spans:
         return None
     weight = chunk.weight
@@ -886,14 +891,17 @@ def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chu
         return None
     # A sentence may name its subject only in the one before it ("In 1858 Joran Halmere gave the museum
     # a collection of lamps. The gift was valued at 30,000 crowns."): that sentence leads there too, when
-    # the quoted sentence shares a word with the question itself, or opens by pointing back ("This is
-    # typically two days before ...", "In this case, ...").
+    # the quoted sentence shares a word with the question itself, opens by pointing back ("This is
+    # typically two days before ...", "In this case, ..."), or is a code block, which shows what the
+    # sentence before it says.
     def leads(i: int) -> bool:
-        return scores[i] > 0 or _POINTS_BACK.match(chunk.text[chunk.spans[i][0] : chunk.spans[i][1]]) is not None
+        text = chunk.text[chunk.spans[i][0] : chunk.spans[i][1]]
+        return scores[i] > 0 or _POINTS_BACK.match(text) is not None or _CODE_BLOCK.match(text) is not None
 
     return round(max(max(scores[max(0, i - ROUNDTRIP_BACK) : i + 1]) if leads(i) else 0.0 for i in quoted) / best, 9)
 
 
+_CODE_BLOCK = re.compile(r"\s*(?:```|~~~|\$ |>>> |(?: {4}|\t)\S)")
 _POINTS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:this|these|those|such)\b", re.I)
 
 

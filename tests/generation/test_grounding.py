@@ -532,6 +532,29 @@ def test_true_pairs_written_the_way_a_good_teacher_writes_them_pass(checker, chu
     assert verdict.grounded, verdict.reasons
 
 
+def test_a_code_block_is_led_to_by_the_sentence_before_it(checker):
+    # Docker docs (Apache-2.0): the question's words are in the sentence that introduces the command.
+    chunk = (
+        "The following command starts a Redis container and configures it to always restart.\n\n"
+        "```console\n$ docker run -d --restart unless-stopped redis\n```\n\n"
+        "The following command ensures all running containers restart.\n\n"
+        "```console\n$ docker update --restart unless-stopped $(docker ps -q)\n```"
+    )
+    verdict = checker.check(
+        chunk, "How can you make every running container restart automatically?",
+        "Run docker update --restart unless-stopped $(docker ps -q).", ["$ docker update --restart unless-stopped $(docker ps -q)"],
+        title="Start containers automatically",
+    )
+    assert verdict.grounded, verdict.reasons
+
+
+def test_a_value_only_a_heading_states_is_about_its_section(checker):
+    # NASA's Mars fact sheet: "Earth" is only in the table's heading.
+    chunk = "Mars/Earth Comparison\n\nBulk parameters\n\nMass (1024 kg) 0.64169 5.9722 0.107\nEscape velocity (km/s) 5.03 11.19 0.450"
+    verdict = checker.check(chunk, "What is the escape velocity of Mars?", "5.03 km/s, against 11.19 km/s for Earth.", ["Escape velocity (km/s) 5.03 11.19 0.450"])
+    assert verdict.grounded, verdict.reasons
+
+
 def test_a_scale_word_does_not_hide_a_changed_number(checker):
     chunk = "Infringements shall be subject to administrative fines up to 20 000 000 EUR, whichever is higher."
     verdict = checker.check(chunk, "What is the highest administrative fine?", "Up to EUR 30 million.", ["fines up to 20 000 000 EUR"])
