@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 21
+CHECKER_VERSION = 22
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -330,7 +330,7 @@ Token = tuple[str, str, str, tuple[str, ...], bool]
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_key(word: str) -> tuple[str, str]:
-    lower = word.lower()
+    lower = word.lower() if word.isascii() else unicodedata.normalize("NFKC", word).lower()  # "cm³" = "cm3"
     if lower.endswith(("'s", "’s")):
         lower = lower[:-2]
     elif len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():  # "RFCs", "APIs"
@@ -451,12 +451,25 @@ def _is_name(token: Token) -> bool:
     return not initial or raw.lower() not in SENTENCE_STARTERS
 
 
+def _is_key(token: Token) -> bool:
+    """A fact a pair can get wrong by one character: a number, a date, a name, or an identifier of
+    letters and digits ("python3", "u64", "A320")."""
+    if token[0] == "id":
+        return not _UNIT_POWER.fullmatch(token[1])  # "cm3", "s2": a unit, written "cubic centimetre" as often
+    return token[0] in ("num", "date") or _is_name(token)
+
+
+_UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
+
+
 def _label(token: Token) -> str:
     kind, key, raw, _, _ = token
     if kind == "num":
         return f"number:{key}"
     if kind == "date":
         return f"date:{raw}"
+    if kind == "id" and not raw[:1].isupper():
+        return f"id:{raw}"
     return f"name:{_POSSESSIVE.sub('', raw)}"
 
 
@@ -665,7 +678,7 @@ def _keys_and_contexts(
     """The answer's numbers, dates and names that the question does not have; and the pair's other
     words: all of them, and for a question of several clauses ("..., and when ...?") each clause's."""
     question_vocab = _vocabulary(question_tokens)
-    keys = [t for t in answer_tokens if (t[0] in ("num", "date") or _is_name(t)) and not _present(t, question_vocab)]
+    keys = [t for t in answer_tokens if _is_key(t) and not _present(t, question_vocab)]
     keyset = set(keys)
 
     def words(tokens: list[Token]) -> list[Token]:
@@ -739,6 +752,13 @@ def _name_variant(token: Token, vocab: frozenset[str]) -> bool:
 
 # What is left of a name and its adjective past their common letters (stemmed: "Chinese" is "chines").
 _DEMONYM_ENDINGS = frozenset(["", *"a e y s es ese ian tian an n ny ns ish ic i".split()])
+
+
+_NEGATIONS = frozenset("not no never nor without cannot none neither".split())
+
+
+def _negations(tokens: list[Token]) -> int:
+    return sum(1 for t in tokens if t[1] in _NEGATIONS or t[2].lower().endswith(("n't", "n’t")))
 
 
 def _is_year(token: Token) -> bool:
@@ -1207,7 +1227,7 @@ def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | 
 def _quote_support(new_content: list[Token], quotes: Sequence[str]) -> float | None:
     if not new_content:
         return None
-    keys = [t for t in new_content if t[0] in ("num", "date") or _is_name(t)]
+    keys = [t for t in new_content if _is_key(t)]
     measured = keys or new_content
     quote_vocab = _vocabulary([t for q in quotes for t in _tokens(q)])
     return sum(_present(t, quote_vocab) for t in measured) / len(measured)
@@ -1322,7 +1342,7 @@ class GroundingChecker:
 
         span_roundtrip: float | None = None
         if roundtrip is not None and "off_target_question" not in reasons and len(_ALNUM_RUN.findall(answer)) <= SPAN_MAX_WORDS:
-            answer_keys = [t for t in answer_tokens if (t[0] in ("num", "date") or _is_name(t)) and not _present(t, question_vocab)]
+            answer_keys = [t for t in answer_tokens if _is_key(t) and not _present(t, question_vocab)]
             span_roundtrip = _span_roundtrip(question_tokens, answer_keys, spans, chunk, _text_vocabulary(title or ""))
             if span_roundtrip is not None and span_roundtrip < cfg.span_roundtrip_min:
                 reasons.append("off_target_answer")
@@ -1401,7 +1421,10 @@ class GroundingChecker:
         if not all(any(n in m or (q[3] and q[3][0] in m) for m in span_numbers) for q in quote_tokens if q[0] == "num" for n in [q[1]]):
             return False  # not an ordered subsequence
         span_vocab = _vocabulary(span_tokens)
-        return all(_present(t, span_vocab) for t in quote_tokens if _is_name(t))
+        if not all(_present(t, span_vocab) for t in quote_tokens if _is_name(t) or t[0] == "id"):
+            return False
+        # "objects that are not in a pack file" is not "objects that are stored in a pack file"
+        return _negations(span_tokens) == _negations(quote_tokens)
 
     def _judge(self, chunk_text: str, question: str, answer: str) -> tuple[float | None, str | None, str | None]:
         """(P(yes), reason or None, note or None). P(yes) is normalized over the two words."""

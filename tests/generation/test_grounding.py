@@ -555,6 +555,23 @@ def test_a_value_only_a_heading_states_is_about_its_section(checker):
     assert verdict.grounded, verdict.reasons
 
 
+def test_a_quote_that_drops_a_negation_is_not_found(checker):
+    # git-config(1): the quote's letters are close, its meaning the opposite.
+    chunk = "core.looseCompression: An integer -1..9, indicating the compression level for objects that are not in a pack file."
+    verdict = checker.check(chunk, "Which objects does core.looseCompression apply to?", "Objects stored in pack files.",
+                            ["indicating the compression level for objects that are stored in a pack file"])
+    assert "quote_not_found" in verdict.reasons
+
+
+def test_a_changed_identifier_is_a_changed_fact(checker):
+    # The Python tutorial: "python3" changed to "python2" in the answer and its quote.
+    chunk = "To create a virtual environment, decide upon a directory and run the venv module as a script:\n\n    python3 -m venv tutorial-env"
+    verdict = checker.check(chunk, "What command creates the tutorial environment?", "python2 -m venv tutorial-env", ["python2 -m venv tutorial-env"])
+    assert "quote_not_found" in verdict.reasons and "novel_id:python2" in verdict.reasons
+    right = checker.check(chunk, "What command creates the tutorial environment?", "python3 -m venv tutorial-env", ["python3 -m venv tutorial-env"])
+    assert right.grounded, right.reasons
+
+
 def test_a_scale_word_does_not_hide_a_changed_number(checker):
     chunk = "Infringements shall be subject to administrative fines up to 20 000 000 EUR, whichever is higher."
     verdict = checker.check(chunk, "What is the highest administrative fine?", "Up to EUR 30 million.", ["fines up to 20 000 000 EUR"])
