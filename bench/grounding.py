@@ -5,6 +5,8 @@
     python bench/grounding.py --sweep          the signals' distributions, and how each threshold moves the figures
     python bench/grounding.py --judge          also with the embedded teacher as judge, on a subset
                                                (--pairs 100, --model PATH for another GGUF)
+    python bench/grounding.py --teacher-checks judge and teacher roundtrip on the real-text set, each alone and
+                                               after the lexical checks (--model PATH, or --url URL of a server)
     python bench/grounding.py --update-floors  raise bench/grounding_floors.json to today's figures (both sets)
                                                (never lowers one: edit the file by hand, in review, for that)
 
@@ -304,6 +306,84 @@ def run_judge(pairs: list[LabelledPair], n: int, seed: int, model: str | None, n
         f"{sum(p < t for p in false_p) / max(1, len(false_p)):.2f}" for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)))
 
 
+# --- the teacher's checks on the real-text set: judge against roundtrip --------------------------------
+
+
+def run_teacher_checks(model: str | None, n_ctx: int, url: str | None = None) -> None:
+    """Both teacher-based checks on every pair of the real-text set, each on its own and after the
+    lexical checks: the judge (P(yes), threshold judge_min) and the teacher roundtrip (the teacher picks
+    the sentence that answers; pairs without an aligned quote have no verdict from it)."""
+    from realtext_data import KINDS as REAL_KINDS, TRUE as REAL_TRUE, real_set
+
+    if url:
+        from generation.teachers.http import HttpTeacher
+
+        teacher = HttpTeacher([url], timeout=120.0)
+    else:
+        try:
+            from generation.teachers.llama import LlamaCppTeacher
+        except ImportError as exc:
+            sys.exit(f"--teacher-checks needs llama-cpp-python or --url: {exc}")
+        loaded = time.perf_counter()
+        teacher = LlamaCppTeacher(model, n_ctx=n_ctx, seed=0)
+        print(f"\nteacher: {teacher.teacher_id}, loaded in {time.perf_counter() - loaded:.1f} s")
+    pairs = real_set()
+    lexical = GroundingChecker(GroundingConfig())
+    judge = GroundingChecker(GroundingConfig(judge=True, checks=()), teacher)
+    roundtrip = GroundingChecker(GroundingConfig(teacher_roundtrip=True), teacher)
+    lexical_ok = [lexical.check(p.chunk, p.question, p.answer, p.quotes, title=p.title).grounded for p in pairs]
+    # One check at a time over the set, in passage order: llama.cpp keeps the previous prompt's prefix,
+    # so a passage's pairs after the first cost only their question (and answer).
+    started = time.perf_counter()
+    p_yes = [judge.check(p.chunk, p.question, p.answer, p.quotes).judge for p in pairs]
+    judge_seconds = time.perf_counter() - started
+    picked: list[bool | None] = []
+    roundtrip_seconds = 0.0
+    for pair in pairs:
+        chunk = _chunk(pair.chunk)
+        spans = [roundtrip._align(q, chunk) for q in pair.quotes if q.strip()]
+        started = time.perf_counter()
+        if spans and all(q.start is not None for q in spans):
+            number, reason = roundtrip._teacher_roundtrip(chunk, pair.question, spans)
+            picked.append(None if reason in ("teacher_roundtrip_failed", "teacher_roundtrip_unclear") or number is None else reason is None)
+        else:
+            picked.append(None)
+        roundtrip_seconds += time.perf_counter() - started
+    teacher.close()
+    judge_min = GroundingConfig().judge_min
+    judge_ok = [p is not None and p >= judge_min for p in p_yes]
+    print(f"\nteacher checks on the real-text set ({len(pairs)} pairs): judge {judge_seconds / len(pairs):.2f} s a pair, "
+          f"roundtrip {roundtrip_seconds / max(1, sum(p is not None for p in picked)):.2f} s a pair asked")
+    print(f"{'kind':<18} {'pairs':>5} {'lexical':>8} {'judge':>6} {'lex+judge':>9} {'asked':>6} {'roundtrip':>9} {'lex+rt':>7}")
+    for kind in REAL_KINDS:
+        idx = [i for i, p in enumerate(pairs) if p.kind == kind]
+        asked = [i for i in idx if picked[i] is not None]
+
+        def rate(oks: list[bool], among: list[int]) -> str:
+            if not among:
+                return "-"
+            return f"{sum(oks[i] if kind == REAL_TRUE else not oks[i] for i in among) / len(among):.3f}"
+
+        rt_ok = [bool(p) if p is not None else True for p in picked]  # no verdict: the pair is not rejected by it
+        both_judge = [a and b for a, b in zip(lexical_ok, judge_ok)]
+        both_rt = [a and b for a, b in zip(lexical_ok, rt_ok)]
+        print(f"{kind:<18} {len(idx):>5} {rate(lexical_ok, idx):>8} {rate(judge_ok, idx):>6} {rate(both_judge, idx):>9} "
+              f"{len(asked):>6} {rate(rt_ok, asked):>9} {rate(both_rt, idx):>7}")
+    true_p = [p for p, pair in zip(p_yes, pairs) if pair.kind == REAL_TRUE and p is not None]
+    false_p = [p for p, pair in zip(p_yes, pairs) if pair.kind != REAL_TRUE and p is not None]
+    asked_true = [p for p, pair in zip(picked, pairs) if pair.kind == REAL_TRUE and p is not None]
+    asked_false = [p for p, pair in zip(picked, pairs) if pair.kind != REAL_TRUE and p is not None]
+    tpr_rt = sum(asked_true) / max(1, len(asked_true))
+    fpr_rt = sum(asked_false) / max(1, len(asked_false))
+    tpr_j = sum(p >= judge_min for p in true_p) / max(1, len(true_p))
+    fpr_j = sum(p >= judge_min for p in false_p) / max(1, len(false_p))
+    print("(rates: acceptance for true pairs, rejection for the others; 'asked' = pairs with an aligned quote)")
+    print(f"judge: AUC {auc(true_p, false_p):.3f}; at judge_min {judge_min}: true accepted {tpr_j:.3f}, false accepted "
+          f"{fpr_j:.3f}, Youden J {tpr_j - fpr_j:+.3f}; unclear {sum(p is None for p in p_yes)}")
+    print(f"roundtrip: true accepted {tpr_rt:.3f}, false accepted {fpr_rt:.3f}, Youden J {tpr_rt - fpr_rt:+.3f}; "
+          f"unclear or failed {sum(1 for p, pair in zip(picked, pairs) if p is None and pair.quotes)}")
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 # --- the real-text set (bench/realtext/, bench/realtext_data.py) -----------------------------------
@@ -368,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="GGUF for the judge (default: the embedded SmolLM2-135M)")
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--update-floors", action="store_true")
+    parser.add_argument("--teacher-checks", action="store_true", help="judge and teacher roundtrip on the real-text set")
+    parser.add_argument("--url", help="with --teacher-checks: a llama-server (or OpenAI-compatible) URL instead of a GGUF")
     args = parser.parse_args(argv)
 
     measured, pairs, verdicts, seconds = evaluate(args.seed, args.documents)
@@ -391,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         update_floors(real, "real_text")
     if args.judge:
         run_judge(pairs, args.pairs, args.seed, args.model, args.n_ctx)
+    if args.teacher_checks:
+        run_teacher_checks(args.model, args.n_ctx, args.url)
     return 1 if problems else 0
 
 

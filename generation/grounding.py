@@ -9,7 +9,9 @@ Five signals (DESIGN.md, "Grounding"), each measured and kept on the `Verdict`:
 2. support - the share of the answer's content words that the chunk contains (low_support).
 3. novelty - numbers, dates and names of the answer that neither the chunk nor the question has
              (novel_*), or that the chunk has only away from what the pair is about (misplaced_*).
-4. judge   - optional: the teacher's P("yes") that the chunk answers the question with that answer.
+4. teacher - optional: the judge, the teacher's P("yes") that the chunk answers the question with that
+             answer; and the teacher roundtrip, the teacher's pick of the chunk's sentence that answers
+             the question, which must be a quoted one.
 5. form    - a real, self-contained question and a real answer (not_a_question, copied_question, ...).
 
 A pair is grounded when no enabled check gives a reason. Without the judge a check costs no
@@ -47,6 +49,7 @@ __all__ = [
     "placement",
     "quote_support",
     "render_judge_prompt",
+    "render_roundtrip_prompt",
 ]
 
 logger = logging.getLogger(__name__)
@@ -190,26 +193,31 @@ class GroundingConfig(BaseModel):
     judge_min: float = Field(JUDGE_MIN, ge=0.0, le=1.0)
     judge_prompt: str = Field("judge_v1", pattern=r"^[A-Za-z0-9_.-]+$")  # generation/prompts/<name>.txt
     judge_top_logprobs: int = Field(JUDGE_TOP_LOGPROBS, ge=2, le=50)
+    teacher_roundtrip: bool = False
+    teacher_roundtrip_prompt: str = Field("roundtrip_v1", pattern=r"^[A-Za-z0-9_.-]+$")  # generation/prompts/<name>.txt
 
     @field_validator("checks")
     @classmethod
     def _known_once(cls, checks: tuple[Check, ...]) -> tuple[Check, ...]:
         return tuple(dict.fromkeys(checks))
 
-    @field_validator("judge_prompt")
+    @field_validator("judge_prompt", "teacher_roundtrip_prompt")
     @classmethod
-    def _prompt_exists(cls, name: str) -> str:
+    def _prompt_exists(cls, name: str, info) -> str:
         if not (PROMPTS_DIR / f"{name}.txt").is_file():
-            known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("judge_*.txt")))
-            raise ValueError(f"judge_prompt = {name!r}: no prompt {name}.txt in {PROMPTS_DIR}; known: {known}")
+            family = "judge" if info.field_name == "judge_prompt" else "roundtrip"
+            known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob(f"{family}_*.txt")))
+            raise ValueError(f"{info.field_name} = {name!r}: no prompt {name}.txt in {PROMPTS_DIR}; known: {known}")
         return name
 
     def signature(self) -> str:
-        """Short hash of every setting (and the checker's version, and the judge prompt when the judge is on)."""
+        """Short hash of every setting (and the checker's version, and the teacher's prompts when they are used)."""
         data = self.model_dump(mode="json")
         data["checker_version"] = CHECKER_VERSION
         if self.judge:
             data["judge_prompt_sha"] = hashlib.sha256(_prompt_text(self.judge_prompt).encode()).hexdigest()
+        if self.teacher_roundtrip:
+            data["teacher_roundtrip_prompt_sha"] = hashlib.sha256(_prompt_text(self.teacher_roundtrip_prompt).encode()).hexdigest()
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -1214,6 +1222,35 @@ def render_judge_prompt(name: str, chunk_text: str, question: str, answer: str) 
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _prompt_text(name))
 
 
+_FIRST_NUMBER = re.compile(r"\d+")
+
+
+def render_roundtrip_prompt(name: str, chunk_text: str, question: str) -> tuple[str, int]:
+    """The teacher roundtrip's prompt, the chunk's sentences numbered from 1 (each on one line, headings
+    left out as the lexical checks leave them out) before the question, so that every pair of one chunk
+    shares the prompt's prefix; and the number of sentences."""
+    chunk = _chunk(chunk_text)
+    lines = [f"[{i}] {' '.join(chunk_text[a:b].split())}" for i, (a, b) in enumerate(chunk.spans, 1)]
+    values = {"sentences": "\n".join(lines), "question": question.strip()}
+    return _ROUNDTRIP_PLACEHOLDER.sub(lambda m: values[m.group(1)], _prompt_text(name)), len(lines)
+
+
+_ROUNDTRIP_PLACEHOLDER = re.compile(r"\{(sentences|question)\}")
+
+
+def roundtrip_gbnf(count: int) -> str:
+    """A reply that is one of 0..count."""
+    return "root ::= " + " | ".join(f'"{i}"' for i in range(count + 1)) + "\n"
+
+
+def _quoted_sentences(spans: Sequence[QuoteSpan], chunk: _Chunk) -> list[int]:
+    """The chunk's sentences (0-based) that the aligned quotes overlap."""
+    return [
+        i for i, (a, b) in enumerate(chunk.spans)
+        if any(q.start is not None and q.end is not None and q.start < b and q.end > a for q in spans)
+    ]
+
+
 def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | None:
     """How much of what the answer adds to the question the quotes contain: the share of the answer's
     new numbers, dates and names found in the quotes, or, for an answer without any, the share of its
@@ -1247,11 +1284,12 @@ class GroundingChecker:
 
     def __init__(self, config: GroundingConfig | None = None, teacher: Teacher | None = None):
         self.config = config or GroundingConfig()
-        if self.config.judge and teacher is None:
-            raise ValueError(
-                "the grounding judge is on (judge = true) but no teacher was given: pass "
-                "GroundingChecker(config, teacher=...), or set [grounding] judge = false"
-            )
+        for on, key in ((self.config.judge, "judge"), (self.config.teacher_roundtrip, "teacher_roundtrip")):
+            if on and teacher is None:
+                raise ValueError(
+                    f"the grounding {key.replace('_', ' ')} is on ({key} = true) but no teacher was given: pass "
+                    f"GroundingChecker(config, teacher=...), or set [grounding] {key} = false"
+                )
         self.teacher = teacher
 
     def signature(self) -> str:
@@ -1347,8 +1385,14 @@ class GroundingChecker:
             if span_roundtrip is not None and span_roundtrip < cfg.span_roundtrip_min:
                 reasons.append("off_target_answer")
 
+        teacher_sentence: int | None = None
+        if cfg.teacher_roundtrip and not reasons and spans and all(q.start is not None for q in spans):  # a rejected pair costs no teacher time
+            teacher_sentence, roundtrip_reason = self._teacher_roundtrip(chunk, question, spans)
+            if roundtrip_reason:
+                reasons.append(roundtrip_reason)
+
         judge: float | None = None
-        if cfg.judge and not reasons:  # a rejected pair costs no teacher time
+        if cfg.judge and not reasons:
             judge, judge_reason, judge_note = self._judge(chunk_text, question, answer)
             if judge is not None:
                 scores.append(judge)
@@ -1371,6 +1415,7 @@ class GroundingChecker:
             **_optional_fields(
                 quote_support=support_of_quotes, notes=notes, roundtrip=None if roundtrip is None else round(roundtrip, 4),
                 span_roundtrip=None if span_roundtrip is None else round(span_roundtrip, 4),
+                teacher_sentence=teacher_sentence,
             ),
         )
 
@@ -1425,6 +1470,30 @@ class GroundingChecker:
             return False
         # "objects that are not in a pack file" is not "objects that are stored in a pack file"
         return _negations(span_tokens) == _negations(quote_tokens)
+
+    def _teacher_roundtrip(self, chunk: _Chunk, question: str, spans: Sequence[QuoteSpan]) -> tuple[int | None, str | None]:
+        """(the sentence the teacher picked, 1-based, 0 for none; reason or None). The teacher sees the
+        chunk's sentences numbered, then the question, and may answer only a number (a grammar)."""
+        assert self.teacher is not None
+        prompt, count = render_roundtrip_prompt(self.config.teacher_roundtrip_prompt, chunk.text, question)
+        if count < 2:
+            return None, None  # nothing to choose between
+        try:
+            completion = self.teacher.complete(
+                [{"role": "user", "content": prompt}], max_tokens=4, temperature=0.0, seed=0, grammar=roundtrip_gbnf(count)
+            )
+        except TeacherError as exc:
+            logger.warning("grounding teacher roundtrip failed (%s): %s", exc.kind, exc)
+            return None, "teacher_roundtrip_failed"
+        number = _FIRST_NUMBER.search(completion.text)
+        if number is None or int(number.group()) > count:
+            return None, "teacher_roundtrip_unclear"
+        picked = int(number.group())
+        if picked == 0:
+            return 0, "teacher_found_no_answer"
+        if picked - 1 not in _quoted_sentences(spans, chunk):
+            return picked, "teacher_picked_other_sentence"
+        return picked, None
 
     def _judge(self, chunk_text: str, question: str, answer: str) -> tuple[float | None, str | None, str | None]:
         """(P(yes), reason or None, note or None). P(yes) is normalized over the two words."""

@@ -47,6 +47,7 @@ class Verdict(Record):
     judge: float | None = None  # P("yes"), when the judge ran
     roundtrip: float | None = None  # the quoted sentence's match with the question, over the best sentence's
     span_roundtrip: float | None = None  # the answer value's clause's match with the question, over another value's
+    teacher_sentence: int | None = None  # the teacher roundtrip's pick: the chunk's sentence (from 1) that answers; 0 none
     form: list[str] = []
     no_quote: bool = False
     notes: list[str] = []  # e.g. "judge_from_text": the teacher gave no log-probabilities

@@ -467,7 +467,7 @@ class Run(SourceScan):
         titles = self.store.titles()
         missing = [c for h in chunk_of for c in candidates.get(h, []) if c.pair_id not in verdicts]
         if missing:
-            teacher = self.spec.load() if self.grounding_config.judge else None
+            teacher = self.spec.load() if self.grounding_config.judge or self.grounding_config.teacher_roundtrip else None
             checker = GroundingChecker(self.grounding_config, teacher=teacher)
             fresh = {
                 c.pair_id: checker.check(

@@ -290,6 +290,51 @@ def test_braces_in_the_chunk_are_left_alone():
 # --- config -----------------------------------------------------------------------------------------
 
 
+# --- the teacher roundtrip ----------------------------------------------------------------------------
+
+
+def roundtripped(teacher: FakeTeacher, pair=TRUE_PAIR) -> Verdict:
+    return GroundingChecker(GroundingConfig(teacher_roundtrip=True), teacher=teacher).check(CHUNK, *pair)
+
+
+def test_teacher_roundtrip_passes_when_the_teacher_picks_the_quoted_sentence():
+    teacher = FakeTeacher(["1"])
+    verdict = roundtripped(teacher)
+    assert verdict.grounded and verdict.teacher_sentence == 1
+    [call] = teacher.history
+    prompt = call["messages"][-1]["content"]
+    assert prompt.index("[1] Vellmark Instruments was founded in 1889") < prompt.index("[2] Before that,") < prompt.index(TRUE_PAIR[0])
+    assert "History of Vellmark Instruments" not in prompt  # a heading is not a sentence to pick
+    sentences = prompt.count("\n[")
+    assert call["grammar"] == "root ::= " + " | ".join(f'"{i}"' for i in range(sentences + 1)) + "\n"
+    assert call["temperature"] == 0.0 and call["max_tokens"] <= 4
+
+
+@pytest.mark.parametrize(
+    "reply, reason, picked",
+    [("3", "teacher_picked_other_sentence", 3), ("0", "teacher_found_no_answer", 0), ("99", "teacher_roundtrip_unclear", None),
+     ("none", "teacher_roundtrip_unclear", None), (TeacherError("down", kind="connect"), "teacher_roundtrip_failed", None)],
+)
+def test_teacher_roundtrip_rejects_another_sentence_none_or_no_reply(reply, reason, picked):
+    verdict = roundtripped(FakeTeacher([reply]))
+    assert verdict.reasons == [reason] and verdict.teacher_sentence == picked
+
+
+def test_teacher_roundtrip_is_not_asked_about_a_rejected_or_unquoted_pair():
+    teacher = FakeTeacher([])
+    assert not roundtripped(teacher, ("Who founded Vellmark Instruments?", "Olaf Brenner", ["founded in 1889 by Olaf Brenner"])).grounded
+    assert roundtripped(teacher, ("Who founded Vellmark Instruments?", "Harald Brenner", [])).grounded
+    assert teacher.calls == 0
+
+
+def test_teacher_roundtrip_settings_change_the_signature_and_need_a_teacher():
+    with pytest.raises(ValueError, match="teacher roundtrip"):
+        GroundingChecker(GroundingConfig(teacher_roundtrip=True))
+    assert GroundingConfig(teacher_roundtrip=True).signature() != GroundingConfig().signature()
+    with pytest.raises(ValidationError, match="roundtrip_v1"):
+        GroundingConfig(teacher_roundtrip=True, teacher_roundtrip_prompt="roundtrip_v9")
+
+
 def test_config_forbids_unknown_keys_and_checks_ranges():
     with pytest.raises(ValidationError):
         GroundingConfig(quote_min=90)
