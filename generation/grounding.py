@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Literal, Sequence
+from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 22
+CHECKER_VERSION = 23
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -234,7 +234,8 @@ STOPWORDS = frozenset(
     under until up upon us very via was we were what whatever when where whereas whether which while
     who whom whose why will with within without would yes yet you your yours yourself
     mr mrs ms dr
-    respectively approximately roughly nearly almost typically usually generally instead therefore thus hence""".split()
+    respectively approximately roughly nearly almost typically usually generally instead therefore thus hence
+    allowed permitted possible able ones""".split()
 )
 # Common words that open an answer with a capital letter without being names.
 SENTENCE_STARTERS = frozenset(
@@ -262,6 +263,24 @@ IRREGULAR = {
         "tell": "told", "think": "thought", "win": "won", "write": "wrote written",
     }.items()
     for past in forms.split()
+}
+# Comparatives and superlatives of the adjectives questions measure with: "Which river is longer ...?"
+# of "the second longest after the Volga".
+COMPARATIVES = {
+    form: adjective
+    for adjective in """long large high big old deep tall wide small short great fast slow low heavy light near
+    far early late young new strong weak hot cold warm rich poor busy""".split()
+    for stem in [adjective[:-1] if adjective.endswith("e") else adjective[:-1] + "i" if adjective.endswith("y") else
+                 adjective + adjective[-1] if adjective in ("big", "hot", "wet", "fat", "thin") else adjective]
+    for form in (stem + "er", stem + "est")
+}
+# Verbs that documentation and a teacher use for one another ("executing the installer" / "Run the
+# installer"): one word where the quotes must hold the answer's words (quote_not_supporting). Only
+# plain synonyms, never a verb and its opposite.
+SYNONYMS = {
+    "run": "execute", "start": "launch", "call": "invoke", "use": "utilise utilize employ", "show": "display",
+    "need": "require", "change": "modify alter", "get": "obtain", "let": "permit", "help": "assist",
+    "end": "terminate", "buy": "purchase", "begin": "commence", "enough": "sufficient",
 }
 NUMBER_WORDS = {
     w: str(i)
@@ -309,6 +328,22 @@ def _normalize_number(text: str) -> list[str]:
     return [text.lstrip("0") or "0"]
 
 
+def _synonym_stems() -> dict[str, str]:
+    """The stem of every form of each synonym (execute, executes, executed, executing) -> the stem of
+    the word it stands for."""
+    table = {}
+    for word, others in SYNONYMS.items():
+        for other in others.split():
+            if other.endswith("y"):
+                forms = (other, other[:-1] + "ies", other[:-1] + "ied", other + "ing")
+            elif other.endswith("e"):
+                forms = (other, other + "s", other + "d", other[:-1] + "ing")
+            else:
+                forms = (other, other + "s", other + "ed", other + "ing")
+            table.update((_stem(form), _stem(word)) for form in forms)
+    return table
+
+
 def _stem(word: str) -> str:
     """A light suffix stripper, the same on both sides of every comparison: founded/founding/found."""
     if len(word) > 4:
@@ -330,6 +365,9 @@ def _stem(word: str) -> str:
     return word
 
 
+_SYNONYM_STEMS = _synonym_stems()
+
+
 # A token: (kind, key, raw, parts, initial). kind: "num", "word", "date", "id" (letters and digits,
 # "A320"), "stop". A hyphenated word is present when its joined form or every one of its parts is.
 # `initial`: the token starts a sentence, where a capital letter does not make a name.
@@ -347,6 +385,8 @@ def _word_key(word: str) -> tuple[str, str]:
         return "num", NUMBER_WORDS[lower]
     if lower in UNIT_SYMBOLS:
         return "word", UNIT_SYMBOLS[lower]
+    if lower in COMPARATIVES:
+        return "word", _stem(COMPARATIVES[lower])
     if word == "May":  # the month; "may" is a stopword
         return "date", "may"
     if lower in STOPWORDS:
@@ -409,10 +449,10 @@ def _tokens(text: str) -> list[Token]:
 
 
 # "two hundred" = 200, "3.9 million" = 3900000 (and, as its parts, "3.9" and "million"), "one and a half"
-# = 1.5, "1½" = 1.5: a teacher writes numbers as the text does not.
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+# = 1.5, "1½" = 1.5, "four pairs" = 8: a teacher writes numbers as the text does not.
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "pairs": 2, "dozen": 12}
 _QUANTITY_WORDS = frozenset({*_SCALES, "half"})
-_QUANTITY = re.compile(r"\b(?:hundred|thousand|million|billion|half)\b", re.I)
+_QUANTITY = re.compile(r"\b(?:hundred|thousand|million|billion|half|pairs|dozen)\b", re.I)
 _FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
 _FRACTION_CHARS = frozenset(_FRACTIONS)
 _FRACTION = re.compile(r"(\d?)([½¼¾])")
@@ -740,12 +780,12 @@ def _off_fact_words(question_tokens: list[Token], fact: str, title: frozenset[st
     ]
 
 
-def _name_variant(token: Token, vocab: frozenset[str]) -> bool:
-    """A name the text writes as its adjective or the other way round: "China" / "Chinese", "Mars" /
-    "Martian", "Hungary" / "Hungarian", "Germany" / "German": the words share all but the shorter one's
-    last letter, and what is left of each is a demonym's ending."""
+def _name_variant(token: Token, vocab: frozenset[str] | dict) -> str | None:
+    """The key under which the text writes a name as its adjective or the other way round: "China" /
+    "Chinese", "Mars" / "Martian", "Hungary" / "Hungarian", "Europe" / "European": the words share all
+    but the shorter one's last letter, and what is left of each is a demonym's ending. None if none."""
     if not _is_name(token) or token[0] != "word" or len(token[1]) < 4:
-        return False
+        return None
     key = token[1]
     for other in vocab:
         if other[:3] != key[:3] or other == key:
@@ -754,12 +794,12 @@ def _name_variant(token: Token, vocab: frozenset[str]) -> bool:
         while common < min(len(key), len(other)) and key[common] == other[common]:
             common += 1
         if common >= min(len(key), len(other)) - 1 and key[common:] in _DEMONYM_ENDINGS and other[common:] in _DEMONYM_ENDINGS:
-            return True
-    return False
+            return other
+    return None
 
 
 # What is left of a name and its adjective past their common letters (stemmed: "Chinese" is "chines").
-_DEMONYM_ENDINGS = frozenset(["", *"a e y s es ese ian tian an n ny ns ish ic i".split()])
+_DEMONYM_ENDINGS = frozenset(["", *"a e y s es ese ian tian an ean n ny ns ish ic i".split()])
 
 
 _NEGATIONS = frozenset("not no never nor without cannot none neither".split())
@@ -904,8 +944,9 @@ def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chu
     sentence is about, so they lead nowhere; nor does the measure of "How long ...", "How many ...".
     None when nothing locates the question."""
     words = {t[1] for t in question_tokens if t[0] != "stop" and t[1] in chunk.weight and t[1] not in title}
+    words |= {v for t in question_tokens if t[1] not in chunk.weight and (v := _name_variant(t, chunk.weight)) and v not in title}
     if len(question_tokens) > 1 and question_tokens[0][2].lower() == "how" and question_tokens[1][1] in _FRAME_KEYS:
-        words.discard(question_tokens[1][1])
+        words.discard(question_tokens[1][1])  # "How long", "How many": what is asked, not what about
     if not words or not chunk.spans:
         return None
     weight = chunk.weight
@@ -930,6 +971,15 @@ def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chu
 
 
 _CODE_BLOCK = re.compile(r"\s*(?:```|~~~|\$ |>>> |(?: {4}|\t)\S)")
+def _frame_words(question_tokens: list[Token]) -> set[str]:
+    """The question's frame: a frame word right after its question word ("How long", "In what year",
+    "Which kind"), which asks for the answer rather than saying what it is about."""
+    return {
+        token[1] for before, token in zip(question_tokens, question_tokens[1:])
+        if before[2].lower() in _WH and token[1] in _FRAME_KEYS
+    }
+
+
 _POINTS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:this|these|those|such)\b", re.I)
 
 
@@ -1009,9 +1059,10 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
     weight = chunk.weight
     words = {
         t[1] for t in question_tokens
-        if t[0] != "stop" and t[1] in weight and t[1] not in title and t[1] not in _FRAME_KEYS
+        if t[0] != "stop" and t[1] in weight and t[1] not in title
         and t[2].lower() not in _AUX and t[2].lower() not in _IMPERATIVE
     }
+    words -= _frame_words(question_tokens)
     quoted = [(q.start, q.end) for q in spans if q.start is not None and q.end is not None]
     if not words or not quoted:
         return None
@@ -1226,11 +1277,10 @@ _FIRST_NUMBER = re.compile(r"\d+")
 
 
 def render_roundtrip_prompt(name: str, chunk_text: str, question: str) -> tuple[str, int]:
-    """The teacher roundtrip's prompt, the chunk's sentences numbered from 1 (each on one line, headings
-    left out as the lexical checks leave them out) before the question, so that every pair of one chunk
+    """The teacher roundtrip's prompt, the chunk's sentences numbered from 1 (each on one line; headings
+    and code lines too, which may be what answers) before the question, so that every pair of one chunk
     shares the prompt's prefix; and the number of sentences."""
-    chunk = _chunk(chunk_text)
-    lines = [f"[{i}] {' '.join(chunk_text[a:b].split())}" for i, (a, b) in enumerate(chunk.spans, 1)]
+    lines = [f"[{i}] {' '.join(chunk_text[a:b].split())}" for i, (a, b) in enumerate(_segments(chunk_text), 1)]
     values = {"sentences": "\n".join(lines), "question": question.strip()}
     return _ROUNDTRIP_PLACEHOLDER.sub(lambda m: values[m.group(1)], _prompt_text(name)), len(lines)
 
@@ -1243,10 +1293,21 @@ def roundtrip_gbnf(count: int) -> str:
     return "root ::= " + " | ".join(f'"{i}"' for i in range(count + 1)) + "\n"
 
 
-def _quoted_sentences(spans: Sequence[QuoteSpan], chunk: _Chunk) -> list[int]:
-    """The chunk's sentences (0-based) that the aligned quotes overlap."""
+@lru_cache(maxsize=CHUNK_CACHE_SIZE)
+def _segments(text: str) -> tuple[tuple[int, int], ...]:
+    """Every sentence of the text with words in it, headings included: (start, end)."""
+    out, start = [], 0
+    for end, next_start in [*((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)), (len(text), len(text))]:
+        if _ALNUM_RUN.search(text, start, end):
+            out.append((start, end))
+        start = next_start
+    return tuple(out)
+
+
+def _quoted_segments(spans: Sequence[QuoteSpan], text: str) -> list[int]:
+    """The segments (0-based, `_segments`) that the aligned quotes overlap."""
     return [
-        i for i, (a, b) in enumerate(chunk.spans)
+        i for i, (a, b) in enumerate(_segments(text))
         if any(q.start is not None and q.end is not None and q.start < b and q.end > a for q in spans)
     ]
 
@@ -1265,9 +1326,12 @@ def _quote_support(new_content: list[Token], quotes: Sequence[str]) -> float | N
     if not new_content:
         return None
     keys = [t for t in new_content if _is_key(t)]
-    measured = keys or new_content
-    quote_vocab = _vocabulary([t for q in quotes for t in _tokens(q)])
-    return sum(_present(t, quote_vocab) for t in measured) / len(measured)
+    if keys:
+        quote_vocab = _vocabulary([t for q in quotes for t in _tokens(q)])
+        return sum(_present(t, quote_vocab) for t in keys) / len(keys)
+    # Plain words: a verb the answer words as its synonym counts ("Run the installer" of "executing the installer").
+    quote_vocab = frozenset(_SYNONYM_STEMS.get(k, k) for t in (t for q in quotes for t in _tokens(q)) for k in (t[1], *t[3]))
+    return sum(_SYNONYM_STEMS.get(t[1], t[1]) in quote_vocab or bool(t[3]) and all(_SYNONYM_STEMS.get(p, p) in quote_vocab for p in t[3]) for t in new_content) / len(new_content)
 
 
 # --- The checker ---------------------------------------------------------------------------------
@@ -1491,7 +1555,7 @@ class GroundingChecker:
         picked = int(number.group())
         if picked == 0:
             return 0, "teacher_found_no_answer"
-        if picked - 1 not in _quoted_sentences(spans, chunk):
+        if picked - 1 not in _quoted_segments(spans, chunk.text):
             return picked, "teacher_picked_other_sentence"
         return picked, None
 

@@ -298,13 +298,14 @@ def roundtripped(teacher: FakeTeacher, pair=TRUE_PAIR) -> Verdict:
 
 
 def test_teacher_roundtrip_passes_when_the_teacher_picks_the_quoted_sentence():
-    teacher = FakeTeacher(["1"])
+    teacher = FakeTeacher(["2"])
     verdict = roundtripped(teacher)
-    assert verdict.grounded and verdict.teacher_sentence == 1
+    assert verdict.grounded and verdict.teacher_sentence == 2
     [call] = teacher.history
     prompt = call["messages"][-1]["content"]
-    assert prompt.index("[1] Vellmark Instruments was founded in 1889") < prompt.index("[2] Before that,") < prompt.index(TRUE_PAIR[0])
-    assert "History of Vellmark Instruments" not in prompt  # a heading is not a sentence to pick
+    # every line of the chunk is a choice (a heading or a code line may be what answers), the chunk first
+    assert prompt.index("[1] History of Vellmark Instruments") < prompt.index("[2] Vellmark Instruments was founded in 1889")
+    assert prompt.index("[3] Before that, Brenner had worked for twelve years as a clockmaker in Ostmoor.") < prompt.index(TRUE_PAIR[0])
     sentences = prompt.count("\n[")
     assert call["grammar"] == "root ::= " + " | ".join(f'"{i}"' for i in range(sentences + 1)) + "\n"
     assert call["temperature"] == 0.0 and call["max_tokens"] <= 4
@@ -563,6 +564,14 @@ def test_a_value_listed_after_its_label_keeps_the_label(checker):
         # a sentence wrapped in inline HTML is a sentence, not a heading
         ("<p>HTTP/1.1 was first published as RFC 2068 in January 1997.</p>\n\n<h2>More than 15 years of extensions</h2>",
          "When was HTTP/1.1 first published, and as which RFC?", "In January 1997, as RFC 2068.", "HTTP/1.1 was first published as RFC 2068 in January 1997."),
+        # arithmetic a reader does at sight, a comparative of the text's superlative, a synonym, a modal
+        ("Tardigrades are short and plump, with four pairs of legs.", "How many legs does a tardigrade have?", "Eight, in four pairs.", "with four pairs of legs"),
+        ("The Danube is a river in Central Europe, the continent's second longest after the Volga.",
+         "Which European river is longer than the Danube?", "The Volga.", "the continent's second longest after the Volga"),
+        ("The list of all supported command-line options can be found by executing the installer with /?.",
+         "How can you list the options the installer accepts?", "Run the installer with /?.", "found by executing the installer with /?"),
+        ("Truncation of the secret SHALL NOT be performed.", "May a verifier truncate a memorized secret?",
+         "No, truncation of the secret is not allowed.", "Truncation of the secret SHALL NOT be performed."),
         # an empty "it", a pronoun whose noun the question names, a list item "(a)"
         ("It is preferred, though, to wait 5 years before removal.", "How long is it preferred to wait before removal?", "Five years.", "to wait 5 years before removal"),
         ("The longest train service in the world is from Moscow to Pyongyang. This connection runs twice monthly.",

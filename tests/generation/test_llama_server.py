@@ -34,6 +34,12 @@ TEXT = (
 )
 
 
+ROUNDTRIP_PAIRS = [
+    ("When did the Vale of Rheidol Railway open?", "In 1902.", "opened in 1902"),
+    ("How far does the line climb to Devil's Bridge?", "11¾ miles.", "the line climbs 11¾ miles to Devil's Bridge"),
+]
+
+
 @pytest.fixture(scope="session")
 def binary():
     from generation.teachers.build_server import BuildError, build, built
@@ -107,6 +113,24 @@ def test_the_judges_logprobs_come_back_and_are_read(server):
         assert p is not None and 0.0 < p <= 1.0
     finally:
         teacher.close()
+
+
+def test_the_teacher_roundtrips_grammar_goes_to_the_server_and_a_sentence_number_comes_back(server):
+    from generation.grounding import GroundingChecker, GroundingConfig, render_roundtrip_prompt
+
+    teacher = HttpTeacher([server])
+    try:
+        checker = GroundingChecker(GroundingConfig(teacher_roundtrip=True), teacher=teacher)
+        _, count = render_roundtrip_prompt("roundtrip_v1", TEXT, "")
+        verdicts = [
+            checker.check(TEXT, question, answer, [quote])
+            for question, answer, quote in ROUNDTRIP_PAIRS
+        ]
+    finally:
+        teacher.close()
+    for verdict in verdicts:
+        assert verdict.teacher_sentence is not None and 0 <= verdict.teacher_sentence <= count, verdict
+        assert not {"teacher_roundtrip_failed", "teacher_roundtrip_unclear"} & set(verdict.reasons)
 
 
 def test_the_context_budget_counts_with_the_servers_own_tokenizer_and_template(server):

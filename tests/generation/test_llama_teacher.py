@@ -78,3 +78,27 @@ def test_a_one_chunk_corpus_runs_end_to_end_with_the_embedded_teacher(tmp_path, 
     again = Run(load_corpus(tmp_path), teacher=teacher).run()
     assert again.manifest["teacher"]["calls"] == 0
     assert [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()] == published
+
+
+# The Python tutorial's venv page (PSF licence), as in bench/realtext: a backslash path, quotes, code.
+VENV = (
+    "Once you've created a virtual environment, you may activate it.\n\n"
+    "On Windows, run:\n\n    tutorial-env\\Scripts\\activate.bat\n\n"
+    "On Unix or MacOS, run:\n\n    source tutorial-env/bin/activate\n\n"
+    '(This script is written for the bash shell. If you use the "csh" or "fish" shells, there are alternate '
+    "activate.csh and activate.fish scripts you should use instead.)"
+)
+
+
+@pytest.mark.real
+def test_the_teacher_roundtrip_gets_a_sentence_number_from_the_embedded_teacher(teacher):
+    from generation.grounding import GroundingChecker, GroundingConfig, render_roundtrip_prompt
+
+    checker = GroundingChecker(GroundingConfig(teacher_roundtrip=True), teacher=teacher)
+    _, count = render_roundtrip_prompt("roundtrip_v1", VENV, "")
+    verdict = checker.check(VENV, "Which scripts should csh or fish users run?", "activate.csh or activate.fish.",
+                            ["alternate activate.csh and activate.fish scripts you should use instead"])
+    # The grammar held: a number of one of the passage's sentences, or 0; never an unreadable reply.
+    assert verdict.teacher_sentence is not None and 0 <= verdict.teacher_sentence <= count
+    assert not {"teacher_roundtrip_failed", "teacher_roundtrip_unclear"} & set(verdict.reasons)
+
