@@ -395,12 +395,12 @@ REAL_TARGETS = {
 }
 
 
-def evaluate_real(config: GroundingConfig | None = None):
-    """(figures, pairs, verdicts, seconds) of the real-text set with the judge off; each pair is checked
-    with its passage's title, as a run checks a pair with its document's title."""
-    from realtext_data import KINDS as REAL_KINDS, TRUE as REAL_TRUE, real_set
+def evaluate_real(config: GroundingConfig | None = None, holdout: bool = False):
+    """(figures, pairs, verdicts, seconds) of the real-text set (or its held-out part) with the judge
+    off; each pair is checked with its passage's title, as a run checks a pair with its document's title."""
+    from realtext_data import DATA_DIR, HOLDOUT_DIR, KINDS as REAL_KINDS, TRUE as REAL_TRUE, real_set
 
-    pairs = real_set()
+    pairs = real_set(HOLDOUT_DIR if holdout else DATA_DIR)
     checker = GroundingChecker(config or GroundingConfig())
     _chunk.cache_clear()
     started = time.perf_counter()
@@ -414,8 +414,8 @@ def evaluate_real(config: GroundingConfig | None = None):
     return {figure_name(k): right[k] / counts[k] for k in REAL_KINDS if counts[k]}, pairs, verdicts, seconds
 
 
-def print_real(measured: dict[str, float], pairs, verdicts, seconds: float) -> None:
-    print(f"\nreal-text set (bench/realtext: {len({p.passage for p in pairs})} passages, {len(pairs)} pairs), judge off")
+def print_real(measured: dict[str, float], pairs, verdicts, seconds: float, name: str = "real-text set (bench/realtext") -> None:
+    print(f"\n{name}: {len({p.passage for p in pairs})} passages, {len(pairs)} pairs), judge off")
     counts = Counter(p.kind for p in pairs)
     print(f"{'figure':<26} {'pairs':>6} {'rate':>7} {'target':>7}")
     for name, value in measured.items():
@@ -465,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
     real, real_pairs, real_verdicts, real_seconds = evaluate_real()
     print_real(real, real_pairs, real_verdicts, real_seconds)
     problems += [f"real text: {p}" for p in below_floors(real, load_floors(key="real_text"))]
+    from realtext_data import HOLDOUT_DIR
+
+    if (HOLDOUT_DIR / "pairs.jsonl").exists():
+        held, held_pairs, held_verdicts, held_seconds = evaluate_real(holdout=True)
+        print_real(held, held_pairs, held_verdicts, held_seconds, "held-out real-text set (bench/realtext/holdout, never tuned on")
     print("floors (bench/grounding_floors.json): " + ("all held" if not problems else "; ".join(problems)))
     if args.sweep:
         sweep(pairs)

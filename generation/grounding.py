@@ -1325,13 +1325,22 @@ def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | 
 def _quote_support(new_content: list[Token], quotes: Sequence[str]) -> float | None:
     if not new_content:
         return None
+    quote_tokens = [t for q in quotes for t in _tokens(q)]
     keys = [t for t in new_content if _is_key(t)]
     if keys:
-        quote_vocab = _vocabulary([t for q in quotes for t in _tokens(q)])
+        quote_vocab = _vocabulary(quote_tokens)
         return sum(_present(t, quote_vocab) for t in keys) / len(keys)
     # Plain words: a verb the answer words as its synonym counts ("Run the installer" of "executing the installer").
-    quote_vocab = frozenset(_SYNONYM_STEMS.get(k, k) for t in (t for q in quotes for t in _tokens(q)) for k in (t[1], *t[3]))
-    return sum(_SYNONYM_STEMS.get(t[1], t[1]) in quote_vocab or bool(t[3]) and all(_SYNONYM_STEMS.get(p, p) in quote_vocab for p in t[3]) for t in new_content) / len(new_content)
+    quote_vocab = frozenset(map(_synonym, _vocabulary(quote_tokens)))
+    present = [
+        _synonym(t[1]) in quote_vocab or bool(t[3]) and all(_synonym(p) in quote_vocab for p in t[3])
+        for t in new_content
+    ]
+    return sum(present) / len(present)
+
+
+def _synonym(key: str) -> str:
+    return _SYNONYM_STEMS.get(key, key)
 
 
 # --- The checker ---------------------------------------------------------------------------------
