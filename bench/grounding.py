@@ -470,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     if (HOLDOUT_DIR / "pairs.jsonl").exists():
         held, held_pairs, held_verdicts, held_seconds = evaluate_real(holdout=True)
         print_real(held, held_pairs, held_verdicts, held_seconds, "held-out real-text set (bench/realtext/holdout, never tuned on")
+        problems += [f"held-out real text: {p}" for p in below_floors(held, load_floors(key="real_text_holdout"))]
     print("floors (bench/grounding_floors.json): " + ("all held" if not problems else "; ".join(problems)))
     if args.sweep:
         sweep(pairs)

@@ -100,10 +100,16 @@ def real_set(folder: Path = DATA_DIR) -> list[RealPair]:
     return pairs
 
 
+def _loose(text: str) -> str:
+    """Case and runs of whitespace aside, as a teacher retypes a quote (the checker's aligner is blind
+    to both)."""
+    return " ".join(text.split()).casefold()
+
+
 def problems(folder: Path = DATA_DIR) -> list[str]:
     """What is wrong with the two files; empty when nothing is.
 
-    Quotes must be verbatim substrings of their own passage, except that a fabricated quote must
+    Quotes must be substrings of their own passage (case and spacing aside), except that a fabricated quote must
     not be one, and an other_chunk quote must come from another passage (and not from its own)."""
     found: list[str] = []
     rows = _read_jsonl(folder / PASSAGES_PATH.name)
@@ -143,19 +149,19 @@ def problems(folder: Path = DATA_DIR) -> list[str]:
             continue
         if r["kind"] != TRUE and not quotes:
             found.append(f"{where}: a {r['kind']} pair needs a quote")
-        own = texts[r["passage"]]
-        for q in quotes:
-            short = repr(q[:60])
+        own = _loose(texts[r["passage"]])
+        for quote in quotes:
+            short, q = repr(quote[:60]), _loose(quote)
             if r["kind"] == "fabricated_quote":
                 if q in own:
                     found.append(f"{where}: fabricated quote {short} is in the passage")
             elif r["kind"] == "other_chunk":
                 if q in own:
                     found.append(f"{where}: other_chunk quote {short} is in its own passage")
-                elif not any(q in t for pid, t in texts.items() if pid != r["passage"]):
+                elif not any(q in _loose(t) for pid, t in texts.items() if pid != r["passage"]):
                     found.append(f"{where}: other_chunk quote {short} is in no other passage")
             elif q not in own:
-                found.append(f"{where}: quote {short} is not a verbatim substring of {r['passage']}")
+                found.append(f"{where}: quote {short} is not in {r['passage']} (case and spacing aside)")
     return found
 
 

@@ -431,6 +431,15 @@ def test_the_real_text_set_holds_its_floors():
     assert not problems, "\n".join(problems)
 
 
+def test_the_held_out_real_text_set_holds_its_floors():
+    # Floors at its first measurement: a guard against losing ground, never a target to tune on it.
+    bench = load_bench()
+    measured, pairs, _, _ = bench.evaluate_real(holdout=True)
+    assert len(pairs) >= 70
+    problems = bench.below_floors(measured, bench.load_floors(key="real_text_holdout"))
+    assert not problems, "\n".join(problems)
+
+
 def test_the_real_text_set_is_well_formed():
     import sys
 
@@ -438,6 +447,7 @@ def test_the_real_text_set_is_well_formed():
     import realtext_data
 
     assert realtext_data.problems() == []
+    assert realtext_data.problems(realtext_data.HOLDOUT_DIR) == []
 
 
 def test_an_answer_that_loops_or_is_cut_off_is_rejected():
