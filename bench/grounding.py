@@ -3,6 +3,7 @@
     python bench/grounding.py                  judge off: acceptance of true pairs, rejection per kind of
                                                false pair, and pairs checked per second
     python bench/grounding.py --sweep          the signals' distributions, and how each threshold moves the figures
+    python bench/grounding.py --sweep-real     each threshold alone on the real-text set
     python bench/grounding.py --judge          also with the embedded teacher as judge, on a subset
                                                (--pairs 100, --model PATH for another GGUF)
     python bench/grounding.py --teacher-checks judge and teacher roundtrip on the real-text set, each alone and
@@ -414,6 +415,29 @@ def evaluate_real(config: GroundingConfig | None = None, holdout: bool = False):
     return {figure_name(k): right[k] / counts[k] for k in REAL_KINDS if counts[k]}, pairs, verdicts, seconds
 
 
+# Each threshold moved alone on the real-text set, the others at their defaults (`--sweep-real`).
+REAL_SWEEP = {
+    "quote_min_score": [75, 80, 85, 90, 95],
+    "support_min": [0.3, 0.4, 0.5, 0.6, 0.7],
+    "quote_support_min": [0.4, 0.5, 0.6, 0.7, 0.8],
+    "novelty_window": [0, 1, 2],
+    "novelty_context_min": [0.3, 0.4, 0.5, 0.6, 0.7],
+    "roundtrip_min": [0.4, 0.5, 0.6, 0.7, 0.8],
+    "span_roundtrip_min": [0.3, 0.4, 0.5, 0.6, 0.7],
+}
+
+
+def sweep_real() -> None:
+    print("\nreal-text set, each threshold alone (default marked *): true accepted | false kinds rejected")
+    default = GroundingConfig()
+    for key, values in REAL_SWEEP.items():
+        for value in values:
+            measured, _, _, _ = evaluate_real(GroundingConfig(**{key: value}))
+            rejected = " ".join(f"{k.removeprefix('reject_')} {v:.2f}" for k, v in measured.items() if k != "true_accept")
+            mark = "*" if getattr(default, key) == value else " "
+            print(f"{mark}{key:<20} {value!s:<5} true {measured['true_accept']:.3f} | {rejected}")
+
+
 def print_real(measured: dict[str, float], pairs, verdicts, seconds: float, name: str = "real-text set (bench/realtext") -> None:
     print(f"\n{name}: {len({p.passage for p in pairs})} passages, {len(pairs)} pairs), judge off")
     counts = Counter(p.kind for p in pairs)
@@ -443,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--documents", type=int, default=DEFAULT_DOCUMENTS)
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--sweep-real", action="store_true", help="each threshold alone on the real-text set")
     parser.add_argument("--judge", action="store_true")
     parser.add_argument("--pairs", type=int, default=100, help="pairs the judge sees (default 100)")
     parser.add_argument("--model", help="GGUF for the judge (default: the embedded SmolLM2-135M)")
@@ -474,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     print("floors (bench/grounding_floors.json): " + ("all held" if not problems else "; ".join(problems)))
     if args.sweep:
         sweep(pairs)
+    if args.sweep_real:
+        sweep_real()
     if args.update_floors:
         update_floors(measured)
         update_floors(real, "real_text")
