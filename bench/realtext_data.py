@@ -166,17 +166,19 @@ def problems(folder: Path = DATA_DIR) -> list[str]:
 
 
 def main() -> None:
-    pairs = real_set()
-    print(f"{len(passages())} passages, {len(pairs)} pairs")
-    for kind, n in Counter(p.kind for p in pairs).most_common():
-        print(f"  {kind:<17} {n:>4}")
-    print("by passage kind: " + ", ".join(f"{k} {n}" for k, n in Counter(p.passage_kind for p in pairs).most_common()))
-    issues = problems()
-    print("problems: " + ("none" if not issues else str(len(issues))))
-    for issue in issues:
-        print("  " + issue)
-    sys.exit(1 if issues else 0)
-
+    found = 0
+    for folder in (DATA_DIR, HOLDOUT_DIR):
+        pairs = real_set(folder)
+        print(f"{folder.relative_to(HERE)}: {len(passages(folder))} passages, {len(pairs)} pairs")
+        for kind, n in Counter(p.kind for p in pairs).most_common():
+            print(f"  {kind:<17} {n:>4}")
+        print("by passage kind: " + ", ".join(f"{k} {n}" for k, n in Counter(p.passage_kind for p in pairs).most_common()))
+        issues = problems(folder)
+        print("problems: " + ("none" if not issues else str(len(issues))))
+        for issue in issues:
+            print("  " + issue)
+        found += len(issues)
+    sys.exit(1 if found else 0)
 
 if __name__ == "__main__":
     main()

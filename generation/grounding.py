@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 # Bump when a check's logic changes: the signature changes with it and stored verdicts are re-graded.
-CHECKER_VERSION = 23
+CHECKER_VERSION = 24
 
 Check = Literal["quote", "support", "novelty", "form", "roundtrip"]
 CHECKS: tuple[Check, ...] = ("quote", "support", "novelty", "form", "roundtrip")
@@ -429,8 +429,7 @@ def _tokens(text: str) -> list[Token]:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = _fractions(text)
-    if _SPACED_THOUSANDS.search(text):
-        text = _SPACED_THOUSANDS.sub(_joined, text)
+    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if any(c in text for c in _GROUP_SPACES) else []
     out: list[Token] = []
     end = 0
     for match in _TOKEN.finditer(text):
@@ -444,6 +443,13 @@ def _tokens(text: str) -> list[Token]:
         for kind, key, raw, parts in _pieces(match.group()):
             out.append((kind, key, raw, parts, initial))
             initial = False
+        if grouped and end == grouped[0][1]:  # "20 000 000": one number, which is also its pieces ("ports 80 443")
+            lo, hi = grouped.pop(0)
+            pieces = len(text[lo:hi].split())
+            first = out[-pieces]
+            out[-pieces:] = [("num", _normalize_number(re.sub(r"\D", "", text[lo:hi]))[0], text[lo:hi], tuple(t[1] for t in out[-pieces:]), first[4])]
+        while grouped and grouped[0][1] <= end:
+            grouped.pop(0)
     if any(t[2].lower() in _QUANTITY_WORDS for t in out):
         out = _quantities(out)
     return out
@@ -457,6 +463,7 @@ _QUANTITY = re.compile(r"\b(?:hundred|thousand|million|billion|half|pairs|dozen)
 _FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
 _FRACTION_CHARS = frozenset(_FRACTIONS)
 _FRACTION = re.compile(r"(\d?)([½¼¾])")
+_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")  # what Decimal reads: not "2.4.1", not "0.50.25"
 
 
 def _fractions(text: str) -> str:
@@ -474,7 +481,7 @@ def _quantities(tokens: list[Token]) -> list[Token]:
     while i < len(tokens):
         token = tokens[i]
         kind, key, raw, parts, initial = token
-        number = key if kind == "num" and _NUMBER.fullmatch(key) else "1" if raw.lower() == "one" else None
+        number = key if kind == "num" and _DECIMAL.fullmatch(key) else "1" if raw.lower() == "one" else None
         following = [t[2].lower() for t in tokens[i + 1 : i + 4]]
         if number is not None and following == ["and", "a", "half"]:
             out.append(("num", _number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
@@ -503,8 +510,8 @@ def _is_name(token: Token) -> bool:
 def _is_key(token: Token) -> bool:
     """A fact a pair can get wrong by one character: a number, a date, a name, or an identifier of
     letters and digits ("python3", "u64", "A320")."""
-    if token[0] == "id":
-        return not _UNIT_POWER.fullmatch(token[1])  # "cm3", "s2": a unit, written "cubic centimetre" as often
+    if token[0] == "id":  # "cm3", "s2": a unit, written "cubic centimetre" as often; "M2", "S3": names
+        return _is_name(token) or not _UNIT_POWER.fullmatch(token[1])
     return token[0] in ("num", "date") or _is_name(token)
 
 
@@ -546,11 +553,8 @@ def _text_vocabulary(text: str) -> frozenset[str]:
 
 
 # "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
+_GROUP_SPACES = " \u00a0\u202f"
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
-
-
-def _joined(match: re.Match) -> str:
-    return re.sub(r"\D", "", match.group())
 
 
 def _vocabulary(tokens: list[Token]) -> frozenset[str]:
@@ -784,7 +788,8 @@ def _off_fact_words(question_tokens: list[Token], fact: str, title: frozenset[st
 def _name_variant(token: Token, vocab: frozenset[str] | dict) -> str | None:
     """The key under which the text writes a name as its adjective or the other way round: "China" /
     "Chinese", "Mars" / "Martian", "Hungary" / "Hungarian", "Europe" / "European": the words share all
-    but the shorter one's last letter, and what is left of each is a demonym's ending. None if none."""
+    but the shorter one's last letter, and what is left is a demonym's suffix on one side and a name's
+    ending on the other. None if none."""
     if not _is_name(token) or token[0] != "word" or len(token[1]) < 4:
         return None
     key = token[1]
@@ -794,13 +799,19 @@ def _name_variant(token: Token, vocab: frozenset[str] | dict) -> str | None:
         common = 3
         while common < min(len(key), len(other)) and key[common] == other[common]:
             common += 1
-        if common >= min(len(key), len(other)) - 1 and key[common:] in _DEMONYM_ENDINGS and other[common:] in _DEMONYM_ENDINGS:
+        if common < min(len(key), len(other)) - 1:
+            continue
+        ends = {key[common:], other[common:]}
+        if ends & _DEMONYM_SUFFIXES and ends <= _DEMONYM_SUFFIXES | _NAME_ENDINGS:
             return other
     return None
 
 
-# What is left of a name and its adjective past their common letters (stemmed: "Chinese" is "chines").
-_DEMONYM_ENDINGS = frozenset(["", *"a e y s es ese ian tian an ean n ny ns ish ic i".split()])
+# What is left of a name and its adjective past their common letters (stemmed: "Chinese" is "chines"):
+# one side a demonym's suffix, the other a name's ending; "Robert" / "Roberta", "Julian" / "Julia" and
+# "Indian" / "Indiana" are other names.
+_DEMONYM_SUFFIXES = frozenset("es ese ian tian an ean ish ic i".split())
+_NAME_ENDINGS = frozenset(["", "a", "e", "y", "s"])
 
 
 _NEGATIONS = frozenset("not no never nor without cannot none neither".split())
@@ -1177,6 +1188,8 @@ def _unresolved(question: str) -> bool:
     for match in _UNRESOLVED.finditer(question):
         after = question[match.end() :]
         if _EMPTY_IT_BEFORE.search(match.group()) and _EMPTY_IT.match(after):
+            if _OTHER_PRONOUN.search(after):  # "Could it be that they left?"
+                return True
             continue
         before = question[: match.start()]
         clause = _CLAUSE_BEFORE.search(before)
@@ -1186,6 +1199,7 @@ def _unresolved(question: str) -> bool:
     return False
 
 
+_OTHER_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their)\b", re.I)
 _EMPTY_IT_BEFORE = re.compile(r"\b(?:is|was|would|will|could|might)\s+it$", re.I)
 _EMPTY_IT = re.compile(r"\s+(?:\w+\s+){0,1}\w+\s+(?:to|that)\b", re.I)  # "is it preferred to", "is it ever necessary to"
 _CLAUSE_BEFORE = re.compile(r"(?:,|;|\band\b|\bor\b)\s*(?:\w+\s+){0,2}$", re.I)

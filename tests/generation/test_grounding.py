@@ -636,6 +636,32 @@ def test_a_changed_identifier_is_a_changed_fact(checker):
     assert right.grounded, right.reasons
 
 
+@pytest.mark.parametrize(
+    "chunk, question, answer, quotes",
+    [
+        ("Release 2.4.1 pairs the client with the server. It shipped in May.", "When did release 2.4.1 ship?", "In May.", ["It shipped in May."]),
+        ("Release 2.4.1 ships today.", "Which release ships today?", "3.0.1 million", []),
+        ("½¼ and a half of the fleet.", "How much of the fleet?", "½¼ and a half", []),
+    ],
+)
+def test_a_version_number_before_a_scale_word_is_not_a_crash(checker, chunk, question, answer, quotes):
+    checker.check(chunk, question, answer, quotes)  # Decimal cannot read "2.4.1": it must not be asked to
+
+
+def test_lookalike_names_and_identifiers_are_other_facts(checker):
+    chips = "The laptop uses the Apple M2 chip, and backups are stored in Amazon S3 every night."
+    assert "novel_name:M3" in checker.check(chips, "Which chip does the laptop use?", "The Apple M3 chip", ["uses the Apple M2 chip"]).reasons
+    assert "novel_name:S2" in checker.check(chips, "Where are backups stored?", "In Amazon S2", []).reasons
+    founder = "The company was founded in 1921 by Robert Hale in Leeds."
+    assert "novel_name:Roberta" in checker.check(founder, "Who founded the company in 1921?", "Roberta Hale", []).reasons
+
+
+def test_numbers_in_a_row_stay_numbers_of_their_own(checker):
+    chunk = "The server listens on ports 80 443 and 8443 by default."
+    verdict = checker.check(chunk, "Which ports does the server listen on by default?", "80 and 443", ["ports 80 443 and 8443"])
+    assert verdict.grounded, verdict.reasons
+
+
 def test_a_scale_word_does_not_hide_a_changed_number(checker):
     chunk = "Infringements shall be subject to administrative fines up to 20 000 000 EUR, whichever is higher."
     verdict = checker.check(chunk, "What is the highest administrative fine?", "Up to EUR 30 million.", ["fines up to 20 000 000 EUR"])
