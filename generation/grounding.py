@@ -1394,7 +1394,26 @@ class GroundingChecker:
     ) -> Verdict:
         """`target`: the span of the quote the question asks for, where the pair was written for one
         (fact-first): the question must ask for it without giving it away, and name its subject.
-        `title`: the document's title, whose words a question may use though the chunk lacks them."""
+        `title`: the document's title, whose words a question may use though the chunk lacks them.
+
+        A fault of the checker's own on some text is the pair's rejection (`checker_error`, the
+        exception in its notes, the traceback in the log), never the run's end: a nightly run would
+        meet the same chunk every night."""
+        try:
+            return self._check(chunk_text, question, answer, quotes, target, title)
+        except Exception as exc:  # noqa: BLE001 - any bug on any text, see above
+            logger.exception("grounding checker failed on a pair (question %r); the pair is rejected", question[:80])
+            return Verdict(grounded=False, score=0.0, reasons=["checker_error"], **_optional_fields(notes=[f"{type(exc).__name__}: {exc}"[:300]]))
+
+    def _check(
+        self,
+        chunk_text: str,
+        question: str,
+        answer: str,
+        quotes: Sequence[str] | None,
+        target: str | None,
+        title: str | None,
+    ) -> Verdict:
         cfg = self.config
         checks = cfg.checks
         chunk = _chunk(chunk_text)

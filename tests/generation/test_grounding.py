@@ -368,10 +368,31 @@ def test_checks_can_be_switched_off():
 @given(question=st.text(max_size=80), answer=st.text(max_size=80), quotes=st.lists(st.text(max_size=60), max_size=3))
 def test_any_text_gets_a_verdict(question, answer, quotes):
     verdict = GroundingChecker().check(CHUNK, question, answer, quotes)
+    assert "checker_error" not in verdict.reasons, verdict.notes
     assert 0.0 <= verdict.score <= 1.0
     assert verdict.grounded == (verdict.reasons == [])
     for span in verdict.quotes:
         assert span.start is None or 0 <= span.start < span.end <= len(CHUNK)
+
+
+@given(st.text(max_size=300), st.text(max_size=60), st.text(max_size=60), st.lists(st.text(max_size=60), max_size=2))
+@settings(max_examples=300, deadline=None)
+def test_any_chunk_gets_a_verdict_without_a_checker_error(chunk, question, answer, quotes):
+    verdict = GroundingChecker().check(chunk, question, answer, quotes)
+    assert "checker_error" not in verdict.reasons, verdict.notes
+
+
+def test_a_fault_of_the_checker_rejects_the_pair_and_the_run_goes_on(monkeypatch, caplog):
+    from generation import grounding
+
+    def broken(*args, **kwargs):
+        raise ArithmeticError("a bug met on some text")
+
+    monkeypatch.setattr(grounding, "_quote_support", broken)
+    verdict = GroundingChecker().check(CHUNK, *TRUE_PAIR)
+    assert verdict.reasons == ["checker_error"] and not verdict.grounded
+    assert "ArithmeticError: a bug met on some text" in verdict.notes[0]
+    assert "grounding checker failed" in caplog.text
 
 
 def test_non_ascii_chunks_keep_their_offsets():
