@@ -429,7 +429,7 @@ def _tokens(text: str) -> list[Token]:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = _fractions(text)
-    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if any(c in text for c in _GROUP_SPACES) else []
+    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)]
     out: list[Token] = []
     end = 0
     for match in _TOKEN.finditer(text):
@@ -553,7 +553,6 @@ def _text_vocabulary(text: str) -> frozenset[str]:
 
 
 # "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
-_GROUP_SPACES = " \u00a0\u202f"
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
 
 
@@ -636,7 +635,7 @@ def _chunk(text: str) -> _Chunk:
     spans: list[tuple[int, int]] = []
     frequency: Counter[str] = Counter()
     start = 0
-    for end, next_start in [*((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)), (len(text), len(text))]:
+    for end, next_start in _sentence_bounds(text):
         segment = text[start:end]
         segment_vocab = _text_vocabulary(segment)
         vocab.update(segment_vocab)
@@ -647,6 +646,17 @@ def _chunk(text: str) -> _Chunk:
         start = next_start
     weight = {key: 1.0 / n for key, n in frequency.items()}
     return _Chunk(text, folded, offsets, frozenset(vocab), tuple(sentences), weight, tuple(spans))
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(end of each sentence, start of the next): where `_SENTENCE_END` splits the text, then its end."""
+    return [*((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)), (len(text), len(text))]
+
+
+def _quoted(ranges: Sequence[tuple[int, int]], spans: Sequence[QuoteSpan]) -> list[int]:
+    """The indices of the (start, end) ranges that an aligned quote overlaps."""
+    aligned = [(q.start, q.end) for q in spans if q.start is not None and q.end is not None]
+    return [i for i, (a, b) in enumerate(ranges) if any(lo < b and hi > a for lo, hi in aligned)]
 
 
 def _outside(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -964,10 +974,7 @@ def _roundtrip(question_tokens: list[Token], spans: list[QuoteSpan], chunk: _Chu
     weight = chunk.weight
     scores = [sum(weight[k] for k in words.intersection(sentence)) for sentence in chunk.sentences]
     best = max(scores)
-    quoted = [
-        i for i, (a, b) in enumerate(chunk.spans)
-        if any(q.start is not None and q.end is not None and q.start < b and q.end > a for q in spans)
-    ]
+    quoted = _quoted(chunk.spans, spans)
     if best <= 0.0 or not quoted:
         return None
     # A sentence may name its subject only in the one before it ("In 1858 Joran Halmere gave the museum
@@ -1011,7 +1018,7 @@ def _clauses(text: str) -> tuple[tuple[int, int, frozenset[str], tuple[Token, ..
     destroyed ...") belongs with the clause before it, or at a sentence's start with the one after."""
     out: list[tuple[int, int, frozenset[str], tuple[Token, ...], int]] = []
     start = 0
-    for end, next_start in [*((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)), (len(text), len(text))]:
+    for end, next_start in _sentence_bounds(text):
         segment = text[start:end]
         lines = segment.split("\n")
         table = len(lines) > 1 and 2 * sum(1 for line in lines if "|" in line or len(line.strip()) <= TABLE_LINE_CHARS) > len(lines)
@@ -1075,10 +1082,9 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
         and t[2].lower() not in _AUX and t[2].lower() not in _IMPERATIVE
     }
     words -= _frame_words(question_tokens)
-    quoted = [(q.start, q.end) for q in spans if q.start is not None and q.end is not None]
-    if not words or not quoted:
+    sentences = [chunk.spans[i] for i in _quoted(chunk.spans, spans)]
+    if not words or not sentences:
         return None
-    sentences = [(a, b) for a, b in chunk.spans if any(lo < b and hi > a for lo, hi in quoted)]
     question_vocab = _vocabulary(question_tokens)
     clauses = [c for c in _clauses(chunk.text) if any(a <= c[0] < b for a, b in sentences)]
 
@@ -1312,19 +1318,11 @@ def roundtrip_gbnf(count: int) -> str:
 def _segments(text: str) -> tuple[tuple[int, int], ...]:
     """Every sentence of the text with words in it, headings included: (start, end)."""
     out, start = [], 0
-    for end, next_start in [*((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)), (len(text), len(text))]:
+    for end, next_start in _sentence_bounds(text):
         if _ALNUM_RUN.search(text, start, end):
             out.append((start, end))
         start = next_start
     return tuple(out)
-
-
-def _quoted_segments(spans: Sequence[QuoteSpan], text: str) -> list[int]:
-    """The segments (0-based, `_segments`) that the aligned quotes overlap."""
-    return [
-        i for i, (a, b) in enumerate(_segments(text))
-        if any(q.start is not None and q.end is not None and q.start < b and q.end > a for q in spans)
-    ]
 
 
 def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | None:
@@ -1570,7 +1568,8 @@ class GroundingChecker:
         quote_tokens = _tokens(quote)
         # "6.8 million" is 6800000 and also 6.8, which a quote that misspells "million" still states
         span_numbers = iter([{t[1], *t[3][:1]} for t in span_tokens if t[0] == "num"])
-        if not all(any(n in m or (q[3] and q[3][0] in m) for m in span_numbers) for q in quote_tokens if q[0] == "num" for n in [q[1]]):
+        quote_numbers = [{t[1], *t[3][:1]} for t in quote_tokens if t[0] == "num"]
+        if not all(any(n & m for m in span_numbers) for n in quote_numbers):
             return False  # not an ordered subsequence
         span_vocab = _vocabulary(span_tokens)
         if not all(_present(t, span_vocab) for t in quote_tokens if _is_name(t) or t[0] == "id"):
@@ -1598,7 +1597,7 @@ class GroundingChecker:
         picked = int(number.group())
         if picked == 0:
             return 0, "teacher_found_no_answer"
-        if picked - 1 not in _quoted_segments(spans, chunk.text):
+        if picked - 1 not in _quoted(_segments(chunk.text), spans):
             return picked, "teacher_picked_other_sentence"
         return picked, None
 
