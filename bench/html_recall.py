@@ -30,7 +30,7 @@ report `no_main_text`).
 
 The reference texts are newspaper4k's accepted extractions, so they leave out what newspaper4k
 leaves out (captions, bylines); the ranking of settings, not the absolute figure, is what this
-measures. The figures are written next to TRAFILATURA_SETTINGS in ingest/extract.py.
+measures. The figures are written next to TRAFILATURA_SETTINGS in ingest/readers/html.py.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.extract import TRAFILATURA_SETTINGS, decode_text, html_main_text  # noqa: E402
+from ingest.decode import decode_text  # noqa: E402
+from ingest.readers.html import TRAFILATURA_SETTINGS, html_main_text  # noqa: E402
 
 PACKAGE = "newspaper4k==0.9.6"
 DOCS = Path(__file__).resolve().parent / "htmlrecall"

@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.chunking import Chunker, load_encoding  # noqa: E402
-from ingest.extract import TRAFILATURA_SETTINGS, extract  # noqa: E402
+from ingest.readers import extract  # noqa: E402
+from ingest.readers.html import TRAFILATURA_SETTINGS  # noqa: E402
 from ingest.records import Document, Source, sha256_hex  # noqa: E402
 from tests.ingest.samples import make_html, make_pdf  # noqa: E402
 
@@ -110,7 +111,8 @@ def bench_workers(count: int, repeat: int) -> tuple[float, float, float, int]:
     import os
 
     from ingest.pool import ExtractPool
-    from ingest.sources import Raw, read_document
+    from ingest.readers import read_document
+    from ingest.sources import Raw
 
     with tempfile.TemporaryDirectory() as tmp:
         pdfs = [make_pdf(Path(tmp) / f"d{i}.pdf", pages=5).read_bytes() for i in range(count // 2)]

@@ -54,7 +54,8 @@ def ingest(
     from ingest.chunking import Chunker, EncodingError
     from ingest.pool import ExtractPool
     from ingest.records import SourceError
-    from ingest.sources import fetch_url, is_url, read_file, redact, walk
+    from ingest.read import FileRef, Missing, Ref, UrlRef, read_all
+    from ingest.sources import is_url, redact, walk
 
     try:
         Chunker(tokens, overlap, encoding)  # the settings checked here; the workers build their own
@@ -63,40 +64,29 @@ def ingest(
 
     skipped: list[tuple[str, str]] = []
 
-    def raws() -> Iterator[tuple[str, Any]]:
+    def refs() -> Iterator[Ref]:
         for item in inputs:
-            if is_url(item):
-                try:
-                    yield redact(item), fetch_url(item, max_bytes=max_bytes)
-                except SourceError as exc:
-                    yield redact(item), SourceError(exc.kind, redact(exc.message))
-                continue
             path = Path(item)
-            if path.is_dir():
+            if is_url(item):
+                yield UrlRef(redact(item), item)
+            elif path.is_dir():
                 files = walk(path, skipped=skipped)
                 if (path / CONFIG_NAME).is_file():  # a corpus folder: what `run` reads, not its config or outputs
                     try:
                         files = load_corpus(path, check_model=False).files(skipped)
                     except ConfigError as exc:
                         raise _fail(str(exc), EXIT_USAGE)
-                for source_id, file in files:
-                    try:
-                        yield source_id, read_file(source_id, file, max_bytes)
-                    except SourceError as exc:
-                        yield source_id, exc
+                yield from (FileRef(source_id, file) for source_id, file in files)
             elif path.is_file():
-                try:
-                    yield item, read_file(item, path, max_bytes)
-                except SourceError as exc:
-                    yield item, exc
+                yield FileRef(item, path)
             else:
-                yield item, SourceError("not_found", "no such file or folder")
+                yield Missing(item)
 
     order: list[tuple[int, str]] = []  # (position, source id): two folders may hold the same relative name
     failures: dict[int, SourceError] = {}
 
     def to_extract() -> Iterator[tuple[int, Any]]:
-        for source_id, raw in raws():
+        for source_id, raw in read_all(refs(), max_bytes=max_bytes):
             key = len(order)
             order.append((key, source_id))
             if isinstance(raw, SourceError):

@@ -19,7 +19,8 @@ from generation.config import ConfigError
 from generation.errors import RetirementRefused
 from ingest.pool import ExtractPool, Limits
 from ingest.records import SourceError, sha256_hex
-from ingest.sources import Raw, fetch_url, is_url, read_file, redact
+from ingest.read import FileRef, Ref, UrlRef, read_all
+from ingest.sources import Raw, fetch_url, is_url, redact
 
 logger = logging.getLogger(__name__)
 
@@ -198,23 +199,16 @@ class SourceScan:
         )
 
     def read_all(self, files: list, stored: dict, web: dict[str, str]) -> Iterator[tuple[str, Raw | SourceError]]:
-        cfg = self.cfg.sources
-        for source_id, path in files:
-            try:
-                yield source_id, read_file(source_id, path, cfg.max_bytes)
-            except SourceError as exc:
-                yield source_id, exc
-        for source_id, url in web.items():
-            before = stored.get(source_id)
-            try:
-                yield source_id, fetch_url(
-                    url,
-                    max_bytes=cfg.max_bytes,
-                    etag=before.etag if before and before.status == "ok" else None,
-                    last_modified=before.last_modified if before and before.status == "ok" else None,
-                )
-            except SourceError as exc:
-                yield source_id, exc
+        """Every file, then every web page (conditionally, with the validators of its last good fetch)."""
+        def refs() -> Iterator[Ref]:
+            for source_id, path in files:
+                yield FileRef(source_id, path)
+            for source_id, url in web.items():
+                before = stored.get(source_id)
+                ok = before is not None and before.status == "ok"
+                yield UrlRef(source_id, url, before.etag if ok else None, before.last_modified if ok else None)
+
+        return read_all(refs(), max_bytes=self.cfg.sources.max_bytes)
 
     def web_sources(self) -> dict[str, str]:
         """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced

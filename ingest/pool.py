@@ -89,7 +89,7 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
 def _extract(chunker: Any, raw: Raw, memory_mb: int | None = None) -> Extracted | SourceError:
     """One document extracted and chunked, or the reason it could not be: anything the libraries raise
     is this document's failure (out of memory under a worker's ceiling: extract_crashed)."""
-    from .sources import read_document
+    from .readers import read_document
 
     try:
         source, doc = read_document(raw)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-SourceKind = Literal["pdf", "html", "text", "markdown"]
+SourceKind = str  # a reader's kind: ingest.readers.READERS
 
 
 def sha256_hex(data: bytes | str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
-from .records import Document, Source, SourceError, sha256_hex
+from .records import SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -240,30 +240,3 @@ def fetch_url(
         raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
     except httpx.HTTPError as exc:
         raise SourceError("fetch_failed", f"{type(exc).__name__}: {exc}") from exc
-
-
-def to_source(raw: Raw) -> Source:
-    """The Source record of bytes just read: kind typed by content and name, content hash."""
-    from .extract import detect_kind
-
-    name = raw.name
-    if raw.content_type and "html" in raw.content_type.lower() and not name.lower().endswith((".pdf", ".txt", ".md")):
-        name = name.rstrip("/") + ".html"
-    kind = detect_kind(name, raw.data)
-    return Source(
-        source_id=raw.source_id,
-        kind=kind,
-        content_sha256=sha256_hex(raw.data),
-        size=len(raw.data),
-        mtime=raw.mtime,
-        etag=raw.etag,
-        last_modified=raw.last_modified,
-    )
-
-
-def read_document(raw: Raw) -> tuple[Source, Document]:
-    """Type, hash and extract one source. Raises SourceError with a countable kind."""
-    from .extract import extract
-
-    source = to_source(raw)
-    return source, extract(source, raw.data)

@@ -5,7 +5,7 @@ spending half a second importing them."""
 import pymupdf  # noqa: F401
 import trafilatura  # noqa: F401
 
-from ingest import chunking, extract, sources  # noqa: F401
+from ingest import chunking, readers, sources  # noqa: F401
 
 try:
     chunking.load_encoding("cl100k_base")

@@ -1,0 +1,56 @@
+"""The plain-text and Markdown readers (ingest/readers/text.py)."""
+
+import codecs
+
+import pytest
+
+from ingest.records import sha256_hex
+from tests.ingest.readers.support import failure, read
+
+
+# --- plain text and Markdown ------------------------------------------------------------------
+
+TEXT = "Café “Zur Post” – open at 7 €\r\nsecond line\r\n\r\n\r\n\r\nnext paragraph\n"
+EXPECTED = "Café “Zur Post” – open at 7 €\nsecond line\n\nnext paragraph"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),  # with a byte-order mark
+        codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
+        TEXT.encode("utf-16-le"),  # no byte-order mark
+        TEXT.encode("utf-16-be"),
+        TEXT.encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "utf-16-be-bom", "utf-16-le-no-bom", "utf-16-be-no-bom", "cp1252"],
+)
+def test_text_encodings_give_the_same_document(data):
+    doc = read("notes.txt", data)
+    assert doc.text == EXPECTED
+    assert doc.text_sha256 == sha256_hex(EXPECTED)  # re-saving in another encoding changes nothing
+
+
+def test_text_that_is_not_cp1252_falls_back_to_latin1():
+    assert read("old.txt", b"caf\xe9 \x81 na\xefve").text == "café naïve"  # 0x81: no cp1252 character; a C1 control
+
+
+def test_broken_utf16_is_an_encoding_error():
+    error = failure("broken.txt", codecs.BOM_UTF16_LE + "text".encode("utf-16-le") + b"\x00\xd8")  # a lone surrogate
+    assert error.kind == "encoding" and "UTF-16" in error.message
+
+
+def test_text_failures():
+    assert failure("blank.txt", b" \n\t\r\n ").kind == "empty"
+    assert failure("nothing.txt", b"", kind="text").kind == "empty"
+    assert failure("data.txt", b"\x00\x01\x02\x03binary" * 50, kind="text").kind == "binary"
+
+
+def test_markdown_keeps_its_markup_and_takes_the_first_heading_as_title():
+    md = "Intro\n\n```sh\n# install it\npip install x\n```\n\n## Not the title\n\n# The  Real Title #\n\n- one\n- two\n"
+    doc = read("guide.md", md.encode())
+    assert doc.title == "The Real Title"
+    assert "- one\n- two" in doc.text and "## Not the title" in doc.text
+    assert read("plain.txt", md.encode()).title is None
