@@ -52,7 +52,7 @@ import httpx  # noqa: E402
 from generation.generate import GenerationSettings, build_messages, generate_pairs, load_prompt, reply_schema  # noqa: E402
 from generation.teachers.http import HttpTeacher  # noqa: E402
 from generation.teachers.llama import default_model_path  # noqa: E402
-from generation.teachers.serve import local_server  # noqa: E402
+from tests.support.servers import local_server  # noqa: E402
 from ingest.records import short_hash  # noqa: E402
 
 TARGET_RATIO = 0.9
@@ -233,7 +233,7 @@ def several_slots(args: argparse.Namespace) -> int:
 
     from generation.fact_first import generate_fact_pairs
     from generation.grounding import GroundingChecker, GroundingConfig
-    from generation.teachers.serve import local_llama_server
+    from tests.support.servers import local_llama_server
 
     chunks = make_chunks(args.chunks)
     settings = GenerationSettings(strategy="fact_first", candidates_per_fact=1, max_tokens=args.max_tokens, temperature=0.0, seed=0)

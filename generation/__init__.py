@@ -2,7 +2,7 @@
 
 import logging
 
-# The command's exit codes (DESIGN.md, "CLI").
+# The command's exit codes (docs/architecture.md, "Exit codes").
 EXIT_OK = 0  # every source processed
 EXIT_NOTHING = 1  # nothing published: bad run, teacher unreachable, corpus locked
 EXIT_USAGE = 2  # a usage or configuration error

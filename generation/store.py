@@ -1,6 +1,6 @@
 """The corpus state store: SQLite in WAL mode at <corpus>/.groundqa/state.sqlite.
 
-Every stage is keyed by content hashes and signatures (DESIGN.md, "Records"):
+Every stage is keyed by content hashes and signatures (docs/architecture.md, "Records"):
 - sources: the bytes last seen per source_id, and the text they gave;
 - chunks: per (source, chunker signature), in document order;
 - generations: one teacher reply per (chunk text hash, generation signature), so identical chunk

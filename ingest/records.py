@@ -1,4 +1,4 @@
-"""The records of the ingest stages (DESIGN.md, "Records")."""
+"""The records of the ingest stages (docs/architecture.md, "Records")."""
 
 from __future__ import annotations
 

@@ -38,9 +38,6 @@ class FakeTeacher(Teacher):
         self.calls = 0
         self._lock = threading.Lock()
 
-    def queue_reply(self, *replies: Reply) -> None:
-        self.queue.extend(replies)
-
     def complete(
         self,
         messages: list[Message],

@@ -15,7 +15,7 @@ import pytest
 
 from generation.teachers.base import TeacherError, probability_of
 from generation.teachers.http import MAX_CONSECUTIVE_FAILURES, HttpTeacher
-from generation.teachers.serve import free_port
+from tests.support.servers import free_port
 
 MESSAGES = [{"role": "user", "content": "Where is Paris?"}]
 
@@ -400,7 +400,7 @@ def test_count_tokens_uses_the_servers_tokenizer(servers):
 @pytest.fixture(scope="session")
 def real_server():
     from generation.teachers.llama import default_model_path
-    from generation.teachers.serve import local_server
+    from tests.support.servers import local_server
 
     with local_server(default_model_path(), n_ctx=2048) as url:
         yield url

@@ -22,7 +22,7 @@ from generation.run import Run
 from generation.teachers.base import probability_of
 from generation.teachers.http import HttpTeacher
 from generation.teachers.llama import default_model_path
-from generation.teachers.serve import free_port, local_llama_server
+from tests.support.servers import free_port, local_llama_server
 
 pytestmark = pytest.mark.real
 

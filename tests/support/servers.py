@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .base import TeacherError
+from generation.teachers.base import TeacherError
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def local_llama_server(
 ) -> Iterator[str]:
     """Run llama.cpp's own `llama-server` (built by generation.teachers.build_server) on 127.0.0.1
     with `slots` parallel slots of `n_ctx` tokens each; yields its base URL once /health says ok."""
-    from .build_server import build
+    from generation.teachers.build_server import build
 
     port = port or free_port()
     command = [
