@@ -35,7 +35,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]  # the repository first: bench/inge
 
 from grounding_data import FALSE_KINDS, KINDS, TRUE, LabelledPair, labelled_set  # noqa: E402
 
-from generation.grounding import GroundingChecker, GroundingConfig, Verdict, _chunk, placement, quote_support  # noqa: E402
+from generation.grounding import GroundingChecker, GroundingConfig, Verdict, placement, quote_support  # noqa: E402
+from generation.grounding.context import chunk_context as _chunk  # noqa: E402
 
 FLOORS_PATH = HERE / "grounding_floors.json"
 DEFAULT_SEED = 0

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from generation.facts import select_facts
-from generation.grounding import _fold
+from generation.text.facts import select_facts
+from generation.text.tokens import fold as _fold
 from generation.records import Pair
 from generation.store import StoredChunk
 

@@ -24,7 +24,7 @@ from importlib import resources
 from string import Template
 from typing import Callable, Iterable
 
-from generation.facts import MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
+from generation.text.facts import MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
 from generation.generate import GenerationResult, GenerationSettings
 from generation.grammar import question_gbnf
 from generation.records import Candidate

@@ -147,7 +147,7 @@ class GenerationSettings:
     def signature(self, teacher_identity: str) -> str:
         if self.strategy == "fact_first":
             from generation.fact_first import load_fact_prompt
-            from generation.facts import FACTS_VERSION
+            from generation.text.facts import FACTS_VERSION
 
             return short_hash(
                 "generation", "fact_first", FACTS_VERSION, teacher_identity, load_fact_prompt(self.fact_prompt).signature,

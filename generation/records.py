@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from generation.teachers.base import Usage
 
@@ -34,23 +36,70 @@ class QuoteSpan(Record):
     score: float = 0.0
 
 
+# Signals a Verdict kept as fields of its own before the checks became units (stored verdicts hold them).
+_LEGACY_VALUES = ("support", "quote_support", "novel", "judge", "roundtrip", "span_roundtrip", "teacher_sentence", "form", "no_quote")
+
+
 class Verdict(Record):
-    """The grounding checker's judgement of one pair, with every signal it measured."""
+    """The grounding checker's judgement of one pair, with every signal it measured: `values` holds each
+    check's (support, quote_support, novel, form, roundtrip, span_roundtrip, teacher_sentence, judge,
+    no_quote), so a pair can be re-graded without being generated again, and a new check needs no field."""
 
     grounded: bool
     score: float
     reasons: list[str] = []
-    quotes: list[QuoteSpan] = []
-    support: float | None = None
-    quote_support: float | None = None  # share of the answer's added facts found in its quotes
-    novel: list[str] = []
-    judge: float | None = None  # P("yes"), when the judge ran
-    roundtrip: float | None = None  # the quoted sentence's match with the question, over the best sentence's
-    span_roundtrip: float | None = None  # the answer value's clause's match with the question, over another value's
-    teacher_sentence: int | None = None  # the teacher roundtrip's pick: the chunk's sentence (from 1) that answers; 0 none
-    form: list[str] = []
-    no_quote: bool = False
+    quotes: list[QuoteSpan] = []  # where each supporting quote aligned: the pair's provenance
+    values: dict[str, Any] = {}
     notes: list[str] = []  # e.g. "judge_from_text": the teacher gave no log-probabilities
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """A verdict stored before `values` existed: its signals move into `values`."""
+        if isinstance(data, dict) and any(k in data for k in _LEGACY_VALUES):
+            data = dict(data)
+            values = dict(data.get("values") or {})
+            for key in _LEGACY_VALUES:
+                if key in data:
+                    values.setdefault(key, data.pop(key))
+            data["values"] = values
+        return data
+
+    @property
+    def support(self) -> float | None:
+        return self.values.get("support")
+
+    @property
+    def judge(self) -> float | None:
+        return self.values.get("judge")
+
+    @property
+    def roundtrip(self) -> float | None:
+        return self.values.get("roundtrip")
+
+    @property
+    def span_roundtrip(self) -> float | None:
+        return self.values.get("span_roundtrip")
+
+    @property
+    def quote_support(self) -> float | None:
+        return self.values.get("quote_support")
+
+    @property
+    def teacher_sentence(self) -> int | None:
+        return self.values.get("teacher_sentence")
+
+    @property
+    def novel(self) -> list[str]:
+        return self.values.get("novel", [])
+
+    @property
+    def form(self) -> list[str]:
+        return self.values.get("form", [])
+
+    @property
+    def no_quote(self) -> bool:
+        return bool(self.values.get("no_quote", False))
 
 
 class Pair(Record):

@@ -425,7 +425,7 @@ class Run(SourceScan):
         title = titles.get(largest.source_id, largest.source_id)
         if self.settings.strategy == "fact_first":
             from generation import fact_first
-            from generation.facts import clause_of, select_facts
+            from generation.text.facts import clause_of, select_facts
 
             # The prompt that varies is the fact's clause and span with the source's title: the longest
             # in UTF-8 bytes (a fair stand-in for tokens, in any script) is the one measured.

@@ -165,7 +165,7 @@ def test_coverage_counts_the_sentences_a_pair_quotes_not_those_between():
 
 
 def test_with_no_limit_set_a_chunk_is_asked_at_most_the_default_number_of_facts():
-    from generation.facts import MAX_FACTS_PER_CHUNK
+    from generation.text.facts import MAX_FACTS_PER_CHUNK
 
     text = " ".join(f"Station number {n} opened in {1850 + n} with {n + 2} platforms for the town." for n in range(1, 31))
     teacher = FakeTeacher(default=lambda m: "When did the station open?")

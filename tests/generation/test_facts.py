@@ -1,6 +1,7 @@
 """Fact selection for the fact-first strategy: which sentences are facts, what each question asks for."""
 
-from generation.facts import clause_of, select_facts, sentences, target_clause
+from generation.text.facts import clause_of, select_facts, target_clause
+from generation.text.sentences import sentences
 
 HISTORY = """# A short history of the Harrow Valley Railway
 

@@ -383,12 +383,12 @@ def test_any_chunk_gets_a_verdict_without_a_checker_error(chunk, question, answe
 
 
 def test_a_fault_of_the_checker_rejects_the_pair_and_the_run_goes_on(monkeypatch, caplog):
-    from generation import grounding
+    from generation.grounding.checks import quote
 
     def broken(*args, **kwargs):
         raise ArithmeticError("a bug met on some text")
 
-    monkeypatch.setattr(grounding, "_quote_support", broken)
+    monkeypatch.setattr(quote, "_quote_support", broken)
     verdict = GroundingChecker().check(CHUNK, *TRUE_PAIR)
     assert verdict.reasons == ["checker_error"] and not verdict.grounded
     assert "ArithmeticError: a bug met on some text" in verdict.notes[0]

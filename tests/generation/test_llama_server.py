@@ -135,7 +135,7 @@ def test_the_teacher_roundtrips_grammar_goes_to_the_server_and_a_sentence_number
 
 def test_the_context_budget_counts_with_the_servers_own_tokenizer_and_template(server):
     from generation.fact_first import build_messages, load_fact_prompt
-    from generation.facts import select_facts
+    from generation.text.facts import select_facts
 
     teacher = HttpTeacher([server])
     try:

@@ -23,6 +23,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .lexicon import (
+    CLAUSE_CONJUNCTIONS,
+    COUNT_WORDS,
+    CURRENCY_NAMES,
+    ENGLISH_MARKERS,
+    ENGLISH_WORDS,
+    LEANING_OPENERS,
+    MONTHS,
+    NAME_PARTICLES,
+    NOT_COUNTED,
+    NOT_NAMES,
+    PERSON_CUES,
+    PLACE_CUES,
+    SCALE_WORDS,
+    SUBJECT_OPENERS,
+)
+from .sentences import FACT_CLAUSE_CUT, OPENING_MARKS, sentences
+
 # What makes a sentence a fact, and how many facts a chunk gives at most. Measured on the example
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
@@ -32,67 +50,29 @@ MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to b
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
 MAX_FACTS_PER_CHUNK = 24
-# A line of a block shorter than this share of its longest line, with no closing punctuation, and
-# followed by a capital, is a heading (the example PDF's "Engineering Report 2024" above its text).
-HEADING_LINE_SHARE = 0.75
-
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = rf"(?:{'|'.join(MONTHS)})"
 _DAY = r"(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
-_NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen"
-).split()
-_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|(?:{'|'.join(_NUMBER_WORDS)})(?:-(?:{'|'.join(_NUMBER_WORDS)}))?"
-_SCALE = r"(?:\s(?:thousand|million|billion|trillion))?"
+_WORDS = "|".join(COUNT_WORDS)
+_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|(?:{_WORDS})(?:-(?:{_WORDS}))?"
+_SCALE = rf"(?:\s(?:{'|'.join(SCALE_WORDS)}))?"
 
 # (kind, question word, pattern): the first kind that claims a character keeps it.
 _SPANS: list[tuple[str, str, re.Pattern[str]]] = [
     ("date", "When", re.compile(rf"\b(?:{_DAY}\s{_MONTH},?\s{_YEAR}|{_MONTH}\s{_DAY},?\s{_YEAR}|{_MONTH}\s{_YEAR})\b")),
     ("date", "When", re.compile(rf"\b{_YEAR}s?\b(?![.,]\d|\s*(?:%|per\s?cent))")),
     ("time", "When", re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[ap]\.?m\.?)?(?!\d)", re.I)),
-    ("money", "How much", re.compile(rf"[$£€¥]\s?(?:{_NUMBER}){_SCALE}|\b(?:{_NUMBER}){_SCALE}\s(?:pounds|pence|dollars|cents|euros|yen|francs)\b", re.I)),
+    ("money", "How much", re.compile(rf"[$£€¥]\s?(?:{_NUMBER}){_SCALE}|\b(?:{_NUMBER}){_SCALE}\s(?:{'|'.join(CURRENCY_NAMES)})\b", re.I)),
     ("percent", "What percentage", re.compile(rf"\b(?:{_NUMBER})\s?(?:%|per\s?cent\b|percent\b)", re.I)),
     # A count or measure: the number and the noun it counts ("41,000 tonnes", "nine stone arches").
     ("count", "How many", re.compile(rf"\b(?:{_NUMBER}){_SCALE}(?=\s+(?:[a-z][a-z-]+\s+){{0,2}}[a-z][a-z-]+)", re.I)),
 ]
-_NAME = r"[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s(?:(?:of|de|la|le|van|von|du|da)\s)?[A-Z][\w’'-]*[a-z][\w’'-]*)*"
-_PERSON_CUE = re.compile(
-    rf"\b(?:by|engineer|architect|founder|designer|director|author|builder|owner|manager|chairman|president|"
-    rf"inventor|artist|Mr|Mrs|Ms|Dr|Sir|Lady|Lord|Professor)\.?\s({_NAME})"
-)
-_PLACE_CUE = re.compile(rf"\b(?:in|at|from|to|near|towards|reached)\s(?:the\s)?({_NAME})")
-# Words that open a sentence, a list or a time span, not a name.
-_NOT_NAMES = frozenset(
-    """The A An This That These Those It Its They Their He She His Her We Our You Your I In On At From
-    To By For With After Before During Today Monday Tuesday Wednesday Thursday Friday Saturday Sunday
-    January February March April May June July August September October November December""".split()
-)
-# Numbers that do not count anything: "one of the", "No. 4", a page reference.
-_NOT_COUNTED = frozenset(
-    """of to and or per percent a an the had has have was were is are be been will would may might can could
-    must should did do does in on at by for from with than that which who""".split()
-)
-
-# A sentence ends at ".", "!" or "?" (and their CJK forms) before a word that is not lower case: a capital
-# of any script, a digit, a quote or bracket, or a letter of a script without case.
-_SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]*_]*)\s+(?=[\"'“‘(\[*_]*[^\W_])|(?<=[。！？])\s*(?=\S)")
-_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
+_NAME = rf"[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s(?:(?:{'|'.join(NAME_PARTICLES)})\s)?[A-Z][\w’'-]*[a-z][\w’'-]*)*"
+_PERSON_CUE = re.compile(rf"\b(?:{'|'.join(PERSON_CUES)})\.?\s({_NAME})")
+_PLACE_CUE = re.compile(rf"\b(?:{'|'.join(PLACE_CUES)})\s(?:the\s)?({_NAME})")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
-OPENING_MARKS = "\"'“‘([*_`"
-# Fact-first asks English questions (its question words are English), so it takes facts from English
-# sentences only: those of a chunk where at least ENGLISH_MIN_SHARE of the words are ENGLISH_WORDS, or
-# that hold one of ENGLISH_MARKERS (words no French or German sentence has) in a chunk of mixed or
-# technical text. Measured on real text: French and German railway history pages 0.011-0.033 of their
-# words are ENGLISH_WORDS, English prose 0.28-0.37, the READMEs of the packages installed here 0.18 at the
-# median (150-word windows; URLs and badges go lower, hence the markers). A Russian or Chinese sentence has
-# no such words at all. A source with no English fact is reported with none (coverage), not given
-# English questions.
-ENGLISH_WORDS = frozenset(
-    "the of and to in a an is was were are be been for on with by as at from it its that this which has have had".split()
-)
-ENGLISH_MARKERS = frozenset("the of and is were are to with by for from has have had its which that this".split())
+# See lexicon.ENGLISH_WORDS for the measurement.
 ENGLISH_MIN_SHARE = 0.12
 # A markdown link: its text is the sentence's, its target is not ("[the railway](https://...)").
 LINK = re.compile(r"\[([^\]\n]+)\]\((?:<[^>\n]*>|[^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
@@ -120,62 +100,6 @@ class Fact:
         return f"{self.start}:{self.end}:{self.span}"
 
 
-def _blocks(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, next start) of each block: paragraphs, list items, and heading lines. A PDF page
-    often runs its headings into the first paragraph with single line breaks; a line that ends with
-    no punctuation, is followed by a capital, and is shorter than HEADING_LINE_SHARE of the block's
-    longest line is a heading of its own. The lines of a hard-wrapped paragraph stay one block."""
-    cuts = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
-    out: list[tuple[int, int, int]] = []
-    start = 0
-    for end, next_start in [*cuts, (len(text), len(text))]:
-        lines = text[start:end].split("\n")
-        longest = max(len(line.strip()) for line in lines)
-        at = start
-        for i, line in enumerate(lines[:-1]):
-            line_end = at + len(line)
-            following = lines[i + 1].lstrip()
-            stripped = line.strip()
-            if (
-                stripped
-                and not stripped.endswith((".", ",", ";", ":", "-", "!", "?", ")"))
-                and following[:1].isupper()
-                and len(stripped) < HEADING_LINE_SHARE * longest
-            ):
-                out.append((start, line_end, line_end + 1))
-                start = line_end + 1
-            at = line_end + 1
-        out.append((start, end, next_start))
-        start = next_start
-    return out
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Chunk-relative (start, end) of each sentence: blocks (paragraphs, list items, headings) cut at
-    sentence ends."""
-    out: list[tuple[int, int]] = []
-    block_start = 0
-    for _, block_end, next_start in _blocks(text):
-        start = block_start
-        block = text[block_start:block_end]
-        for m in _SENTENCE_END.finditer(block):
-            if block[m.end() : m.end() + 8].lstrip(OPENING_MARKS)[:1].islower():
-                continue  # "e.g. the", "approx. five": an abbreviation, not a sentence end
-            out.append((start, block_start + m.start() + len(m.group(1) or "")))  # closing quotes stay
-            start = block_start + m.end()
-        out.append((start, block_end))
-        block_start = next_start
-    return [(s + _leading(text[s:e]), e - _trailing(text[s:e])) for s, e in out if text[s:e].strip()]
-
-
-def _leading(s: str) -> int:
-    return len(s) - len(s.lstrip())
-
-
-def _trailing(s: str) -> int:
-    return len(s) - len(s.rstrip())
-
-
 def clean_sentence(raw: str) -> str:
     """The sentence as an answer: list and heading markers, emphasis and link markup removed,
     whitespace folded."""
@@ -200,7 +124,7 @@ def _is_fact_sentence(sentence: str) -> bool:
     if sentence.count("|") >= 2:
         return False
     first = _FIRST_WORD.search(sentence.lstrip(OPENING_MARKS))
-    return bool(first) and first.start() == 0 and first.group() not in ("However", "But", "Also", "And", "Or", "So")
+    return bool(first) and first.start() == 0 and first.group() not in LEANING_OPENERS
 
 
 def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
@@ -217,7 +141,7 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
         for m in pattern.finditer(sentence):
             if kind == "count":
                 after = sentence[m.end() :].split(None, 1)
-                if not after or after[0].lower().strip(",.;:") in _NOT_COUNTED or not after[0][:1].islower():
+                if not after or after[0].lower().strip(",.;:") in NOT_COUNTED or not after[0][:1].islower():
                     continue  # "2 William IV" is a citation, not a count
                 if m.group().lower() in ("one", "1"):
                     continue  # "no more than one train": rarely a count worth a question
@@ -228,7 +152,7 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
     for kind, wh, pattern in (("person", "Who", _PERSON_CUE), ("place", "Where", _PLACE_CUE)):
         for m in pattern.finditer(sentence):
             name = m.group(1)
-            if name.split()[0] in _NOT_NAMES or m.start(1) == 0:
+            if name.split()[0] in NOT_NAMES or m.start(1) == 0:
                 continue
             if {w.lower() for w in re.findall(r"\w+", name)} <= topic_words:
                 continue  # the document's own subject is what the question names, not what it asks
@@ -251,7 +175,7 @@ def _opening(kind: str, wh: str, after: str) -> str:
         return wh
     first, second, per = m.group(1), m.group(2), m.group(3)
     words = [first]
-    if second and not first.lower().endswith("s") and second.lower().endswith("s") and second.lower() not in _NOT_COUNTED:
+    if second and not first.lower().endswith("s") and second.lower().endswith("s") and second.lower() not in NOT_COUNTED:
         words.append(second)
     elif per and not second:
         words.append(" ".join(per.split()))
@@ -259,7 +183,7 @@ def _opening(kind: str, wh: str, after: str) -> str:
         tail = re.match(r"\s+[a-z][a-z-]+\s+per\s+([a-z]+)", after, re.I)
         if tail:
             words.append(f"per {tail.group(1)}")
-    if words[0].lower() in _NOT_COUNTED:
+    if words[0].lower() in NOT_COUNTED:
         return wh
     return f"{wh} {' '.join(words)}"
 
@@ -267,20 +191,9 @@ def _opening(kind: str, wh: str, after: str) -> str:
 _PRIORITY = {"date": 0, "money": 1, "count": 2, "percent": 2, "time": 3, "person": 4, "place": 5}
 
 
-_CLAUSE_CUT = re.compile(r"\s*[,;:]\s+|\s+(?=(?:and|but|or|while|whereas)\s)")
-_INDEPENDENT = frozenset("and but or while whereas".split())
-# After "and", words that open a subject ("and the railway closed", "and around 60,000 passengers ride");
-# another word ("and stands 28 metres above the river", "and to take eleven weeks") shares the subject
-# of the clause before.
-_SUBJECT_OPENERS = frozenset(
-    """the a an it its they their he his she her we our you your i this that these those there
-    around about some over nearly almost more most many few all each every no several""".split()
-)
-
-
 def _continues(word: str) -> bool:
     """A word after "and" that continues the clause before (a verb or "to"), not one that opens a subject."""
-    return word[:1].islower() and word.lower().strip(",.;:") not in _SUBJECT_OPENERS and not word[:1].isdigit()
+    return word[:1].islower() and word.lower().strip(",.;:") not in SUBJECT_OPENERS and not word[:1].isdigit()
 
 
 def find_target(text: str, target: str, start: int = 0) -> int:
@@ -300,14 +213,14 @@ def target_clause(quote: str, target: str, at: int = -1) -> str | None:
         at = find_target(quote, target)
     if at < 0:
         return None
-    bounds = [0, *(m.end() for m in _CLAUSE_CUT.finditer(quote)), len(quote) + 1]
+    bounds = [0, *(m.end() for m in FACT_CLAUSE_CUT.finditer(quote)), len(quote) + 1]
     i = max(k for k in range(len(bounds) - 1) if bounds[k] <= at)
     start = bounds[i]
     while i > 0:
         words = quote[bounds[i] :].lstrip(OPENING_MARKS).split(None, 2)
         if not words or not words[0][:1].islower():
             break
-        if words[0].lower() in _INDEPENDENT and (len(words) < 2 or not _continues(words[1])):
+        if words[0].lower() in CLAUSE_CONJUNCTIONS and (len(words) < 2 or not _continues(words[1])):
             break  # "..., and the railway closed in 1951": a clause with a subject of its own
         i -= 1
         start = bounds[i]
@@ -315,7 +228,7 @@ def target_clause(quote: str, target: str, at: int = -1) -> str | None:
     # A short opening phrase ("At its busiest, in 1903, the railway moved ...") belongs to the clause after it.
     while k < len(bounds) - 1 and len(quote[start : bounds[k]].split()) <= 5:
         words = quote[bounds[k] :].split(None, 1)
-        if not words or not words[0][:1].islower() or words[0].lower() in _INDEPENDENT:
+        if not words or not words[0][:1].islower() or words[0].lower() in CLAUSE_CONJUNCTIONS:
             break
         k += 1
     return quote[start : min(bounds[k], len(quote))]
@@ -327,7 +240,7 @@ def clause_of(fact: Fact) -> str:
     clause = target_clause(fact.sentence, fact.span, fact.at) or fact.sentence
     clause = clause.strip().rstrip(",;:").strip()
     words = clause.split(None, 1)
-    if words and words[0].lower() in _INDEPENDENT and len(words) > 1:
+    if words and words[0].lower() in CLAUSE_CONJUNCTIONS and len(words) > 1:
         clause = words[1]
     clause = clause[:1].upper() + clause[1:]
     return clause if clause.rstrip("\"'”’)").endswith((".", "!", "?")) else clause + "."

@@ -1,0 +1,398 @@
+"""Words as the checks compare them: tokens with a kind and a comparison key, vocabularies, folding.
+
+A token's `key` is what two texts must share for one to state what the other does: "1,000" and "1000"
+and "one thousand" are the number 1000; "founded", "founding" and "found" are one stem; "km" and
+"kilometres" one unit; "took" is "take"; "cm³" is "cm3". `fold` makes text blind to case, whitespace,
+punctuation and hyphenation, for aligning quotes. Everything here is a pure function of its text,
+cached where the same words come back (a chunk's words, pair after pair).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from .lexicon import (
+    COMPARATIVES,
+    DEMONYM_SUFFIXES,
+    FRACTIONS,
+    IRREGULAR,
+    MONTHS_AND_DAYS,
+    NAME_ENDINGS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    QUANTITY_WORDS,
+    SCALES,
+    SENTENCE_STARTERS,
+    STOPWORDS,
+    SYNONYMS,
+    TENS,
+    UNIT_SYMBOLS,
+)
+
+WORD_CACHE_SIZE = 1 << 16
+
+
+class Token(NamedTuple):
+    """One word, number or identifier of a text.
+
+    kind: "num", "word", "date", "id" (letters and digits, "A320") or "stop" (a stopword); key: what it
+    is compared by; raw: as written; parts: the keys of a hyphenated compound's parts ("well-known") or
+    of a number's pieces ("3.9 million": "3.9", "million") — a compound is present where its joined form
+    or every one of its parts is; initial: it starts a sentence, where a capital letter does not make a
+    name."""
+
+    kind: str
+    key: str
+    raw: str
+    parts: tuple[str, ...]
+    initial: bool
+
+
+# A word, optionally with an apostrophe part ("Brenner's"), decimal or thousands parts ("1,000.5"),
+# and hyphenated parts ("well-known", "1889-1902").
+TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:[.,]\d+)*(?:-[^\W_]+(?:[.,]\d+)*)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
+_SUFFIXED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th|s)", re.I)
+_NUMBER_WORD = re.compile(r"(\d+)([^\W\d_]{2,})")
+_LINE_HYPHEN = re.compile(r"([^\W\d_])-(?:[ \t]*\n[ \t]*|[ \t]+)([^\W\d_])")  # "inter- national" -> "international"
+ALNUM_RUN = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+POSSESSIVE = re.compile(r"['’]s$")
+# "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
+_QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))})\b", re.I)
+_FRACTION_CHARS = frozenset(FRACTIONS)
+_FRACTION = re.compile(rf"(\d?)([{''.join(FRACTIONS)}])")
+_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")  # what Decimal reads: not "2.4.1", not "0.50.25"
+_UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+def normalize_number(text: str) -> list[str]:
+    """"1,000" = "1000", "4.50" = "4.5", "007" = "7"; "3,4" is two numbers."""
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            return [n for part in text.split(",") if part for n in normalize_number(part)]
+        text = text.replace(",", "")
+    if "." in text:
+        if _DOT_THOUSANDS.fullmatch(text):
+            text = text.replace(".", "")
+        elif text.count(".") == 1:
+            whole, frac = text.split(".")
+            frac = frac.rstrip("0")
+            return [(whole.lstrip("0") or "0") + (f".{frac}" if frac else "")]
+        else:
+            return [text]  # a version number, "1.2.3"
+    return [text.lstrip("0") or "0"]
+
+
+def _fractions(text: str) -> str:
+    return _FRACTION.sub(lambda m: (m.group(1) or "0") + FRACTIONS[m.group(2)], text)
+
+
+def _number_key(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# -- words -----------------------------------------------------------------------------------------
+
+def stem(word: str) -> str:
+    """A light suffix stripper, the same on both sides of every comparison: founded/founding/found."""
+    if len(word) > 4:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        for suffix in ("ing", "ed", "es"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                    word = word[:-1]  # running -> run, stopped -> stop
+                break
+        else:
+            if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+                word = word[:-1]
+            if len(word) >= 9 and word.endswith(("tion", "sion")):
+                word = word[:-3]  # truncation / truncate, compression / compress (not station / state)
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def _synonym_stems() -> dict[str, str]:
+    """The stem of every form of each synonym (execute, executes, executed, executing) -> the stem of
+    the word it stands for."""
+    table = {}
+    for word, others in SYNONYMS.items():
+        for other in others.split():
+            if other.endswith("y"):
+                forms = (other, other[:-1] + "ies", other[:-1] + "ied", other + "ing")
+            elif other.endswith("e"):
+                forms = (other, other + "s", other + "d", other[:-1] + "ing")
+            else:
+                forms = (other, other + "s", other + "ed", other + "ing")
+            table.update((stem(form), stem(word)) for form in forms)
+    return table
+
+
+_SYNONYM_STEMS = _synonym_stems()
+
+
+def synonym(key: str) -> str:
+    """The key of the plain word a synonym stands for ("execut" -> "run"); the key itself otherwise."""
+    return _SYNONYM_STEMS.get(key, key)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def word_key(word: str) -> tuple[str, str]:
+    """(kind, key) of one word."""
+    lower = word.lower() if word.isascii() else unicodedata.normalize("NFKC", word).lower()  # "cm³" = "cm3"
+    if lower.endswith(("'s", "’s")):
+        lower = lower[:-2]
+    elif len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():  # "RFCs", "APIs"
+        lower = lower[:-1]
+    if lower in NUMBER_WORDS:
+        return "num", NUMBER_WORDS[lower]
+    if lower in UNIT_SYMBOLS:
+        return "word", UNIT_SYMBOLS[lower]
+    if lower in COMPARATIVES:
+        return "word", stem(COMPARATIVES[lower])
+    if word == "May":  # the month; "may" is a stopword
+        return "date", "may"
+    if lower in STOPWORDS:
+        return "stop", lower
+    if lower in MONTHS_AND_DAYS:
+        return "date", lower
+    if any(c.isdigit() for c in lower):
+        suffixed = _SUFFIXED_NUMBER.fullmatch(lower)
+        if suffixed:
+            return "num", suffixed.group(1).lstrip("0") or "0"
+        return "id", lower
+    return "word", stem(IRREGULAR.get(lower, lower))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _pieces(raw: str) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """The tokens (without `initial`) of one match of TOKEN: a word, a number, or a hyphenated compound."""
+    parts = raw.split("-") if "-" in raw else [raw]
+    if len(parts) == 2 and parts[0].lower() in TENS and parts[1].lower() in NUMBER_WORDS and int(NUMBER_WORDS[parts[1].lower()]) < 10:
+        return (("num", str(int(NUMBER_WORDS[parts[0].lower()]) + int(NUMBER_WORDS[parts[1].lower()])), raw, ()),)  # "Eighty-two"
+    if len(parts) > 1 and not any(_NUMBER.fullmatch(p) for p in parts):
+        keys = tuple(k for kind, k in map(word_key, parts) if kind != "stop")
+        kind, key = word_key("".join(parts))
+        return ((kind, key, raw, keys),)
+    out: list[tuple[str, str, str, tuple[str, ...]]] = []
+    for part in parts:  # "1889-1902", "COVID-19": separate tokens
+        if part[:1].isdigit() and _NUMBER.fullmatch(part):
+            out.extend(("num", n, part, ()) for n in normalize_number(part))
+        elif part[:1].isdigit() and not _SUFFIXED_NUMBER.fullmatch(part) and (glued := _NUMBER_WORD.fullmatch(part)):  # "5storey"
+            out.append(("num", glued.group(1).lstrip("0") or "0", glued.group(1), ()))
+            out.append((*word_key(glued.group(2)), glued.group(2), ()))
+        elif part:
+            out.append((*word_key(part), part, ()))
+    return tuple(out)
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of a text, in order."""
+    if "- " in text or "-\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    if _FRACTION_CHARS.intersection(text):
+        text = _fractions(text)
+    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)]
+    out: list[Token] = []
+    end = 0
+    for match in TOKEN.finditer(text):
+        gap = text[end : match.start()]
+        if gap == " ":
+            initial = False
+        else:
+            gap = gap.rstrip(" \t\"'“‘(")
+            initial = (not gap and end == 0) or (gap != "" and gap[-1] in ".!?:;\n")
+        end = match.end()
+        for kind, key, raw, parts in _pieces(match.group()):
+            out.append(Token(kind, key, raw, parts, initial))
+            initial = False
+        if grouped and end == grouped[0][1]:  # "20 000 000": one number, which is also its pieces ("ports 80 443")
+            lo, hi = grouped.pop(0)
+            pieces = len(text[lo:hi].split())
+            first = out[-pieces]
+            number = normalize_number(re.sub(r"\D", "", text[lo:hi]))[0]
+            out[-pieces:] = [Token("num", number, text[lo:hi], tuple(t.key for t in out[-pieces:]), first.initial)]
+        while grouped and grouped[0][1] <= end:
+            grouped.pop(0)
+    if any(t.raw.lower() in QUANTITY_WORDS for t in out):
+        out = _quantities(out)
+    return out
+
+
+def _quantities(found: list[Token]) -> list[Token]:
+    """Numbers written with words joined into one token: "two hundred", "3.9 million", "one and a half"."""
+    out: list[Token] = []
+    i = 0
+    while i < len(found):
+        token = found[i]
+        kind, key, raw, parts, initial = token
+        number = key if kind == "num" and _DECIMAL.fullmatch(key) else "1" if raw.lower() == "one" else None
+        following = [t.raw.lower() for t in found[i + 1 : i + 4]]
+        if number is not None and following == ["and", "a", "half"]:
+            out.append(Token("num", _number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
+            i += 4
+        elif number is not None and following[:1] and following[0] in SCALES:
+            scale = found[i + 1]
+            value = _number_key(Decimal(number) * SCALES[following[0]])
+            out.append(Token("num", value, f"{raw} {scale.raw}", (number, scale.key), initial))
+            i += 2
+        elif raw.lower() == "half":
+            out.append(Token("num", "0.5", raw, (), initial))
+            i += 1
+        else:
+            out.append(token)
+            i += 1
+    return out
+
+
+# -- what a token is -------------------------------------------------------------------------------
+
+def is_name(token: Token) -> bool:
+    """A capitalized word that is not a common word opening a sentence ("Approximately", "Production")."""
+    if token.kind not in ("word", "id") or not token.raw[0].isupper():
+        return False
+    return not token.initial or token.raw.lower() not in SENTENCE_STARTERS
+
+
+def is_key(token: Token) -> bool:
+    """A fact a pair can get wrong by one character: a number, a date, a name, or an identifier of
+    letters and digits ("python3", "u64", "A320")."""
+    if token.kind == "id":  # "cm3", "s2": a unit, written "cubic centimetre" as often; "M2", "S3": names
+        return is_name(token) or not _UNIT_POWER.fullmatch(token.key)
+    return token.kind in ("num", "date") or is_name(token)
+
+
+def is_year(token: Token) -> bool:
+    return token.kind == "date" or (token.kind == "num" and len(token.key) == 4 and token.key[:2] in ("15", "16", "17", "18", "19", "20"))
+
+
+def value_class(token: Token) -> str | None:
+    """The kind of value a token is, as an answer: a year, a number, an identifier, a date or a name."""
+    if is_year(token):
+        return "year"
+    if token.kind in ("num", "id", "date"):
+        return token.kind
+    return "name" if is_name(token) else None
+
+
+def same_value(token: Token, key: Token) -> bool:
+    return token.key == key.key or bool(token.parts) and token.parts == key.parts
+
+
+def label(token: Token) -> str:
+    """How a reason names a token: "number:1887", "date:May", "id:python3", "name:Owain"."""
+    if token.kind == "num":
+        return f"number:{token.key}"
+    if token.kind == "date":
+        return f"date:{token.raw}"
+    if token.kind == "id" and not token.raw[:1].isupper():
+        return f"id:{token.raw}"
+    return f"name:{POSSESSIVE.sub('', token.raw)}"
+
+
+def negations(found: list[Token]) -> int:
+    return sum(1 for t in found if t.key in NEGATIONS or t.raw.lower().endswith(("n't", "n’t")))
+
+
+# -- vocabularies ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _match_keys(raw: str) -> tuple[str, ...]:
+    """Every vocabulary key of one match of TOKEN (a compound gives its joined form and its parts)."""
+    keys: list[str] = []
+    for _, key, piece, parts in _pieces(raw):
+        keys.append(key)
+        if parts:
+            keys.extend(word_key(p)[1] for p in piece.split("-"))
+    return tuple(keys)
+
+
+def text_vocabulary(text: str) -> frozenset[str]:
+    """`vocabulary(tokens(text))`, faster: the chunk's side of every comparison."""
+    if "- " in text or "-\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    if _FRACTION_CHARS.intersection(text):
+        text = _fractions(text)
+    vocab = frozenset().union(*map(_match_keys, TOKEN.findall(text)))
+    if not _QUANTITY.search(text) and not _SPACED_THOUSANDS.search(text):
+        return vocab
+    return vocab | {t.key for t in tokens(text) if t.kind == "num"}
+
+
+def vocabulary(found: list[Token]) -> frozenset[str]:
+    """Every key of the tokens, with the parts of compounds and quantities."""
+    vocab: set[str] = set()
+    for _, key, raw, parts, _ in found:
+        vocab.add(key)
+        vocab.update(parts)
+        if parts:
+            vocab.update(word_key(p)[1] for p in raw.split("-"))
+    return frozenset(vocab)
+
+
+def present(token: Token, vocab: frozenset[str]) -> bool:
+    """The vocabulary holds the token: its key, or every one of its parts."""
+    return token.key in vocab or bool(token.parts) and all(p in vocab for p in token.parts)
+
+
+def name_variant(token: Token, vocab: frozenset[str] | dict) -> str | None:
+    """The key under which the text writes a name as its adjective or the other way round: "China" /
+    "Chinese", "Mars" / "Martian", "Hungary" / "Hungarian", "Europe" / "European": the words share all
+    but the shorter one's last letter, and what is left is a demonym's suffix on one side and a name's
+    ending on the other. None if none."""
+    if not is_name(token) or token.kind != "word" or len(token.key) < 4:
+        return None
+    key = token.key
+    for other in vocab:
+        if other[:3] != key[:3] or other == key:
+            continue
+        common = 3
+        while common < min(len(key), len(other)) and key[common] == other[common]:
+            common += 1
+        if common < min(len(key), len(other)) - 1:
+            continue
+        ends = {key[common:], other[common:]}
+        if ends & DEMONYM_SUFFIXES and ends <= DEMONYM_SUFFIXES | NAME_ENDINGS:
+            return other
+    return None
+
+
+# -- folding ---------------------------------------------------------------------------------------
+
+def fold(text: str) -> str:
+    """Lowercase letters and digits only: blind to case, whitespace, punctuation and hyphenation."""
+    if text.isascii():
+        return _NOT_ALNUM.sub("", text).lower()
+    return "".join(fold_run(run)[0] for run in ALNUM_RUN.findall(text))
+
+
+def fold_run(run: str) -> tuple[str, list[int] | None]:
+    """A run's folded text, and per folded character its index in the run (None when 1:1)."""
+    if run.isascii():
+        return run.lower(), None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(run):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if c.isalnum():
+                chars.append(c)
+                index.append(i)
+    return "".join(chars), index
+
+
+def first_words(text: str, n: int) -> list[str]:
+    """The first `n` words of a text, lower-cased."""
+    return [w.lower() for w in ALNUM_RUN.findall(text)[:n]]
