@@ -75,7 +75,7 @@ def teacher(delay: float):
 
 def timed_run(root: Path, delay: float) -> tuple[float, dict]:
     from generation.config import load_corpus
-    from generation.run import Run
+    from generation.pipeline.run import Run
 
     start = time.perf_counter()
     outcome = Run(load_corpus(root), teacher=teacher(delay)).run()

@@ -49,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from generation.generate import GenerationSettings, build_messages, generate_pairs, load_prompt, reply_schema  # noqa: E402
+from generation.strategies import GenerationSettings  # noqa: E402
+from generation.strategies.free_form import build_messages, generate_pairs, load_prompt, reply_schema  # noqa: E402
 from generation.teachers.http import HttpTeacher  # noqa: E402
 from generation.teachers.llama import default_model_path  # noqa: E402
 from tests.support.servers import local_server  # noqa: E402
@@ -132,7 +133,7 @@ def groundqa_pass(teacher: HttpTeacher, chunks: list[str], settings: GenerationS
 
 def fact_first_prefix_reuse(model: Path | None) -> int:
     """Fact-first in-process on the example history: prompt tokens sent versus evaluated."""
-    from generation.fact_first import generate_fact_pairs
+    from generation.strategies.fact_first import generate_fact_pairs
     from generation.teachers.llama import LlamaCppTeacher
 
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -231,7 +232,7 @@ def several_slots(args: argparse.Namespace) -> int:
     tokens/s)."""
     import os
 
-    from generation.fact_first import generate_fact_pairs
+    from generation.strategies.fact_first import generate_fact_pairs
     from generation.grounding import GroundingChecker, GroundingConfig
     from tests.support.servers import local_llama_server
 

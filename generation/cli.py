@@ -50,7 +50,7 @@ def ingest(
     Example: groundqa ingest docs/ https://example.org/page.html --out chunks.jsonl
     """
     from generation.config import CONFIG_NAME, ConfigError, load_corpus
-    from generation.formats import atomic_writer
+    from generation.outputs.files import atomic_writer
     from ingest.chunking import Chunker, EncodingError
     from ingest.pool import ExtractPool
     from ingest.records import SourceError
@@ -201,8 +201,8 @@ def run(
     Example: groundqa run corpora/example --limit-chunks 2
     """
     from generation.config import ConfigError
-    from generation.run import Run, RunError
-    from generation.store import LockedError, StoreError
+    from generation.pipeline.run import Run, RunError
+    from generation.pipeline.store import LockedError, StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus, model, teacher_url, strategy)
@@ -293,6 +293,8 @@ def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
     table.add_row("pairs", ", ".join(f"{v} {k}" for k, v in m["pairs"].items()))
     if m["rejections"]:
         table.add_row("rejected for", ", ".join(f"{v} {k}" for k, v in m["rejections"].items()))
+    if m.get("strategy"):
+        table.add_row("strategy", f"{m['strategy']} ({m.get('strategy_reason') or '-'})")
     t = m["teacher"]
     table.add_row("teacher", f"{t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens, {t['seconds']:.1f} s")
     console.print(table)
@@ -311,8 +313,8 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
     Example: groundqa regrade corpora/example
     """
     from generation.config import ConfigError
-    from generation.run import Run, RunError
-    from generation.store import LockedError, StoreError
+    from generation.pipeline.run import Run, RunError
+    from generation.pipeline.store import LockedError, StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus)
@@ -339,8 +341,8 @@ def status(
     Example: groundqa status corpora/example --json
     """
     from generation.config import ConfigError
-    from generation.status import corpus_status
-    from generation.store import StoreError
+    from generation.pipeline.status import corpus_status
+    from generation.pipeline.store import StoreError
 
     try:
         report = corpus_status(_load(corpus, check_model=False))
@@ -383,12 +385,13 @@ def export(
 
     Example: groundqa export corpora/example --format alpaca --out train.jsonl
     """
-    from generation.formats import FORMATS, format_records, write_jsonl_atomic
-    from generation.training import assign_splits
-    from generation.records import Pair
     import sqlite3
 
-    from generation.store import StoreError, open_store, store_problem
+    from generation.outputs.files import write_jsonl_atomic
+    from generation.outputs.formats import FORMATS
+    from generation.outputs.training import assign_splits, format_records
+    from generation.pipeline.store import StoreError, open_store, store_problem
+    from generation.records import Pair
 
     if fmt not in (*FORMATS, "pairs"):
         raise _fail(f"--format {fmt!r} is not one of: {', '.join((*FORMATS, 'pairs'))}", EXIT_USAGE)

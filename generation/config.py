@@ -8,11 +8,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from generation.grounding import GroundingConfig
+from generation.outputs.formats import FORMATS
+from generation.strategies import AUTO, STRATEGIES
+from generation.teachers.base import TeacherError
+from generation.teachers.llama import check_gguf, default_model_path, trained_context
 from ingest.sources import DEFAULT_MAX_BYTES, walk
 
-Format = Literal["alpaca", "sharegpt", "openai", "chatml"]
 CONFIG_NAME = "corpus.toml"
 
 
@@ -28,6 +32,15 @@ def _integral(value: Any) -> Any:
 
 
 Integer = Annotated[int, BeforeValidator(_integral)]
+
+
+def _format_name(name: str) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"not a training format; choose from {', '.join(FORMATS)}")
+    return name
+
+
+FormatName = Annotated[str, AfterValidator(_format_name)]
 
 
 class Section(BaseModel):
@@ -114,7 +127,7 @@ class TeacherConfig(Section):
 
 class GenerationConfig(Section):
     # "auto": fact-first for the embedded teacher, free-form for your own model or servers.
-    strategy: Literal["auto", "fact_first", "free_form"] = "auto"
+    strategy: str = AUTO
     pairs_per_chunk: Integer = Field(3, ge=1, le=20)  # free-form: pairs asked for in one reply
     prompt: str = "qa_v1"  # free-form: generation/prompts/<prompt>.txt
     facts_per_chunk: Integer | None = Field(None, ge=1, le=100)  # fact-first: None = every fact found (up to 24)
@@ -123,6 +136,13 @@ class GenerationConfig(Section):
     # dataset, at a bounded cost a night); 0: every run. `groundqa run --retry-invalid` asks now.
     retry_invalid_after: Integer = Field(3, ge=0, le=1000)
 
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, name: str) -> str:
+        if name != AUTO and name not in STRATEGIES:
+            raise ValueError(f"choose one of {', '.join(repr(n) for n in (AUTO, *STRATEGIES))}")
+        return name
+
 
 class GroundingSection(Section):
     """[grounding]: the checker's settings (generation.grounding.GroundingConfig) and the run's reject limit."""
@@ -130,9 +150,7 @@ class GroundingSection(Section):
     model_config = ConfigDict(extra="allow")
     max_reject_rate: float = Field(0.9, ge=0.0, le=1.0)  # fact-first: the share of facts with no grounded question
 
-    def checker_config(self):
-        from generation.grounding import GroundingConfig
-
+    def checker_config(self) -> GroundingConfig:
         return GroundingConfig(**(self.model_extra or {}))
 
 
@@ -142,7 +160,7 @@ class DedupConfig(Section):
 
 class OutputConfig(Section):
     dir: str = "out"
-    formats: list[Format] = ["sharegpt", "alpaca", "openai", "chatml"]
+    formats: list[FormatName] = ["sharegpt", "alpaca", "openai", "chatml"]
     system_prompt: str | None = None
     include_context: bool = False
     # The validation split: the pairs of this share of the documents (by a hash of the source id, so
@@ -154,7 +172,6 @@ class OutputConfig(Section):
     # The dataset card's (out/README.md) licence and languages, as the Hugging Face Hub names them.
     license: str | None = None  # e.g. "cc-by-4.0", "apache-2.0", "other"
     language: list[str] = ["en"]
-
 
 class CorpusConfig(Section):
     name: str | None = None
@@ -273,8 +290,6 @@ def parse_config(data: dict[str, Any], origin: str = CONFIG_NAME) -> CorpusConfi
     try:
         config.grounding.checker_config()  # the grounding checker's own keys, named under [grounding]
     except ValidationError as exc:
-        from generation.grounding import GroundingConfig
-
         raise ConfigError(f"{origin}:\n{describe_errors(exc, 'grounding.', GroundingConfig)}") from None
     except ValueError as exc:
         raise ConfigError(f"{origin}: [grounding] {exc}") from None
@@ -325,9 +340,6 @@ def _check_model(corpus: Corpus, origin: Path) -> None:
     teacher = corpus.config.teacher
     if teacher.urls:
         return
-    from generation.teachers.base import TeacherError
-    from generation.teachers.llama import check_gguf, default_model_path, trained_context
-
     try:
         path = corpus.model_path() or default_model_path()
         check_gguf(path)

@@ -2,10 +2,12 @@
 tiktoken encoding are loaded there, so each worker forked from it starts with them in memory instead of
 spending half a second importing them."""
 
-import pymupdf  # noqa: F401
-import trafilatura  # noqa: F401
+import pymupdf
+import trafilatura
 
-from ingest import chunking, readers, sources  # noqa: F401
+from ingest import chunking, readers, sources
+
+PRELOADED = (pymupdf, trafilatura, chunking, readers, sources)
 
 try:
     chunking.load_encoding("cl100k_base")

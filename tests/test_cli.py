@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from generation import run as run_module
+from generation.teachers import factory as run_module
 from generation.cli import app
 from generation.teachers import FakeTeacher
 from tests.generation.test_run import answer_from_chunk, write_corpus

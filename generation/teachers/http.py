@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.sources import redact
+
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
+from .grammar import GrammarError, schema_to_gbnf
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +130,6 @@ def _retry_after(response: Any) -> float | None:
 
 
 def _grammar_for(schema: dict[str, Any]) -> str | None:
-    from generation.grammar import GrammarError, schema_to_gbnf
 
     try:
         return schema_to_gbnf(schema)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
+from .grammar import GrammarError, schema_to_gbnf
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,6 @@ class LlamaCppTeacher(Teacher):
     ) -> Completion:
         started = time.perf_counter()
         if json_schema is not None and grammar is None:
-            from generation.grammar import GrammarError, schema_to_gbnf
 
             try:  # our converter, not llama-cpp-python's (see generation/grammar.py)
                 grammar = schema_to_gbnf(json_schema)

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from generation.config import load_corpus
-from generation.fact_first import QUESTION_MAX_TOKENS, generate_fact_pairs, read_question
-from generation.generate import GenerationSettings
+from generation.strategies.fact_first import QUESTION_MAX_TOKENS, generate_fact_pairs, read_question
+from generation.strategies import GenerationSettings
 from generation.grounding import GroundingChecker
-from generation.run import Run
+from generation.pipeline.run import Run
 from generation.teachers import FakeTeacher
 
 TEXT = (
@@ -121,9 +121,13 @@ def test_the_strategy_is_fact_first_for_the_embedded_teacher_and_free_form_for_y
 
 
 def test_the_strategy_is_part_of_the_generation_signature():
-    free, fact = GenerationSettings(strategy="free_form"), GenerationSettings(strategy="fact_first")
-    assert free.signature("t") != fact.signature("t")
-    assert fact.signature("t") != GenerationSettings(strategy="fact_first", candidates_per_fact=1).signature("t")
+    from generation.strategies import strategy_for
+
+    def signature(**settings) -> str:
+        return strategy_for(GenerationSettings(**settings)).signature("t")
+
+    assert signature(strategy="free_form") != signature(strategy="fact_first")
+    assert signature(strategy="fact_first") != signature(strategy="fact_first", candidates_per_fact=1)
 
 
 @pytest.mark.real
@@ -143,10 +147,10 @@ def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_pat
 
 
 def test_coverage_counts_the_sentences_a_pair_quotes_not_those_between():
-    from generation.coverage import coverage
+    from generation.outputs.coverage import coverage
     from generation.records import Pair
-    from generation.report import render_report
-    from generation.store import StoredChunk
+    from generation.outputs.report import render_report
+    from generation.pipeline.store import StoredChunk
 
     text = "The line opened in 1887 to carry slate. The viaduct was built in 1886 of granite. The society was founded in 1962 by volunteers."
     first, last = "The line opened in 1887 to carry slate.", "The society was founded in 1962 by volunteers."

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generation.formats import FORMATS, format_pair, write_jsonl_atomic, write_outputs
+from generation.outputs.files import write_jsonl_atomic
+from generation.outputs.formats import FORMATS
+from generation.outputs.training import format_pair, write_outputs
 from generation.records import Pair, Rejection
 
 SYSTEM = "You answer questions about the Acme handbook."

@@ -1,6 +1,7 @@
 import json
 
-from generation.generate import GenerationSettings, generate_pairs, reply_schema
+from generation.strategies import GenerationSettings
+from generation.strategies.free_form import generate_pairs, reply_schema
 from generation.teachers import Completion, FakeTeacher, TeacherError
 
 CHUNK = "The Cwm Llys viaduct has nine arches. It was built in 1886 of local granite."

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from generation.generate import GenerationSettings, generate_pairs, quote_choices, reply_schema
-from generation.grammar import GrammarError, gbnf_literal, json_literal, question_gbnf, schema_to_gbnf
+from generation.strategies import GenerationSettings
+from generation.strategies.free_form import generate_pairs, quote_choices, reply_schema
+from generation.teachers.grammar import GrammarError, gbnf_literal, json_literal, question_gbnf, schema_to_gbnf
 from generation.teachers import TeacherError
 
 HOSTILE = (

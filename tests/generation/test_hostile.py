@@ -15,8 +15,8 @@ import pytest
 
 import ingest.pool as pool
 from generation.config import load_corpus
-from generation.run import Run
-from generation.status import corpus_status
+from generation.pipeline.run import Run
+from generation.pipeline.status import corpus_status
 from ingest.records import SourceError
 from ingest.sources import fetch_url
 from tests.generation.test_run import fake, lines, run, write_corpus
@@ -225,7 +225,7 @@ def test_a_remembered_failure_keeps_one_message_and_budget_failures_are_tried_ag
         outcome = run(kb)
     message = next(f["message"] for f in outcome.manifest["failures"] if f["source"] == "tree.pdf")
     assert message.count("not tried again") == 1
-    from generation.scan import NOT_REMEMBERED
+    from generation.pipeline.scan import NOT_REMEMBERED
 
     assert {"extract_timeout", "extract_crashed"} <= NOT_REMEMBERED  # a raised budget or a quieter night may succeed
 

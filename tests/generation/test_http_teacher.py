@@ -188,7 +188,7 @@ def test_a_server_refusing_json_schema_gets_our_grammar_for_a_schema_we_convert(
         t.complete(MESSAGES, json_schema=schema)
     second = s.chats()[1]["body"]
     assert "response_format" not in second and second["grammar"].startswith("root ::= ")
-    from generation.grammar import json_literal
+    from generation.teachers.grammar import json_literal
 
     assert json_literal('the "first oil shock"') in second["grammar"]  # escaped for JSON, then for GBNF
 
@@ -440,7 +440,7 @@ def test_real_top_logprobs(real_teacher):
 
 @pytest.mark.real
 def test_real_count_tokens_matches_the_servers_prompt_tokens(real_teacher):
-    from generation.generate import build_messages, load_prompt
+    from generation.strategies.free_form import build_messages, load_prompt
 
     messages = build_messages(load_prompt("qa_v1"), "The river Thames flows through London.", "Rivers", 2)
     c = real_teacher.complete(messages, max_tokens=1)
@@ -457,8 +457,8 @@ def test_real_one_dead_url_of_two(real_server):
 
 @pytest.mark.real
 def test_real_server_writes_fact_first_questions_under_our_grammar_for_hostile_text(real_teacher):
-    from generation.fact_first import generate_fact_pairs
-    from generation.generate import GenerationSettings
+    from generation.strategies.fact_first import generate_fact_pairs
+    from generation.strategies import GenerationSettings
 
     text = (
         'It was called the "first oil shock" by many, and prices rose from $3 to $12 [a barrel] in 1974. '
@@ -477,7 +477,8 @@ def test_real_server_writes_fact_first_questions_under_our_grammar_for_hostile_t
 @pytest.mark.real
 def test_real_llama_cpp_server_free_form_on_a_sentence_with_quotes_and_backslashes(real_teacher):
     """python -m llama_cpp.server's own converter mis-escapes these quote choices; it gets our grammar."""
-    from generation.generate import GenerationSettings, generate_pairs, quote_choices
+    from generation.strategies import GenerationSettings
+    from generation.strategies.free_form import generate_pairs, quote_choices
 
     text = (
         'It was called the "first oil shock" by many. The files moved to C:\\Archive\\1973 that year. '

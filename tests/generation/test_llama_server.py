@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from generation.config import load_corpus
-from generation.run import Run
+from generation.pipeline.run import Run
 from generation.teachers.base import probability_of
 from generation.teachers.http import HttpTeacher
 from generation.teachers.llama import default_model_path
@@ -134,7 +134,7 @@ def test_the_teacher_roundtrips_grammar_goes_to_the_server_and_a_sentence_number
 
 
 def test_the_context_budget_counts_with_the_servers_own_tokenizer_and_template(server):
-    from generation.fact_first import build_messages, load_fact_prompt
+    from generation.strategies.fact_first import build_messages, load_fact_prompt
     from generation.text.facts import select_facts
 
     teacher = HttpTeacher([server])

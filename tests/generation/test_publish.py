@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import generation.publish as publish
-from generation.publish import OutputSet
-from generation.run import Run, RunError
-from generation.store import StoreError
+import generation.outputs.publish as publish
+from generation.outputs.publish import OutputSet
+from generation.pipeline.run import RunError
+from generation.pipeline.store import StoreError
 from tests.generation.test_run import run, write_corpus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def test_a_kill_at_any_step_of_publishing_leaves_one_whole_set_and_the_next_run_
 
 
 def _die_at_step(k: int) -> None:
-    import generation.formats as formats
+    import generation.outputs.files as formats
 
     step = {"n": 0, "on": False}
 
@@ -113,14 +113,16 @@ def _die_at_step(k: int) -> None:
 
     for name in ("replace", "rename", "symlink", "link", "fsync", "unlink", "mkdir", "rmdir"):
         setattr(os, name, counted(getattr(os, name)))
-    formats._json_line = counted(formats._json_line)  # in the middle of a file, too
-    real_publish = Run.publish
+    formats.json_line = counted(formats.json_line)  # in the middle of a file, too
+    from generation.pipeline import assemble
 
-    def publish_counted(self, *args, **kwargs):
+    real_publish = assemble.publish
+
+    def publish_counted(*args, **kwargs):
         step["on"] = True
-        return real_publish(self, *args, **kwargs)
+        return real_publish(*args, **kwargs)
 
-    Run.publish = publish_counted
+    assemble.publish = publish_counted
 
 
 def test_a_run_that_fails_publishes_the_previous_files_with_a_manifest_that_says_so(corpus_dir):
@@ -142,9 +144,9 @@ def test_a_full_disk_while_publishing_keeps_the_previous_set_and_says_what_to_do
     out = corpus_dir / "out"
     old = snapshot(out)
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
-    import generation.formats as formats
+    import generation.outputs.files as formats
 
-    real = formats._json_line
+    real = formats.json_line
     calls = {"n": 0}
 
     def full(record):
@@ -153,7 +155,7 @@ def test_a_full_disk_while_publishing_keeps_the_previous_set_and_says_what_to_do
             raise OSError(errno.ENOSPC, "No space left on device", str(out / ".sets" / "x" / "alpaca.jsonl"))
         return real(record)
 
-    monkeypatch.setattr(formats, "_json_line", full)
+    monkeypatch.setattr(formats, "json_line", full)
     with pytest.raises(RunError) as failed:
         run(corpus_dir)
     assert "No space left on device" in str(failed.value) and "free some space" in str(failed.value)
@@ -162,7 +164,7 @@ def test_a_full_disk_while_publishing_keeps_the_previous_set_and_says_what_to_do
     assert manifest["exit_code"] == 1 and manifest["pairs"]["published"] == 3
     assert {n: (out / n).read_bytes() for n in DATA} == {n: old[n] for n in DATA}
     # The disk stays full for the manifest too: out/ is left exactly as it was.
-    monkeypatch.setattr(formats, "_json_line", lambda r: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr(formats, "json_line", lambda r: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     monkeypatch.setattr(publish, "_write_synced", lambda p, t: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     before = snapshot(out)
     with pytest.raises(RunError):
@@ -201,7 +203,7 @@ def test_a_store_that_breaks_mid_run_does_not_publish_zeros(corpus_dir, monkeypa
     run(corpus_dir)
     out = corpus_dir / "out"
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
-    from generation.store import Store
+    from generation.pipeline.store import Store
 
     def broken(self, *args, **kwargs):
         raise sqlite3.DatabaseError("database disk image is malformed")
@@ -358,7 +360,7 @@ def test_ctrl_c_during_the_embedded_teachers_generation_stops_at_once_and_the_ne
 
 
 def test_an_interrupt_after_the_swap_leaves_the_new_set_shown_and_recorded(corpus_dir, monkeypatch):
-    from generation.store import Store
+    from generation.pipeline.store import Store
 
     run(corpus_dir)
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")

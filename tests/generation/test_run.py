@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generation.config import load_corpus
-from generation.run import Run, RunError
-from generation.store import LockedError, RunLock, Store
+from generation.pipeline.run import Run, RunError
+from generation.pipeline.store import LockedError, RunLock, Store
 from generation.teachers import FakeTeacher, TeacherError
 
 FACT = re.compile(r"((?:The )?[A-Z][a-z]+(?: [A-Z][a-z]+)*) was (founded|built|opened) in (\d{4})\.")
@@ -75,7 +75,7 @@ def test_first_run_publishes_grounded_pairs_in_every_asked_format(corpus_dir):
     assert lines(out / "alpaca.jsonl")[0].keys() == {"instruction", "input", "output"}
     assert (out / "openai.jsonl").is_file() and not (out / "sharegpt.jsonl").exists()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest) == {"run_id", "started_at", "finished_at", "exit_code", "signatures", "sources", "chunks", "pairs", "rejections", "coverage", "strategy", "teacher", "failures", "skipped", "interrupted"}
+    assert set(manifest) == {"run_id", "started_at", "finished_at", "exit_code", "signatures", "sources", "chunks", "pairs", "rejections", "coverage", "strategy", "strategy_reason", "teacher", "failures", "skipped", "interrupted"}
     assert manifest["sources"] == {"seen": 3, "added": 3, "changed": 0, "unchanged": 0, "removed": 0, "failed": 0}
     assert manifest["pairs"]["published"] == 3 and manifest["teacher"]["calls"] == len(teacher.history) == 3
 
@@ -228,7 +228,7 @@ def test_unwritable_output_fails_before_any_teacher_call(corpus_dir):
 def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(corpus_dir):
     lock_path = corpus_dir / ".groundqa" / "run.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from generation.store import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
+        [sys.executable, "-c", "import sys, time; from generation.pipeline.store import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
     )
     try:
@@ -304,7 +304,7 @@ def test_a_crash_in_the_middle_of_publishing_leaves_whole_files_and_the_next_run
     out = corpus_dir / "out"
     before = {p.name: p.read_bytes() for p in out.glob("*.jsonl")}
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
-    import generation.formats as formats
+    import generation.outputs.files as formats
 
     real_replace = formats.os.replace
     calls = {"n": 0}

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from generation.records import Record
-from generation.store import SCHEMA_VERSION, Store
+from generation.pipeline.store import SCHEMA_VERSION, Store
 
 
 def test_store_is_wal_sqlite_with_a_schema_version(tmp_path):

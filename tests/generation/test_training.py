@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from generation.config import load_corpus
-from generation.run import Run
-from generation.training import split_of
+from generation.pipeline.run import Run
+from generation.outputs.training import split_of
 from tests.generation.test_run import fake, lines
 
 NAMES = ["Alder Mill", "Birch Hall", "Cedar Bridge", "Dale Tower", "Elm Court", "Fern House", "Gorse Lodge", "Hazel Barn",

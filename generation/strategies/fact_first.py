@@ -1,4 +1,4 @@
-"""The fact-first generation strategy: code picks the chunk's facts (generation/facts.py), the teacher
+"""fact_first: code picks the chunk's facts (generation/text/facts.py), the teacher
 writes one question per fact under a grammar, and the fact sentence is the pair's answer and quote.
 
 This is answer-aware question generation, the task small teachers do well: the embedded
@@ -20,17 +20,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from string import Template
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
-from generation.text.facts import MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
-from generation.generate import GenerationResult, GenerationSettings
-from generation.grammar import question_gbnf
+from generation import prompts
+from generation.teachers.grammar import question_gbnf
 from generation.records import Candidate
-from generation.store import StoredCandidate
 from generation.teachers.base import Message, Teacher, TeacherError
+from generation.text.facts import FACTS_VERSION, MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
 from ingest.records import short_hash
+
+from .base import Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
 
 PROMPT = "fact_first_v1"
 # A question is one line of at most MAX_QUESTION_CHARS characters; 48 tokens hold it with room.
@@ -58,11 +58,7 @@ class FactPrompt:
 def load_fact_prompt(version: str = PROMPT) -> FactPrompt:
     """generation/prompts/<version>.txt: the system text, then examples ("user\\n===\\nassistant"), then
     the user template, separated by lines of "---"."""
-    try:
-        text = resources.files("generation.prompts").joinpath(f"{version}.txt").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"no prompt named {version!r} in generation/prompts/") from None
-    parts = [p.strip() for p in text.split("\n---\n")]
+    parts = [p.strip() for p in prompts.load(version).split("\n---\n")]
     examples = []
     for part in parts[1:-1]:
         user, _, assistant = part.partition("\n===\n")
@@ -96,7 +92,7 @@ def generate_fact_pairs(
     gen_sig: str,
     settings: GenerationSettings,
     title: str = "a document",
-    accept: Callable[[Candidate], bool] | None = None,
+    accept: Accept | None = None,
 ) -> GenerationResult:
     """One question per fact of the chunk, up to `settings.candidates_per_fact` tries a fact: a fact
     stops at its first candidate that `accept` (the grounding checker) takes. Every candidate is kept,
@@ -129,10 +125,7 @@ def generate_fact_pairs(
                 result.candidates = []  # the chunk is tried again, whole, on the next run
                 result.seconds = time.perf_counter() - started
                 return result
-            result.calls += 1
-            result.usage.prompt_tokens += completion.usage.prompt_tokens
-            result.usage.completion_tokens += completion.usage.completion_tokens
-            result.usage.cached_tokens += completion.usage.cached_tokens
+            result.count(completion.usage)
             candidate = Candidate(
                 pair_id=short_hash(key, gen_sig, index),
                 chunk_id=key,
@@ -151,7 +144,7 @@ def generate_fact_pairs(
     return result
 
 
-def facts_asked(candidates: Iterable[StoredCandidate], grounded: Callable[[StoredCandidate], bool]) -> tuple[int, int]:
+def facts_asked(candidates: Iterable, grounded: Callable[[object], bool]) -> tuple[int, int]:
     """(facts asked, facts with no grounded question): the run's reject rate for fact-first. A fact
     whose first question failed and whose third passed is one fact answered, not two rejections: counted
     per candidate, the retries alone would put a sound run near [grounding] max_reject_rate."""
@@ -160,3 +153,34 @@ def facts_asked(candidates: Iterable[StoredCandidate], grounded: Callable[[Store
         key = (cand.text_hash, cand.answer, cand.target)
         outcome[key] = outcome.get(key, False) or grounded(cand)
     return len(outcome), sum(1 for ok in outcome.values() if not ok)
+
+
+class FactFirst(Strategy):
+    name = "fact_first"
+
+    def check(self) -> None:
+        load_fact_prompt(self.settings.fact_prompt)
+
+    def signature(self, teacher_identity: str) -> str:
+        s = self.settings
+        return short_hash(
+            "generation", "fact_first", FACTS_VERSION, teacher_identity, load_fact_prompt(s.fact_prompt).signature,
+            s.facts_per_chunk, s.candidates_per_fact, s.temperature, s.seed,
+        )
+
+    def largest_prompt(self, chunks: Sequence[tuple[str, str, int]]) -> LargestPrompt | None:
+        # The prompt that varies is the fact's clause and span with the source's title: the longest in
+        # UTF-8 bytes (a fair stand-in for tokens, in any script) is the one measured.
+        facts = [(fact, title) for text, title, _ in chunks for fact in select_facts(text, title, None)]
+        if not facts:
+            return None
+        fact, title = max(facts, key=lambda x: len(f"{clause_of(x[0])}{x[0].span}{x[1]}".encode()))
+        messages = build_messages(load_fact_prompt(self.settings.fact_prompt), fact, title)
+        return LargestPrompt(messages, QUESTION_MAX_TOKENS, "the question's bound")
+
+    def generate(self, teacher: Teacher, chunk_text: str, *, key: str, gen_sig: str, title: str, accept: Accept | None = None) -> GenerationResult:
+        return generate_fact_pairs(teacher, chunk_text, key=key, gen_sig=gen_sig, settings=self.settings, title=title, accept=accept)
+
+    def outcome(self, candidates: Iterable, grounded: Callable[[object], bool]) -> tuple[int, int, str]:
+        asked, failed = facts_asked(candidates, grounded)
+        return asked, failed, "facts got no grounded question"

@@ -1,4 +1,4 @@
-"""Coverage: how much of the knowledge base the dataset teaches. A fact (generation/facts.py: an English
+"""Coverage: how much of the knowledge base the dataset teaches. A fact (generation/text/facts.py: an English
 sentence that states a date, a number, an amount or a name) is covered when a published pair quotes it.
 Counted per source, in document offsets, so a sentence in the overlap of two chunks counts once. Every
 source with chunks is listed, those with no fact too: fact-first asks nothing of them."""
@@ -11,9 +11,8 @@ from typing import Iterable
 from generation.text.facts import select_facts
 from generation.text.tokens import fold as _fold
 from generation.records import Pair
-from generation.store import StoredChunk
 
-def coverage(chunks: Iterable[StoredChunk], published: Iterable[Pair], titles: dict[str, str]) -> dict[str, tuple[int, int]]:
+def coverage(chunks: Iterable, published: Iterable[Pair], titles: dict[str, str]) -> dict[str, tuple[int, int]]:
     """source_id -> (facts, facts covered by a published pair), for every source with a chunk. A pair
     covers a fact when one of its quotes is the fact's sentence (or holds it, or lies in it) and the
     pair's quoted range overlaps the sentence: a free-form pair quoting the first and last sentences of

@@ -1,22 +1,32 @@
-"""QA generation: one request per chunk, a reply constrained by a JSON schema, validated, retried once."""
+"""free_form: the teacher writes whole pairs, evidence first, in one reply per chunk.
+
+The reply is constrained by a JSON schema (reply_model): a list of pairs, each with its quotes first —
+chosen from the chunk's own sentences (an enum), so a quote is verbatim by construction — then the
+question, then the answer; llama.cpp generates properties in schema order, so the teacher picks its
+evidence before it writes. A reply that fails validation is shown back once with what was wrong, then
+stored as `invalid_reply` (and asked again [generation] retry_invalid_after runs later). For capable
+teachers (7B and up): small ones loop and invent numbers here.
+"""
 
 from __future__ import annotations
 
 import copy
 import logging
-import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from string import Template
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
+from generation import prompts
 from generation.records import Candidate
-from generation.teachers.base import Message, Teacher, TeacherError, Usage
+from generation.teachers.base import Message, Teacher, TeacherError
+from generation.text.sentences import quotable
 from ingest.records import short_hash
+
+from .base import Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +43,6 @@ MAX_QUOTES = 2
 # by construction: on the example corpus the embedded teacher's free-text quotes aligned 0 times in
 # 19 pairs, the constrained ones always, and 3 of 13 pairs were then grounded instead of 0 of 8.
 MAX_QUOTE_CHOICES = 80
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
-_CLAUSE = re.compile(r"(?<=[,;:])\s+")
-# Paragraphs, headings and list items are separate; the lines of a hard-wrapped paragraph are one.
-_LINES = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
-_WRAP = re.compile(r"\s*\n\s*")
 
 
 class QAPair(BaseModel):
@@ -64,24 +69,7 @@ def reply_model(pairs_per_chunk: int) -> type[BaseModel]:
 
 def quote_choices(text: str) -> list[str]:
     """The chunk's sentences (long ones cut at clause ends), each a verbatim piece of `text`."""
-    choices: list[str] = []
-    for line in _LINES.split(text):
-        for sentence in _SENTENCE.split(_WRAP.sub(" ", line).strip()):
-            pieces = [sentence]
-            if len(sentence) > MAX_QUOTE_CHARS:
-                pieces, current = [], ""
-                for clause in _CLAUSE.split(sentence):
-                    if current and len(current) + 1 + len(clause) > MAX_QUOTE_CHARS:
-                        pieces.append(current)
-                        current = clause
-                    else:
-                        current = f"{current} {clause}" if current else clause
-                pieces.append(current)
-            for piece in pieces:
-                piece = piece.strip()
-                if len(piece.split()) >= 3 and len(piece) <= MAX_QUOTE_CHARS and piece not in choices:
-                    choices.append(piece)
-    return choices[:MAX_QUOTE_CHOICES]
+    return quotable(text, MAX_QUOTE_CHARS, MAX_QUOTE_CHOICES)
 
 
 def reply_schema(pairs_per_chunk: int, chunk_text: str | None = None) -> dict[str, Any]:
@@ -111,11 +99,8 @@ class Prompt:
 
 @lru_cache(maxsize=8)
 def load_prompt(version: str) -> Prompt:
-    try:
-        text = resources.files("generation.prompts").joinpath(f"{version}.txt").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"no prompt named {version!r} in generation/prompts/") from None
-    system, _, user = text.partition("\n---\n")
+    """generation/prompts/<version>.txt: the system text, a line of "---", then the user template."""
+    system, _, user = prompts.load(version).partition("\n---\n")
     return Prompt(version=version, system=system.strip(), user=Template(user.strip()))
 
 
@@ -124,53 +109,6 @@ def build_messages(prompt: Prompt, chunk_text: str, title: str, n: int) -> list[
         {"role": "system", "content": prompt.system},
         {"role": "user", "content": prompt.user.safe_substitute(text=chunk_text, title=title, n=n)},
     ]
-
-
-Strategy = Literal["free_form", "fact_first"]
-
-
-@dataclass
-class GenerationSettings:
-    """What changes a chunk's pairs. `strategy` picks the module that writes them: free-form (this
-    module: the teacher writes whole pairs) or fact-first (generation/fact_first.py)."""
-
-    pairs_per_chunk: int = 3
-    max_tokens: int = 768
-    temperature: float = 0.7
-    seed: int = 0
-    prompt: str = "qa_v1"
-    strategy: Strategy = "free_form"
-    facts_per_chunk: int | None = None  # fact-first: None = every fact the chunk has, up to facts.MAX_FACTS_PER_CHUNK
-    candidates_per_fact: int = 3
-    fact_prompt: str = "fact_first_v1"
-
-    def signature(self, teacher_identity: str) -> str:
-        if self.strategy == "fact_first":
-            from generation.fact_first import load_fact_prompt
-            from generation.text.facts import FACTS_VERSION
-
-            return short_hash(
-                "generation", "fact_first", FACTS_VERSION, teacher_identity, load_fact_prompt(self.fact_prompt).signature,
-                self.facts_per_chunk, self.candidates_per_fact, self.temperature, self.seed,
-            )
-        return short_hash(
-            "generation", SCHEMA_VERSION, teacher_identity, load_prompt(self.prompt).signature,
-            self.pairs_per_chunk, self.max_tokens, self.temperature, self.seed,
-        )
-
-
-@dataclass
-class GenerationResult:
-    """A chunk's outcome: `status` is "ok", "invalid_reply" (the reply failed validation twice) or
-    "teacher_error" (the teacher could not answer; not stored, so the next run tries again)."""
-
-    status: str
-    candidates: list[Candidate] = field(default_factory=list)
-    raw_reply: str | None = None
-    error: str | None = None
-    usage: Usage = field(default_factory=Usage)
-    calls: int = 0
-    seconds: float = 0.0
 
 
 def parse_reply(text: str, pairs_per_chunk: int) -> list[QAPair]:
@@ -227,10 +165,7 @@ def generate_pairs(
         except TeacherError as exc:
             result.status, result.error = "teacher_error", f"{exc.kind}: {exc}"
             break
-        result.calls += 1
-        result.usage.prompt_tokens += completion.usage.prompt_tokens
-        result.usage.completion_tokens += completion.usage.completion_tokens
-        result.usage.cached_tokens += completion.usage.cached_tokens
+        result.count(completion.usage)
         result.raw_reply = clip(completion.text, MAX_STORED_REPLY_CHARS)
         try:
             pairs = parse_reply(completion.text, settings.pairs_per_chunk)
@@ -260,3 +195,27 @@ def generate_pairs(
         break
     result.seconds = time.perf_counter() - started
     return result
+
+
+class FreeForm(Strategy):
+    name = "free_form"
+
+    def check(self) -> None:
+        load_prompt(self.settings.prompt)
+
+    def signature(self, teacher_identity: str) -> str:
+        s = self.settings
+        return short_hash(
+            "generation", SCHEMA_VERSION, teacher_identity, load_prompt(s.prompt).signature,
+            s.pairs_per_chunk, s.max_tokens, s.temperature, s.seed,
+        )
+
+    def largest_prompt(self, chunks: Sequence[tuple[str, str, int]]) -> LargestPrompt | None:
+        if not chunks:
+            return None
+        text, title, _ = max(chunks, key=lambda c: c[2])
+        messages = build_messages(load_prompt(self.settings.prompt), text, title, self.settings.pairs_per_chunk)
+        return LargestPrompt(messages, self.settings.max_tokens, "[teacher] max_tokens")
+
+    def generate(self, teacher: Teacher, chunk_text: str, *, key: str, gen_sig: str, title: str, accept: Accept | None = None) -> GenerationResult:
+        return generate_pairs(teacher, chunk_text, key=key, gen_sig=gen_sig, settings=self.settings, title=title)

@@ -13,10 +13,11 @@ import logging
 import time
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from generation.config import ConfigError
 from generation.errors import RetirementRefused
+from generation.pipeline.state import RunState
 from ingest.pool import ExtractPool, Limits
 from ingest.records import SourceError, sha256_hex
 from ingest.read import FileRef, Ref, UrlRef, read_all
@@ -47,19 +48,39 @@ class ScanProgress:
     started: float = field(default_factory=time.perf_counter)
 
 
+def scan_sources(state: RunState) -> list[str]:
+    """Read every source; extract and chunk the new and changed ones. Returns the live source ids."""
+    return SourceScan(state).run()
+
+
 class SourceScan:
-    """Run's source stage (a mixin: it uses the run's corpus, config, store, counts and failures)."""
+    """The run's source stage, over the run's state (its corpus, store, counts and failures)."""
 
-    on_scan: Callable[[ScanProgress], None] | None = None
-    jobs: int | None = None
+    def __init__(self, state: RunState):
+        self.state = state
+        self.corpus = state.corpus
+        self.cfg = state.cfg
+        self.counts = state.counts
+        self.failures = state.failures
+        self.chunker = state.chunker
+        self.on_scan = state.options.on_scan
+        self.jobs = state.options.jobs
+        self.allow_retire = state.options.allow_retire
 
-    def scan_sources(self) -> list[str]:
-        """Read every source; extract and chunk the new and changed ones. Returns the live source ids."""
+    @property
+    def store(self):
+        return self.state.store
+
+    @property
+    def run_id(self) -> int:
+        return self.state.run_id
+
+    def run(self) -> list[str]:
         assert self.store is not None
         stored = self.store.sources()
         skipped: list[tuple[str, str]] = []
         files = list(self.corpus.files(skipped))
-        self.skipped = [{"source": source_id, "reason": reason} for source_id, reason in skipped]
+        self.state.skipped = [{"source": source_id, "reason": reason} for source_id, reason in skipped]
         web = self.web_sources()  # read the urls_file once
         progress = ScanProgress(total=len(files) + len(web))
         seen: set[str] = set()
@@ -211,9 +232,7 @@ class SourceScan:
         return read_all(refs(), max_bytes=self.cfg.sources.max_bytes)
 
     def web_sources(self) -> dict[str, str]:
-        """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
-        ("https://***@host/page"): the id is what outputs, the store and messages show."""
-        return {redact(url): url for url in self.corpus.urls()}
+        return web_sources(self.corpus)
 
     def source_failed(self, source_id: str, exc: SourceError, before: Any, live: list[str], key: str | None = None) -> None:
         assert self.store is not None
@@ -233,6 +252,12 @@ class SourceScan:
                 message += f" (failed {runs} runs in a row: its pairs are retired)"
         self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
         logger.warning("%s: %s", source_id, message)
+
+
+def web_sources(corpus) -> dict[str, str]:
+    """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
+    ("https://***@host/page"): the id is what outputs, the store and messages show."""
+    return {redact(url): url for url in corpus.urls()}
 
 
 def failed_key(digest: str) -> str:

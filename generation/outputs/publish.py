@@ -32,7 +32,8 @@ import shutil
 import time
 from pathlib import Path
 
-from generation.formats import FORMATS, PAIRS_FILE, REJECTED_FILE, fsync_dir
+from .files import PAIRS_FILE, REJECTED_FILE, fsync_dir
+from .formats import FORMATS
 
 logger = logging.getLogger(__name__)
 

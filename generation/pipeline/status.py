@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from generation.config import Corpus
-from generation.store import open_store, store_problem
+from .store import open_store, store_problem
 from ingest.records import SourceError, sha256_hex
 from ingest.sources import read_file, redact
 

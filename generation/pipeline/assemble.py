@@ -1,0 +1,240 @@
+"""The run's last stages: from the store to a published set.
+
+The published set is derived from the store on every run: the live chunks (those of sources present and
+readable) -> their generations -> verdicts under the current grounding signature (`regrade`: missing
+ones are computed, no teacher call for the lexical checks) -> `deduplicate` in age order -> `collect` the
+dataset's rows -> `write` the set (training files, report, card, trainer configs). Retiring the pairs of
+removed or changed sources, re-grading and resuming after a crash all follow from this one rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
+from generation.dedup import Deduper
+from generation.grounding import GroundingChecker
+from generation.outputs.card import axolotl_snippet, dataset_card, llama_factory_info
+from generation.outputs.coverage import coverage, totals
+from generation.outputs.files import write_text_atomic
+from generation.outputs.report import render_report
+from generation.outputs.training import VALIDATION, assign_splits, write_outputs
+from generation.records import Pair, Rejection, Verdict
+from ingest.records import PageSpan
+
+from .state import RunState
+from .store import StoredCandidate, StoredChunk
+
+
+@dataclass
+class Dataset:
+    """What a run publishes, before it is written: pairs in dataset order, and every rejection."""
+
+    published: list[Pair] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    reasons: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+
+
+@dataclass
+class Stored:
+    """The store's rows for the live chunks under the current signatures."""
+
+    chunk_of: dict[str, StoredChunk]  # chunk text hash -> the first live chunk with that text
+    generations: dict[str, tuple[str, str | None, str | None]]  # text hash -> (status, error, raw reply)
+    candidates: dict[str, list[StoredCandidate]]  # text hash -> candidates, oldest first
+    verdicts: dict[str, tuple[bool, str]]  # pair id -> (grounded, verdict JSON)
+    titles: dict[str, str]
+
+    def live_candidates(self) -> list[StoredCandidate]:
+        """The candidates of live chunks whose generation succeeded."""
+        return [c for h in self.chunk_of if self.generations.get(h, ("",))[0] == "ok" for c in self.candidates.get(h, [])]
+
+
+def publish(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> int:
+    """Derive the dataset from the store and write it as this run's set; returns the run's exit code."""
+    stored = load(state, chunks, gen_sig)
+    regrade(state, stored)
+    duplicate_of = deduplicate(state, stored)
+    dataset = collect(state, stored, duplicate_of)
+    write(state, chunks, stored, dataset)
+    return exit_code(state, stored, dataset)
+
+
+def load(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> Stored:
+    store = state.store
+    assert store is not None
+    chunk_of: dict[str, StoredChunk] = {}
+    for chunk, text_hash in chunks:
+        chunk_of.setdefault(text_hash, chunk)
+    return Stored(
+        chunk_of=chunk_of,
+        generations=store.generation_rows(gen_sig),
+        candidates=store.candidates(gen_sig),
+        verdicts=store.verdicts(state.grounding_config.signature()),
+        titles=store.titles(),
+    )
+
+
+def regrade(state: RunState, stored: Stored) -> None:
+    """Check what has no verdict under the current grounding settings (no generation)."""
+    missing = [c for h in stored.chunk_of for c in stored.candidates.get(h, []) if c.pair_id not in stored.verdicts]
+    if not missing:
+        return
+    config = state.grounding_config
+    teacher = state.spec.load() if any(check.needs_teacher for check in config.enabled()) else None
+    checker = GroundingChecker(config, teacher=teacher)
+    fresh = {}
+    for c in missing:
+        chunk = stored.chunk_of[c.text_hash]
+        fresh[c.pair_id] = checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=stored.titles.get(chunk.source_id))
+    assert state.store is not None
+    state.store.save_verdicts(config.signature(), fresh)
+    stored.verdicts.update((pair_id, (v.grounded, v.model_dump_json())) for pair_id, v in fresh.items())
+    state.counts["pairs"]["regraded"] = len(fresh)
+
+
+def deduplicate(state: RunState, stored: Stored) -> dict[str, str]:
+    """Pair id -> the older pair it repeats. In age order (candidates come oldest first), so that the
+    older pair always wins; signatures are kept in the store, so each pair is hashed once."""
+    assert state.store is not None
+    deduper = Deduper(threshold=state.cfg.dedup.threshold)
+    signatures = state.store.dedup_signatures(deduper.scheme)
+    grounded = [
+        c for h in stored.candidates if h in stored.chunk_of and stored.generations.get(h, ("",))[0] == "ok"
+        for c in stored.candidates[h] if stored.verdicts[c.pair_id][0]
+    ]
+    missing = [c for c in grounded if c.pair_id not in signatures]
+    if missing:
+        fresh = dict(zip((c.pair_id for c in missing), deduper.signatures([(c.question, c.answer) for c in missing])))
+        state.store.save_dedup_signatures(deduper.scheme, fresh)
+        signatures.update(fresh)
+    duplicate_of = {}
+    for cand in grounded:
+        original = deduper.add(cand.pair_id, signatures[cand.pair_id])
+        if original is not None:
+            duplicate_of[cand.pair_id] = original
+    return duplicate_of
+
+
+def collect(state: RunState, stored: Stored, duplicate_of: dict[str, str]) -> Dataset:
+    """The dataset in source and document order: published pairs with their provenance, and the
+    rejected ones (failed replies, failed checks, duplicates) with their reasons."""
+    assert state.store is not None
+    dataset = Dataset()
+    pages_cache: dict[str, list[PageSpan]] = {}
+    for text_hash, chunk in stored.chunk_of.items():
+        status, error, raw_reply = stored.generations.get(text_hash, (None, None, None))
+        if status is None:
+            continue
+        if status != "ok":
+            dataset.reasons[status] += 1
+            dataset.rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
+            continue
+        for cand in stored.candidates.get(text_hash, []):
+            verdict = Verdict.model_validate_json(stored.verdicts[cand.pair_id][1])
+            if not verdict.grounded:
+                dataset.reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
+                dataset.rejected.append(rejection(cand, chunk, verdict.reasons))
+                continue
+            original = duplicate_of.get(cand.pair_id)
+            if original is not None:
+                dataset.reasons["duplicate"] += 1
+                dataset.duplicates += 1
+                dataset.rejected.append(rejection(cand, chunk, ["duplicate"], duplicate_of=original))
+                continue
+            if chunk.source_id not in pages_cache:
+                pages_cache[chunk.source_id] = state.store.page_spans(chunk.source_id)
+            dataset.published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
+    pairs = state.counts["pairs"]
+    pairs["duplicates"] += dataset.duplicates
+    pairs["grounded"] = len(dataset.published) + pairs["duplicates"]
+    pairs["rejected"] = len(dataset.rejected) - pairs["duplicates"]
+    pairs["published"] = len(dataset.published)
+    state.reasons = dataset.reasons
+    return dataset
+
+
+def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored, dataset: Dataset) -> None:
+    """The set's files in this run's staging folder (publish.OutputSet), each whole; the set is shown
+    when the run finishes."""
+    assert state.output is not None and state.store is not None
+    out = state.cfg.output
+    folder = state.output.stage()
+    published = assign_splits(dataset.published, out.validation_share)  # each pair's split, by its document
+    written = write_outputs(
+        folder, published, dataset.rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
+        turns=out.turns, answer_style=out.answer_style, titles=stored.titles,
+    )
+    per_source = coverage((c for c, _ in chunks), published, stored.titles)
+    state.coverage = totals(per_source)
+    write_text_atomic(folder / "report.md", render_report(state.corpus.name, published, dataset.rejected, per_source))
+    write_training_files(state, folder, published, written)
+    state.counts["pairs"]["retired"] = len(state.store.published_ids() - {p.pair_id for p in published})
+    state.published = published
+    state.output.complete()  # shown, and recorded in the store, when the run finishes
+
+
+def write_training_files(state: RunState, folder: Path, published: list[Pair], written: dict[str, Path]) -> None:
+    """The dataset card (README.md) and the trainer configs, naming only the files written."""
+    out = state.cfg.output
+    splits = Counter(p.split for p in published)
+    documents = Counter(split for split in {p.source_id: p.split for p in published}.values())
+    names = [f for f in dict.fromkeys(out.formats) if f in written]
+    if not splits.get(VALIDATION):
+        splits.pop(VALIDATION, None)
+    card = dataset_card(
+        name=state.corpus.name, names=names, splits=dict(splits),
+        manifest_like={"signatures": state.signatures, "strategy": state.settings.strategy, "teacher_id": state.spec.label},
+        license=out.license, language=out.language, per_source=dict(Counter(p.source_id for p in published)),
+        validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents),
+    )
+    write_text_atomic(folder / "README.md", card)
+    if out.trainer_configs:
+        info = llama_factory_info(state.corpus.name, names, dict(splits), out.system_prompt)
+        write_text_atomic(folder / "dataset_info.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(folder / "axolotl.yaml", axolotl_snippet(names, dict(splits)))
+
+
+def exit_code(state: RunState, stored: Stored, dataset: Dataset) -> int:
+    """0 when all went well; 3 when sources failed or too many pairs (or, fact-first, facts) were
+    rejected; 1 when nothing is published."""
+    pairs = state.counts["pairs"]
+    checked, failed, what = pairs["grounded"] + pairs["rejected"], pairs["rejected"], "pairs were rejected"
+    outcome = state.strategy.outcome(stored.live_candidates(), lambda c: stored.verdicts[c.pair_id][0])
+    if outcome is not None:
+        checked, failed, what = outcome
+    reject_rate = failed / checked if checked else 0.0
+    limit = state.cfg.grounding.max_reject_rate
+    if reject_rate > limit:
+        state.fail("", "ground", "reject_rate", f"{reject_rate:.0%} of {what}, over [grounding] max_reject_rate = {limit:.0%}")
+    if not dataset.published:
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if state.failures else EXIT_OK
+
+
+def rejection(cand: StoredCandidate, chunk: StoredChunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
+    return Rejection(
+        pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=cand.question,
+        answer=cand.answer, quotes=cand.quotes, reasons=reasons, duplicate_of=duplicate_of,
+    )
+
+
+def to_pair(cand: StoredCandidate, chunk: StoredChunk, verdict: Verdict, page_spans: list[PageSpan]) -> Pair:
+    """The published record, with the aligned quotes' span as document offsets and pages."""
+    spans = [(q.start, q.end) for q in verdict.quotes if q.start is not None and q.end is not None]
+    char_start = char_end = None
+    pages = chunk.pages
+    if spans:
+        char_start = chunk.char_start + min(s for s, _ in spans)
+        char_end = chunk.char_start + max(e for _, e in spans)
+        on = [p.page for p in page_spans if p.start < char_end and p.end > char_start]
+        pages = on or pages
+    return Pair(
+        pair_id=cand.pair_id, question=cand.question, answer=cand.answer, quotes=cand.quotes,
+        source_id=chunk.source_id, chunk_id=chunk.chunk_id, pages=pages, char_start=char_start, char_end=char_end,
+        context=chunk.text, teacher_id=cand.teacher_id, score=verdict.score, support=verdict.support, judge=verdict.judge,
+    )
