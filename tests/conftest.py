@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.support.corpora"]  # the corpus_dir fixture
+
 
 class Site:
     """A local web server on 127.0.0.1: `pages[path] = (status, headers, body)`; every request is logged."""

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from generation.teachers import factory as run_module
 from generation.cli import app
 from generation.teachers import FakeTeacher
-from tests.generation.test_run import answer_from_chunk, write_corpus
+from tests.support.corpora import answer_from_chunk, write_corpus
 
 runner = CliRunner()
 

@@ -1,7 +1,6 @@
 """The whole pipeline with the fake teacher: outputs, manifest, incremental re-runs, resume, locks."""
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,54 +11,7 @@ from generation.config import load_corpus
 from generation.pipeline.run import Run, RunError
 from generation.pipeline.store import LockedError, RunLock, Store
 from generation.teachers import FakeTeacher, TeacherError
-
-FACT = re.compile(r"((?:The )?[A-Z][a-z]+(?: [A-Z][a-z]+)*) was (founded|built|opened) in (\d{4})\.")
-
-
-def answer_from_chunk(messages):
-    """A teacher that writes one true pair per "X was founded in YEAR." sentence of the chunk."""
-    text = messages[-1]["content"].split('"""')[1]
-    pairs = [
-        {"question": f"When was {m[1]} {m[2]}?", "answer": f"{m[1]} was {m[2]} in {m[3]}.", "quotes": [m[0]]}
-        for m in FACT.finditer(text)
-    ][:3]
-    if not pairs:
-        pairs = [{"question": "What is this?", "answer": "Nothing.", "quotes": ["nothing"]}]
-    return json.dumps({"pairs": pairs})
-
-
-def fake(**kw):
-    return FakeTeacher(default=answer_from_chunk, **kw)
-
-
-DOCS = {
-    "alder.md": "# Alder Mill\n\nThe Alder Mill was founded in 1821. It made paper for the county.",
-    "birch.txt": "Birch Hall\n\nBirch Hall was built in 1764. Its gardens have a maze.",
-    "cedar.md": "# Cedar Bridge\n\nCedar Bridge was opened in 1902. It crosses the river Avon.",
-}
-
-
-def write_corpus(root: Path, toml: str) -> Path:
-    """A corpus folder with the three DOCS and this corpus.toml."""
-    root.mkdir()
-    (root / "corpus.toml").write_text(toml)
-    for name, text in DOCS.items():
-        (root / name).write_text(text)
-    return root
-
-
-@pytest.fixture
-def corpus_dir(tmp_path):
-    return write_corpus(tmp_path / "kb", '[chunking]\ntokens = 64\noverlap = 8\n[output]\nformats = ["alpaca", "openai"]\n')
-
-
-def run(root: Path, teacher=None, **kw):
-    return Run(load_corpus(root), teacher=teacher or fake(), **kw).run()
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
+from tests.support.corpora import DOCS, answer_from_chunk, fake, lines, run
 
 def test_first_run_publishes_grounded_pairs_in_every_asked_format(corpus_dir):
     teacher = fake()
@@ -229,7 +181,7 @@ def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(corpus_dir):
     lock_path = corpus_dir / ".groundqa" / "run.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from generation.pipeline.store import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3],
     )
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -19,7 +19,7 @@ from generation.pipeline.run import Run
 from generation.pipeline.status import corpus_status
 from ingest.records import SourceError
 from ingest.sources import fetch_url
-from tests.generation.test_run import fake, lines, run, write_corpus
+from tests.support.corpora import fake, lines, run, write_corpus
 
 TOML = '[chunking]\ntokens = 64\noverlap = 8\n[output]\nformats = ["alpaca"]\n'
 
@@ -205,7 +205,7 @@ def test_large_documents_sent_to_one_worker_never_deadlock_and_a_stdin_script_ca
 
     script = (
         "import sys\n"
-        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})\n"
         "from ingest.pool import ExtractPool, Limits\n"
         "from ingest.sources import Raw\n"
         "text = ('The Alder Mill was founded in 1821. It made paper for the county and the town. ' * 6000).encode()\n"

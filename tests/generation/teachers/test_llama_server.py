@@ -26,7 +26,7 @@ from tests.support.servers import free_port, local_llama_server
 
 pytestmark = pytest.mark.real
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TEXT = (
     'The Vale of Rheidol Railway (Welsh: Rheilffordd Cwm Rheidol) opened in 1902 with a gauge of 603 mm. '
     'Its engineer wrote "C:\\\\rail\\\\plans" on the drawings; the line climbs 11¾ miles to Devil\'s Bridge '

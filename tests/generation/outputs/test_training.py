@@ -13,7 +13,7 @@ import yaml
 from generation.config import load_corpus
 from generation.pipeline.run import Run
 from generation.outputs.training import split_of
-from tests.generation.test_run import fake, lines
+from tests.support.corpora import fake, lines
 
 NAMES = ["Alder Mill", "Birch Hall", "Cedar Bridge", "Dale Tower", "Elm Court", "Fern House", "Gorse Lodge", "Hazel Barn",
          "Ivy Chapel", "Juniper Inn", "Kestrel Dock", "Larch Yard"]

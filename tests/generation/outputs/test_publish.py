@@ -20,9 +20,9 @@ import generation.outputs.publish as publish
 from generation.outputs.publish import OutputSet
 from generation.pipeline.run import RunError
 from generation.pipeline.store import StoreError
-from tests.generation.test_run import run, write_corpus
+from tests.support.corpora import run, write_corpus
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DATA = ("pairs.jsonl", "rejected.jsonl", "alpaca.jsonl", "openai.jsonl", "report.md")
 
 

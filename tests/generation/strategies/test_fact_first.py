@@ -135,7 +135,7 @@ def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_pat
     """The no-set-up path: the embedded model, fact-first, on a page of the example corpus."""
     from pathlib import Path
 
-    history = Path(__file__).resolve().parents[2] / "corpora" / "example" / "docs" / "history.md"
+    history = Path(__file__).resolve().parents[3] / "corpora" / "example" / "docs" / "history.md"
     (tmp_path / "history.md").write_text(history.read_text())
     outcome = Run(load_corpus(tmp_path)).run()  # a plain folder: defaults, embedded teacher
     m = outcome.manifest
