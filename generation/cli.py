@@ -202,7 +202,8 @@ def run(
     """
     from generation.config import ConfigError
     from generation.pipeline.run import Run, RunError
-    from generation.pipeline.store import LockedError, StoreError
+    from generation.pipeline.lock import LockedError
+    from generation.pipeline.store import StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus, model, teacher_url, strategy)
@@ -314,7 +315,8 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
     """
     from generation.config import ConfigError
     from generation.pipeline.run import Run, RunError
-    from generation.pipeline.store import LockedError, StoreError
+    from generation.pipeline.lock import LockedError
+    from generation.pipeline.store import StoreError
     from generation.teachers.base import TeacherError
 
     loaded = _load(corpus)

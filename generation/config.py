@@ -7,6 +7,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -239,7 +240,6 @@ class Corpus(BaseModel):
 
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be fetched, or None: an http(s) URL with a host and a valid port."""
-    from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)

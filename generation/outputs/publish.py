@@ -26,6 +26,7 @@ atomically in `out/` itself, manifest last; readers then get whole files but not
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import shutil
@@ -121,7 +122,6 @@ class OutputSet:
 
     def shown_manifest(self) -> dict:
         """The manifest of the set shown now ({} when there is none, or it cannot be read)."""
-        import json
 
         folder = self.shown()
         try:

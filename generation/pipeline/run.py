@@ -32,7 +32,8 @@ from . import assemble
 from .generate import generate
 from .scan import scan_sources, web_sources
 from .state import Progress, ProgressCallback, RunOptions, RunState
-from .store import RunLock, now_iso, open_store, store_problem
+from .lock import RunLock
+from .store import now_iso, open_store, store_problem
 
 __all__ = ["Progress", "RetirementRefused", "Run", "RunError", "RunOutcome"]  # the CLI and tests import them from here
 

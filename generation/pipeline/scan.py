@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
 from typing import Any, Iterator
 
 from generation.config import ConfigError
 from generation.errors import RetirementRefused
 from generation.pipeline.state import RunState
 from ingest.pool import ExtractPool, Limits
-from ingest.records import SourceError, sha256_hex
 from ingest.read import FileRef, Ref, UrlRef, read_all
+from ingest.records import SourceError, sha256_hex
 from ingest.sources import Raw, fetch_url, is_url, redact
 
 logger = logging.getLogger(__name__)
@@ -267,7 +268,6 @@ def failed_key(digest: str) -> str:
 
 @lru_cache(maxsize=1)
 def _extractor_versions() -> str:
-    from importlib import metadata
 
     versions = []
     for dist in ("pymupdf", "trafilatura", "lxml"):

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import socket
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -126,10 +124,6 @@ class StoredCandidate(NamedTuple):
 
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class LockedError(RuntimeError):
-    """Another run holds the corpus."""
 
 
 class StoreError(RuntimeError):
@@ -485,53 +479,3 @@ class Store:
         if run_id is None:
             return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NOT NULL")]
         return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_run=?", (run_id,))]
-
-
-# -- one run at a time ----------------------------------------------------------------------------
-class RunLock:
-    """An exclusive lock on `.groundqa/run.lock` (flock), which names the process that holds it.
-
-    The operating system releases it when that process ends, however it ends, so a lock left by a
-    killed run is simply taken over."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        import fcntl
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
-        except OSError as exc:
-            raise store_problem(exc, self.path) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = self._holder()
-            os.close(fd)
-            who = f"pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started_at')}" if holder else "another process"
-            raise LockedError(f"another groundqa run holds {self.path} ({who}); wait for it to finish") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started_at": now_iso()}).encode())
-        self._fd = fd
-
-    def _holder(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return None
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # closing the descriptor releases the flock
-            self._fd = None
-
-    def __enter__(self) -> "RunLock":
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -86,7 +87,6 @@ class FakeTeacher(Teacher):
 
 def yes_no_completion(p_yes: float) -> Completion:
     """A one-token judge reply whose first token is "yes" with probability `p_yes`."""
-    import math
 
     p_yes = min(max(p_yes, 1e-9), 1 - 1e-9)
     top = {"yes": math.log(p_yes), "no": math.log(1 - p_yes)}

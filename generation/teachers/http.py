@@ -13,6 +13,10 @@ which llama-server, vLLM and Ollama read. `python -m llama_cpp.server` refuses t
 server-common.cpp takes `schema` from a json_object format, and the nested schema from a
 json_schema one). vLLM would ignore the schema of a json_object format, so that form is never the
 first one tried.
+
+One module, because the pool of servers (slots, failures, revival), the request and its retries, and
+the probing of what each server speaks share one lock and one view of the servers; split, each part
+would reach into the others' state.
 """
 
 from __future__ import annotations

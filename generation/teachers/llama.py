@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import os
+import struct
 import threading
 import time
 from importlib import metadata
@@ -60,7 +61,6 @@ _GGUF_STRING, _GGUF_ARRAY = 8, 9
 def trained_context(path: Path) -> int | None:
     """The context length the model was trained with (`<arch>.context_length` in the GGUF header), read
     without loading the model; None when the header does not say or cannot be read."""
-    import struct
 
     def read(f, fmt: str):
         size = struct.calcsize(fmt)

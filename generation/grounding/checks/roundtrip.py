@@ -15,7 +15,7 @@ from pydantic import Field
 
 from generation.records import QuoteSpan
 from generation.text.facts import find_target, target_clause
-from generation.text.lexicon import AUXILIARIES, CLAUSE_VERBS, IMPERATIVES, MEASURE_WORDS, PERSONAL_PRONOUNS
+from generation.text.lexicon import AUXILIARIES, CLAUSE_VERBS, IMPERATIVES, MEASURE_WORDS, SUBJECT_PRONOUNS
 from generation.text.sentences import OPENING_MARKS
 from generation.text.tokens import ALNUM_RUN, Token, name_variant, present, tokens, vocabulary
 
@@ -87,7 +87,7 @@ def _clause_subject(clause: str, target: str) -> list[str]:
         words.append(word)
         if len(words) == SUBJECT_MAX_WORDS:
             break
-    if not words or words[0].lower() in PERSONAL_PRONOUNS:
+    if not words or words[0].lower() in SUBJECT_PRONOUNS:
         return []
     return words
 

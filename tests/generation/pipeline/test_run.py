@@ -9,7 +9,8 @@ import pytest
 
 from generation.config import load_corpus
 from generation.pipeline.run import Run, RunError
-from generation.pipeline.store import LockedError, RunLock, Store
+from generation.pipeline.lock import LockedError, RunLock
+from generation.pipeline.store import Store
 from generation.teachers import FakeTeacher, TeacherError
 from tests.support.corpora import DOCS, answer_from_chunk, fake, lines, run
 
@@ -180,7 +181,7 @@ def test_unwritable_output_fails_before_any_teacher_call(corpus_dir):
 def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(corpus_dir):
     lock_path = corpus_dir / ".groundqa" / "run.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from generation.pipeline.store import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
+        [sys.executable, "-c", "import sys, time; from generation.pipeline.lock import RunLock; RunLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)", str(lock_path)],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3],
     )
     try:
