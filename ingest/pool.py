@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import signal
+import socket
 import sys
 import time
 from collections import deque
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
 
+from .chunking import Chunker
+from .readers import read_document
 from .records import Chunk, Document, Source, SourceError
 from .sources import Raw
 
@@ -54,9 +58,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
     """A worker's loop: (key, Raw) in, ("ok", key, (source, doc, chunks)) or ("failed", key, kind, message) out."""
-    import resource
 
-    from .chunking import Chunker
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory_mb:
@@ -89,7 +91,6 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
 def _extract(chunker: Any, raw: Raw, memory_mb: int | None = None) -> Extracted | SourceError:
     """One document extracted and chunked, or the reason it could not be: anything the libraries raise
     is this document's failure (out of memory under a worker's ceiling: extract_crashed)."""
-    from .readers import read_document
 
     try:
         source, doc = read_document(raw)
@@ -113,7 +114,6 @@ PIPE_BUFFER_BYTES = 256 * 1024  # asked of the pipe's socket (Linux gives 208 KB
 
 def _widen(conn: Connection) -> None:
     """Ask for socket buffers that hold a document sent ahead (AHEAD_MAX_BYTES) whole."""
-    import socket
 
     try:
         sock = socket.socket(fileno=os.dup(conn.fileno()))
@@ -280,8 +280,6 @@ class ExtractPool:
                 self._slots.append(_Slot(self._ctx, self.chunker_args, self.limits))
                 return self._slots[-1]
             except OSError as exc:
-                from .chunking import Chunker
-
                 logger.warning(
                     "cannot start an extraction worker process (%s): %s", exc,
                     f"going on with {len(self._slots)}" if self._slots else "extracting in this process, without the time and memory limits",

@@ -37,6 +37,7 @@ class Dataset:
     rejected: list[Rejection] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
     duplicates: int = 0
+    carried: int = 0  # published pairs kept from earlier settings, for chunks the current ones have not covered
 
 
 @dataclass
@@ -48,10 +49,26 @@ class Stored:
     candidates: dict[str, list[StoredCandidate]]  # text hash -> candidates, oldest first
     verdicts: dict[str, tuple[bool, str]]  # pair id -> (grounded, verdict JSON)
     titles: dict[str, str]
+    # text hash -> the candidates published under earlier settings, for the live chunks the current settings
+    # have not covered yet (not generated this far: --limit-chunks, a teacher down; or an invalid reply)
+    carried: dict[str, list[StoredCandidate]] = field(default_factory=dict)
 
     def live_candidates(self) -> list[StoredCandidate]:
-        """The candidates of live chunks whose generation succeeded."""
+        """The candidates of live chunks whose generation under the current settings succeeded."""
         return [c for h in self.chunk_of if self.generations.get(h, ("",))[0] == "ok" for c in self.candidates.get(h, [])]
+
+    def publishable(self, text_hash: str) -> list[StoredCandidate]:
+        """The candidates that may be published for a chunk text: the current generation's when it
+        succeeded, else those published under earlier settings."""
+        if self.generations.get(text_hash, ("",))[0] == "ok":
+            return self.candidates.get(text_hash, [])
+        return self.carried.get(text_hash, [])
+
+    def all_publishable(self) -> list[StoredCandidate]:
+        """Every publishable candidate of the live chunks, oldest generation first (the older pair wins
+        a duplicate): carried ones, then the current generations in their order."""
+        current = [c for h in self.candidates if h in self.chunk_of and self.generations.get(h, ("",))[0] == "ok" for c in self.candidates[h]]
+        return [c for cands in self.carried.values() for c in cands] + current
 
 
 def publish(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -> int:
@@ -70,18 +87,21 @@ def load(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str) -
     chunk_of: dict[str, StoredChunk] = {}
     for chunk, text_hash in chunks:
         chunk_of.setdefault(text_hash, chunk)
+    generations = store.generation_rows(gen_sig)
+    uncovered = {h for h in chunk_of if generations.get(h, ("",))[0] != "ok"}
     return Stored(
         chunk_of=chunk_of,
-        generations=store.generation_rows(gen_sig),
+        generations=generations,
         candidates=store.candidates(gen_sig),
         verdicts=store.verdicts(state.grounding_config.signature()),
         titles=store.titles(),
+        carried=store.published_candidates(gen_sig, uncovered) if uncovered else {},
     )
 
 
 def regrade(state: RunState, stored: Stored) -> None:
     """Check what has no verdict under the current grounding settings (no generation)."""
-    missing = [c for h in stored.chunk_of for c in stored.candidates.get(h, []) if c.pair_id not in stored.verdicts]
+    missing = [c for h in stored.chunk_of for c in (*stored.candidates.get(h, []), *stored.carried.get(h, [])) if c.pair_id not in stored.verdicts]
     if not missing:
         return
     config = state.grounding_config
@@ -103,10 +123,7 @@ def deduplicate(state: RunState, stored: Stored) -> dict[str, str]:
     assert state.store is not None
     deduper = Deduper(threshold=state.cfg.dedup.threshold)
     signatures = state.store.dedup_signatures(deduper.scheme)
-    grounded = [
-        c for h in stored.candidates if h in stored.chunk_of and stored.generations.get(h, ("",))[0] == "ok"
-        for c in stored.candidates[h] if stored.verdicts[c.pair_id][0]
-    ]
+    grounded = [c for c in stored.all_publishable() if stored.verdicts[c.pair_id][0]]
     missing = [c for c in grounded if c.pair_id not in signatures]
     if missing:
         fresh = dict(zip((c.pair_id for c in missing), deduper.signatures([(c.question, c.answer) for c in missing])))
@@ -128,13 +145,11 @@ def collect(state: RunState, stored: Stored, duplicate_of: dict[str, str]) -> Da
     pages_cache: dict[str, list[PageSpan]] = {}
     for text_hash, chunk in stored.chunk_of.items():
         status, error, raw_reply = stored.generations.get(text_hash, (None, None, None))
-        if status is None:
-            continue
-        if status != "ok":
+        if status is not None and status != "ok":
             dataset.reasons[status] += 1
             dataset.rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
-            continue
-        for cand in stored.candidates.get(text_hash, []):
+        carried = status != "ok"
+        for cand in stored.publishable(text_hash):
             verdict = Verdict.model_validate_json(stored.verdicts[cand.pair_id][1])
             if not verdict.grounded:
                 dataset.reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
@@ -149,11 +164,13 @@ def collect(state: RunState, stored: Stored, duplicate_of: dict[str, str]) -> Da
             if chunk.source_id not in pages_cache:
                 pages_cache[chunk.source_id] = state.store.page_spans(chunk.source_id)
             dataset.published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
+            dataset.carried += carried
     pairs = state.counts["pairs"]
     pairs["duplicates"] += dataset.duplicates
     pairs["grounded"] = len(dataset.published) + pairs["duplicates"]
     pairs["rejected"] = len(dataset.rejected) - pairs["duplicates"]
     pairs["published"] = len(dataset.published)
+    pairs["carried"] = dataset.carried
     state.reasons = dataset.reasons
     return dataset
 

@@ -26,7 +26,6 @@ from generation.strategies import AUTO, GenerationSettings, strategy_for
 from generation.teachers.base import Teacher
 from generation.teachers.factory import TeacherSpec
 from ingest.chunking import Chunker
-from ingest.sources import is_url
 
 from . import assemble
 from .generate import generate
@@ -122,11 +121,9 @@ class Run:
         state = self.state
         with self._session() as outcome:
             store = state.store
-            limit = state.cfg.sources.retire_failed_after
-            live = [  # the sources the last run kept: readable ones, and failing web pages in their grace runs
-                s for s, row in store.sources().items()
-                if row.status == "ok" or (is_url(s) and row.text_sha256 and row.failed_runs < limit)
-            ]
+            # The sources the last run kept: those with chunks (readable ones, web pages failing within their
+            # grace runs, and failing sources whose retirement the guard refused).
+            live = [s for s in store.sources() if store.has_chunks(s, state.chunker.signature)]
             chunks = store.chunks(self.dataset_order(live), state.chunker.signature)
             gen_sig = self.generation_signature()
             if store.published_ids() and (not chunks or not store.generated(gen_sig)):
@@ -266,7 +263,7 @@ class Run:
             "signatures": {k: state.signatures.get(k) for k in ("chunking", "generation", "grounding")},
             "sources": {k: sources[k] for k in ("seen", "added", "changed", "unchanged", "removed", "failed")},
             "chunks": {k: chunks[k] for k in ("total", "generated", "reused")},
-            "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "retired")},
+            "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "carried", "retired")},
             "rejections": dict(sorted(state.reasons.items())),
             "coverage": state.coverage or {"facts": 0, "covered": 0, "share": 0.0},
             "strategy": state.settings.strategy,

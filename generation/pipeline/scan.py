@@ -67,6 +67,9 @@ class SourceScan:
         self.on_scan = state.options.on_scan
         self.jobs = state.options.jobs
         self.allow_retire = state.options.allow_retire
+        # Failed sources whose pairs are to be retired (a file whose new bytes do not extract, a web page
+        # past its grace runs): done after the retirement guard, so a refused run forgets nothing.
+        self.to_retire: list[tuple[str, str, str, str | None]] = []  # (source id, kind, message, failed key)
 
     @property
     def store(self):
@@ -136,7 +139,11 @@ class SourceScan:
                 step(failed=failed)
 
         gone = sorted(set(stored) - seen)
-        self.guard_retirement(gone)
+        self.guard_retirement(gone, live)
+        for source_id, kind, message, key in self.to_retire:
+            with self.store.transaction():
+                self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
+                self.store.save_source_failed(source_id, kind, message, self.run_id, key)
         if not seen and not self.store.published_sources():
             raise ConfigError(
                 f"{self.corpus.config_path or self.corpus.root}: [sources] paths = {cfg.paths!r}"
@@ -195,29 +202,41 @@ class SourceScan:
         if is_url(source_id):  # a page serving an error shell for a while keeps its pairs for a while
             self.source_failed(source_id, exc, before, live, failed_key(digest))
             return
-        if before is not None and before.content_sha256 not in (None, digest):
-            self.store.forget_source(source_id)  # its old pairs describe bytes that are gone
         self.source_failed(source_id, exc, None, live, failed_key(digest))
+        if before is not None and before.content_sha256 not in (None, digest):
+            self.to_retire.append((source_id, exc.kind, exc.message.removesuffix(AGAIN), failed_key(digest)))
 
-    def guard_retirement(self, gone: list[str]) -> None:
+    def guard_retirement(self, gone: list[str], live: list[str]) -> None:
         """Refuse to retire the pairs of more than [sources] max_retire_share of the sources that have
-        published pairs, unless --allow-retire: a share folder that did not mount, or an urls_file
-        emptied by a failed sync, looks like the deletion of the whole knowledge base. Half by default: a
-        knowledge base rarely loses more than half its documents in a night on purpose, and a missing
+        published pairs, unless --allow-retire: a share folder that did not mount, an urls_file emptied
+        by a failed sync, a sync that truncated every file to 0 bytes or left Git LFS pointers in their
+        place, a site down for days: each looks like the deletion of the whole knowledge base. Sources
+        that vanished and sources that fail (and so would lose their pairs) count alike. Half by default:
+        a knowledge base rarely loses more than half its documents in a night on purpose, and a missing
         mount loses all of them. Nothing is forgotten and nothing published changes."""
         assert self.store is not None
         published = self.store.published_sources()
-        going = [s for s in gone if s in published]
+        staying = set(live)
+        going = sorted(s for s in published if s not in staying)
         share = self.cfg.sources.max_retire_share
         if self.allow_retire or not going or len(going) <= share * len(published):
             return
         self.counts["sources"]["removed"] = 0
+        vanished = set(gone)
+        failing = [s for s in going if s not in vanished]
         names = ", ".join(redact(s) for s in going[:3]) + (f" and {len(going) - 3} more" if len(going) > 3 else "")
+        if failing:
+            what = (
+                f"would lose their pairs at once ({len(going) - len(failing)} gone, {len(failing)} failing to read: emptied, "
+                f"turned into Git LFS pointers, unreadable or failing to extract, see the failures; {names})"
+            )
+        else:
+            what = f"are gone ({names})"
         raise RetirementRefused(
-            f"{len(going)} of the {len(published)} sources with published pairs are gone ({names}), more than "
+            f"{len(going)} of the {len(published)} sources with published pairs {what}, more than "
             f"[sources] max_retire_share = {share:.0%}: their pairs are NOT retired and the published dataset is "
-            "unchanged. If a folder did not mount or a urls_file came back empty, fix that and run again; if the "
-            "sources were removed on purpose, run again with --allow-retire."
+            "unchanged. If a folder did not mount, a sync failed or a urls_file came back empty, fix that and run "
+            "again; if the sources were removed or emptied on purpose, run again with --allow-retire."
         )
 
     def read_all(self, files: list, stored: dict, web: dict[str, str]) -> Iterator[tuple[str, Raw | SourceError]]:
@@ -248,8 +267,7 @@ class SourceScan:
                 live.append(source_id)  # a page that fails keeps its pairs for a while
                 message += f" (its pairs stay published; failed {runs} of {limit} runs before they are retired)"
             else:
-                self.store.forget_source(source_id)
-                self.store.save_source_failed(source_id, exc.kind, stored_message, self.run_id, remembered)
+                self.to_retire.append((source_id, exc.kind, stored_message, remembered))
                 message += f" (failed {runs} runs in a row: its pairs are retired)"
         self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
         logger.warning("%s: %s", source_id, message)

@@ -412,6 +412,20 @@ class Store:
             out.setdefault(r[1], []).append(StoredCandidate(*r))
         return out
 
+    def published_candidates(self, other_than: str, text_hashes: set[str]) -> dict[str, list["StoredCandidate"]]:
+        """text_hash -> the candidates of those chunk texts that are published now but were generated under
+        another signature than `other_than`: what stays published until the current settings cover the chunk."""
+        out: dict[str, list[StoredCandidate]] = {}
+        for r in self.db.execute(
+            "SELECT c.pair_id, c.text_hash, c.idx, c.question, c.answer, c.quotes, c.teacher_id, c.target"
+            " FROM published p JOIN candidates c ON c.pair_id = p.pair_id"
+            " WHERE p.retired_at IS NULL AND c.gen_sig != ? ORDER BY c.seq, c.idx",
+            (other_than,),
+        ):
+            if r[1] in text_hashes:
+                out.setdefault(r[1], []).append(StoredCandidate(*r))
+        return out
+
     # -- verdicts -------------------------------------------------------------------------------
     def _save_verdict(self, pair_id: str, grounding_sig: str, verdict: Verdict) -> None:
         self.db.execute(

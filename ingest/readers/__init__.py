@@ -40,10 +40,21 @@ def extension(name: str) -> str:
     return f".{ext.lower()}" if dot and stem else ""
 
 
+# A Git LFS pointer: the small text file git leaves in place of a large file that was not fetched.
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+LFS_POINTER_MAX_BYTES = 1024
+
+
 def detect_kind(name: str, data: bytes) -> str:
     """The kind of a source, from its bytes first and its name second (see the module's docstring)."""
     if not data:
         raise SourceError("empty", "the file is empty (0 bytes)")
+    if data.startswith(LFS_POINTER) and len(data) <= LFS_POINTER_MAX_BYTES:
+        raise SourceError(
+            "lfs_pointer",
+            "a Git LFS pointer, not the document it stands for: run 'git lfs pull' in its repository (git-lfs installed) "
+            "so that the file holds its content",
+        )
     for reader in READERS:
         if reader.sniff(data):
             return reader.kind
