@@ -50,7 +50,7 @@ def ingest(
     Example: groundqa ingest docs/ https://example.org/page.html --out chunks.jsonl
     """
     from generation.config import CONFIG_NAME, ConfigError, load_corpus
-    from generation.outputs.files import atomic_writer
+    from generation.outputs.files import NotAFile, user_output
     from ingest.chunking import Chunker, EncodingError
     from ingest.pool import ExtractPool
     from ingest.records import SourceError
@@ -99,7 +99,15 @@ def ingest(
     read: dict[int, tuple] = {}
     bar = Progress(SpinnerColumn(), TextColumn("reading: {task.fields[done]} done, {task.fields[failed]} failed"), TimeElapsedColumn(), console=_console(stderr=True), transient=True)
     task = bar.add_task("reading", total=None, done=0, failed=0)
-    with atomic_writer(out) if out else nullcontext() as sink, bar:  # a half-read run leaves no half a file
+    if out:
+        try:
+            sink_context = user_output(out)  # a half-read run leaves no half a file; a device or pipe is written into
+            sink_context.__enter__()
+        except NotAFile as exc:
+            raise _fail(str(exc), EXIT_USAGE)
+    else:
+        sink_context = nullcontext()
+    with sink_context as sink, bar:
         with ExtractPool((tokens, overlap, encoding), jobs=jobs) as pool:
             for key, result in pool.map(to_extract()):
                 bar.update(task, done=len(read) + len(failures) + 1, failed=len(failures) + isinstance(result, SourceError))
@@ -389,7 +397,7 @@ def export(
     """
     import sqlite3
 
-    from generation.outputs.files import write_jsonl_atomic
+    from generation.outputs.files import NotAFile, json_line, user_output
     from generation.outputs.formats import FORMATS
     from generation.outputs.training import assign_splits, format_records
     from generation.pipeline.store import StoreError, open_store, store_problem
@@ -426,7 +434,13 @@ def export(
             answer_style=o.answer_style, titles=titles,
         )
     if out:
-        count = write_jsonl_atomic(out, rows)
+        count = 0
+        try:
+            with user_output(out) as sink:
+                for count, row in enumerate(rows, start=1):
+                    sink.write(json_line(row))
+        except NotAFile as exc:
+            raise _fail(str(exc), EXIT_USAGE)
         _console(stderr=True).print(f"{len(pairs)} pairs ({count} records) written to {out}")
     else:
         for row in rows:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,34 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+class NotAFile(ValueError):
+    """An --out that names something groundqa must not write a file at (a folder)."""
+
+
+@contextmanager
+def user_output(path: Path) -> Iterator[TextIO]:
+    """Where a user's --out points: a regular file (or a new one) is written whole, atomically (through
+    a symbolic link to a file, the file it points at is replaced, never the link); a character device, a
+    FIFO or a socket (/dev/stdout, /dev/null, a pipe) is written into as it is, never replaced by a
+    file; a folder is refused with a message."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode  # follows links: /dev/stdout -> /proc/self/fd/1 -> the pipe or terminal
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise NotAFile(f"{path}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise NotAFile(f"{path} is a folder: name a file to write, such as {path / 'pairs.jsonl'}")
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8", newline="\n") as out:  # a device or a pipe: write into it
+            yield out
+            out.flush()
+        return
+    with atomic_writer(path.resolve() if path.is_symlink() else path) as out:
+        yield out
 
 
 def write_text_atomic(path: Path, text: str) -> None:
