@@ -86,7 +86,7 @@ class TeacherConfig(Section):
     max_tokens: Integer = Field(768, ge=16)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     seed: Integer = 0
-    timeout: float = Field(300.0, gt=0)  # seconds to wait for one reply from a server
+    timeout: float = Field(300.0, gt=0)  # seconds for one whole reply from a server (generation/teachers/http.py)
     retries: Integer = Field(3, ge=0)
 
     @field_validator("urls")
