@@ -10,6 +10,7 @@ from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ingest.read import DEFAULT_FETCH_BUDGET
 from ingest.sources import DEFAULT_MAX_BYTES, walk
 
 Format = Literal["alpaca", "sharegpt", "openai", "chatml"]
@@ -51,6 +52,9 @@ class SourcesConfig(Section):
     jobs: Integer | None = Field(None, ge=1, le=1024)
     extract_timeout: float = Field(300.0, gt=0, le=86_400)
     extract_memory_mb: Integer = Field(4096, ge=256)
+    # Seconds the run may wait for web pages in all (ingest/read.py): the pages not fetched when they are
+    # spent are `fetch_budget` failures, fetched again on the next run.
+    fetch_budget: float = Field(DEFAULT_FETCH_BUDGET, gt=0, le=86_400)
 
     @field_validator("urls")
     @classmethod

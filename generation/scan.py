@@ -208,7 +208,7 @@ class SourceScan:
                 ok = before is not None and before.status == "ok"
                 yield UrlRef(source_id, url, before.etag if ok else None, before.last_modified if ok else None)
 
-        return read_all(refs(), max_bytes=self.cfg.sources.max_bytes)
+        return read_all(refs(), max_bytes=self.cfg.sources.max_bytes, fetch_budget=self.cfg.sources.fetch_budget)
 
     def web_sources(self) -> dict[str, str]:
         """Source id -> the URL fetched. A web page's id is its URL with any user-info replaced
