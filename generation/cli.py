@@ -32,6 +32,10 @@ def _fail(message: str, code: int) -> "typer.Exit":
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does.")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from ingest.sources import LOG_REDACTION
+
+    for handler in logging.getLogger().handlers:  # no URL's credentials in a log line, httpx's own included
+        handler.addFilter(LOG_REDACTION)
 
 
 # -- ingest -----------------------------------------------------------------------------------------

@@ -57,6 +57,27 @@ def redact(text: str) -> str:
     return _USERINFO.sub("***@", text) if "@" in text else text
 
 
+class RedactingFilter(logging.Filter):
+    """For a log handler: every record it passes has the user-info of its URLs replaced, the lines of
+    libraries included (httpx logs "HTTP Request: GET https://user:secret@host/page" at INFO). The CLI
+    puts one on its handlers; library code logs redacted URLs itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: logging reports it as it would
+            return True
+        if "@" in message:
+            record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text)
+        return True
+
+
+LOG_REDACTION = RedactingFilter()
+
+
 @lru_cache(maxsize=256)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """`**` matches any number of folders, `*` and `?` stay within one path part."""

@@ -172,3 +172,29 @@ def test_run_refuses_to_retire_a_vanished_knowledge_base_without_allow_retire(kb
     assert len((kb / "out" / "pairs.jsonl").read_text().splitlines()) == 3
     confirmed = runner.invoke(app, ["run", str(kb), "-q", "--allow-retire"])
     assert (kb / "out" / "pairs.jsonl").read_text() == "" and confirmed.exit_code == 1  # nothing left to publish
+
+
+def test_verbose_run_logs_no_url_credentials_not_even_the_http_clients_own_lines(tmp_path, site):
+    """`groundqa -v run` shows httpx's request lines, with the user-info of teacher and page URLs replaced."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.generation.test_http_teacher import FakeServer
+
+    server = FakeServer()
+    try:
+        site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, b"<html><body><article><p>The Alder Mill was founded in 1821. "
+                                    b"It made paper for the county and employed many people in the valley.</p></article></body></html>")
+        page = site.url("/mill.html").replace("http://", "http://reader:secret@")
+        teacher_url = server.url.replace("http://", "http://user:secret@")
+        root = write_corpus(tmp_path / "kb", f'[sources]\nurls = ["{page}"]\n[teacher]\nurls = ["{teacher_url}"]\nretries = 0\n')
+        done = subprocess.run(
+            [sys.executable, "-m", "generation", "-v", "run", "-q", str(root)], cwd=Path(__file__).resolve().parents[1],
+            capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        server.close()
+    log = done.stdout + done.stderr
+    assert "HTTP Request: GET http://***@127.0.0.1" in log and "HTTP Request: POST http://***@127.0.0.1" in log, log[-3000:]
+    assert "secret" not in log, [line for line in log.splitlines() if "secret" in line]
