@@ -11,10 +11,14 @@ from typing import Annotated, Any, Iterator, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingest.read import DEFAULT_FETCH_BUDGET
-from ingest.sources import DEFAULT_MAX_BYTES, walk
+from ingest.records import SourceError
+from ingest.sources import DEFAULT_MAX_BYTES, read_file, walk
 
 Format = Literal["alpaca", "sharegpt", "openai", "chatml"]
 CONFIG_NAME = "corpus.toml"
+# The most a urls_file may hold: 16 MiB is 160,000 URLs of 100 characters, far past what one night
+# fetches. Past it the file is refused (a /dev/zero or a runaway sync would grow memory without end).
+MAX_URLS_FILE_BYTES = 16 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -213,13 +217,24 @@ class Corpus(BaseModel):
         return walk(self.root, cfg.paths, exclude, [self.state_dir, self.out_dir], skipped)
 
     def urls(self) -> list[str]:
+        """[sources] urls, then those of the urls_file (one a line; # starts a comment line). The file is
+        read as a source is: a regular file only (never a FIFO or a device) and at most
+        MAX_URLS_FILE_BYTES."""
         urls = list(self.config.sources.urls)
-        if self.config.sources.urls_file:
-            path = self.root / self.config.sources.urls_file
+        name = self.config.sources.urls_file
+        if name:
+            where = f"{self.config_path or self.root}: [sources] urls_file = {name!r}"
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise ConfigError(f"[sources] urls_file = {self.config.sources.urls_file!r}: {exc.strerror or exc}") from exc
+                data = read_file(name, self.root / name, MAX_URLS_FILE_BYTES).data
+            except SourceError as exc:
+                problem = "larger than a urls_file may be" if exc.kind == "too_large" else exc.message
+                raise ConfigError(
+                    f"{where}: {problem}; it must be a text file of one URL a line, of at most {MAX_URLS_FILE_BYTES:,} bytes"
+                ) from None
+            try:
+                lines = data.decode("utf-8-sig").splitlines()
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
             urls += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
         return list(dict.fromkeys(urls))
 
