@@ -262,7 +262,7 @@ def run(
 
 
 def _interrupted(manifest_path: Path) -> None:
-    """Ctrl-C or SIGTERM: say what was kept, and leave at once. os._exit, because a teacher call left
+    """Ctrl-C, SIGTERM or SIGHUP: say what was kept, and leave at once. os._exit, because a teacher call left
     running on a worker thread must not hold the process (nor be freed under it while exiting)."""
     import os
 
@@ -277,13 +277,16 @@ def _interrupted(manifest_path: Path) -> None:
 
 
 def _on_sigterm() -> None:
-    """SIGTERM (cron's timeout, systemd, kill) stops a run as Ctrl-C does: finished work kept, manifest written."""
+    """SIGTERM (cron's timeout, systemd, kill) and SIGHUP (the terminal or ssh session closed) stop a run as
+    Ctrl-C does: finished work kept, manifest written, exit code 130."""
     import signal
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, stop)
 
 
 def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:

@@ -198,3 +198,14 @@ def test_verbose_run_logs_no_url_credentials_not_even_the_http_clients_own_lines
     log = done.stdout + done.stderr
     assert "HTTP Request: GET http://***@127.0.0.1" in log and "HTTP Request: POST http://***@127.0.0.1" in log, log[-3000:]
     assert "secret" not in log, [line for line in log.splitlines() if "secret" in line]
+
+
+def test_sighup_stops_a_run_as_sigterm_does(tmp_path):
+    """A closed terminal or ssh session: exit 130, the manifest written, the finished chunk kept."""
+    import signal
+
+    from tests.generation.test_publish import (
+        test_an_interrupt_while_a_request_hangs_stops_within_seconds_and_keeps_finished_chunks as interrupted_run,
+    )
+
+    interrupted_run(tmp_path, signal.SIGHUP)
