@@ -19,6 +19,9 @@ CONFIG_NAME = "corpus.toml"
 # The most a urls_file may hold: 16 MiB is 160,000 URLs of 100 characters, far past what one night
 # fetches. Past it the file is refused (a /dev/zero or a runaway sync would grow memory without end).
 MAX_URLS_FILE_BYTES = 16 * 1024 * 1024
+# The longest [teacher] timeout: a day. A reply that takes longer is a hung server, and larger numbers
+# overflow the platform's timers (1e10 s was an OverflowError).
+MAX_TEACHER_TIMEOUT = 86_400.0
 
 
 class ConfigError(ValueError):
@@ -104,6 +107,16 @@ class TeacherConfig(Section):
             if url_problem(url):
                 raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:8080")
         return [u.rstrip("/") for u in urls]
+
+    @field_validator("timeout")
+    @classmethod
+    def _bounded_timeout(cls, seconds: float) -> float:
+        if seconds > MAX_TEACHER_TIMEOUT:
+            raise ValueError(
+                f"seconds for one reply: at most {MAX_TEACHER_TIMEOUT:g} (a day); a reply that takes longer is a hung "
+                "server. Set it to the longest a slow model takes, such as 600"
+            )
+        return seconds
 
     @field_validator("n_threads")
     @classmethod
@@ -315,7 +328,7 @@ def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = 
     data: dict[str, Any] = {}
     if config_path is not None:
         try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            data = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is not TOML
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
         except UnicodeDecodeError as exc:

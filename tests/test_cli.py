@@ -91,6 +91,7 @@ def test_an_output_folder_that_is_the_corpus_folder_exits_2(kb, value):
     [  # each: the key, the value, and the fix or what is allowed
         ('[sources]\nurls = ["http://[::1"]\n', ["sources.urls", "http://[::1", "not a valid URL"]),
         ('[teacher]\nurls = ["http://127.0.0.1:9"]\ntimeout = inf\n', ["teacher.timeout", "inf", "finite number"]),
+        ('[teacher]\nurls = ["http://127.0.0.1:9"]\ntimeout = 1e10\n', ["teacher.timeout", "10000000000.0", "at most 86400", "hung server"]),
         ('[teacher]\nmodel = "models/missing.gguf"\n', ["[teacher] model", "missing.gguf", "does not exist"]),
         ('[teacher]\nmodel = "alder.md"\n', ["[teacher] model", "alder.md", "is not a GGUF file"]),
         ('[output]\ndir = "alder.md"\n', ["[output] dir", "alder.md", "is a file, not a folder"]),

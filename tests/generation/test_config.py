@@ -44,6 +44,12 @@ def test_urls_file_is_read(write, tmp_path):
     assert load_corpus(tmp_path).urls() == ["https://a.example/x", "https://b.example/y"]
 
 
+def test_a_byte_order_mark_at_the_start_of_corpus_toml_is_accepted(tmp_path):
+    (tmp_path / "corpus.toml").write_bytes(b"\xef\xbb\xbf" + b'name = "kb"\n[chunking]\ntokens = 256\noverlap = 32\n')  # as Notepad saves it
+    corpus = load_corpus(tmp_path)
+    assert corpus.name == "kb" and corpus.config.chunking.tokens == 256
+
+
 def test_a_urls_file_that_is_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
     """Opened, a FIFO would block `run` and `status` until something writes to it: it is never opened.
     Run as a user would, in a process of its own, so that a regression hangs that process, not the tests."""
