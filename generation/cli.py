@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -27,6 +27,28 @@ def _fail(message: str, code: int) -> "typer.Exit":
 
     _console(stderr=True).print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+@contextmanager
+def _stdout_guard(code: int, what: str) -> Iterator[None]:
+    """Standard output that cannot be written (`groundqa status X > /dev/full`, a log on a full disk, a
+    pipe whose reader left): a message on stderr and exit `code`, not a traceback. What is left unwritten
+    goes to /dev/null, so that Python's own flush at exit does not fail again."""
+    import errno
+    import os
+
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # no file descriptor (a test's captured output)
+            pass
+        why = "its reader closed it" if exc.errno == errno.EPIPE else exc.strerror or str(exc)
+        raise _fail(f"{what} could not be written to standard output ({why}); free space, or send it elsewhere", code) from None
 
 
 @app.callback()
@@ -257,7 +279,8 @@ def run(
         if progress_bar:
             progress_bar.stop()
     if not quiet:
-        _summary(outcome.manifest, outcome.manifest_path)
+        with _stdout_guard(outcome.exit_code, f"the run finished (exit code {outcome.exit_code}), but its summary"):
+            _summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -355,6 +378,11 @@ def status(
         raise _fail(str(exc), EXIT_USAGE)
     except StoreError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
+    with _stdout_guard(EXIT_NOTHING, "the status"):
+        _print_status(report, as_json)
+
+
+def _print_status(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -374,6 +402,8 @@ def status(
         table = Table("run", "finished", "exit", "sources changed", "pairs added", "retired", "teacher s")
         for r in report["runs"]:
             table.add_row(str(r["run_id"]), r["finished_at"] or "(did not finish)", str(r["exit_code"]), str(r["sources_changed"]), str(r["pairs_added"]), str(r["retired"]), f"{r['teacher_seconds']:.1f}")
+        if not console.is_terminal:  # a cron log: every value whole, one run a line, however wide (as `ingest` does)
+            console.width = max(console.width, console.measure(table, options=console.options.update_width(10_000)).maximum)
         console.print(table)
     else:
         console.print("no run yet")
@@ -431,5 +461,6 @@ def export(
         count = write_jsonl_atomic(out, rows)
         _console(stderr=True).print(f"{len(pairs)} pairs ({count} records) written to {out}")
     else:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with _stdout_guard(EXIT_NOTHING, "the export"):
+            for row in rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

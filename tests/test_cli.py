@@ -201,6 +201,43 @@ def test_verbose_run_logs_no_url_credentials_not_even_the_http_clients_own_lines
     assert "secret" not in log, [line for line in log.splitlines() if "secret" in line]
 
 
+def test_status_and_export_to_a_full_stdout_exit_1_with_a_message_not_a_traceback(kb, fake_teacher):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert runner.invoke(app, ["run", str(kb), "-q"]).exit_code == 0
+    repo = Path(__file__).resolve().parents[1]
+    for command in (["status", str(kb)], ["status", str(kb), "--json"], ["export", str(kb), "--format", "alpaca"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "generation", *command], cwd=repo, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "could not be written to standard output (No space left on device)" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    # A run's summary: the run's own exit code (1 here: this teacher's replies are not pairs), and a message.
+    from tests.generation.test_http_teacher import FakeServer
+
+    server = FakeServer()
+    try:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "generation", "run", str(kb), "--teacher-url", server.url], cwd=repo, stdout=full,
+                stderr=subprocess.PIPE, text=True, timeout=120,
+            )
+    finally:
+        server.close()
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert "the run finished (exit code 1), but its summary could not be written to standard output" in " ".join(done.stderr.split())
+
+
+def test_status_in_a_cron_log_prints_whole_values(kb, fake_teacher):
+    assert runner.invoke(app, ["run", str(kb), "-q"]).exit_code == 0
+    finished = json.loads(runner.invoke(app, ["status", str(kb), "--json"]).output)["runs"][0]["finished_at"]
+    result = runner.invoke(app, ["status", str(kb)], env={"COLUMNS": "80"})  # not a terminal: a log
+    assert result.exit_code == 0
+    assert finished in result.output and "teacher s" in result.output and "…" not in result.output, result.output
+
+
 def test_sighup_stops_a_run_as_sigterm_does(tmp_path):
     """A closed terminal or ssh session: exit 130, the manifest written, the finished chunk kept."""
     import signal
