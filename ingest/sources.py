@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import re
+import unicodedata
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from dataclasses import dataclass
 from functools import lru_cache
@@ -103,7 +104,8 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_match(path: str, pattern: str) -> bool:
-    return _glob_regex(pattern.removeprefix("./")).match(path) is not None
+    """Whether a source id matches a glob of [sources] paths or exclude (both compared in NFC)."""
+    return _glob_regex(unicodedata.normalize("NFC", pattern.removeprefix("./"))).match(path) is not None
 
 
 def walk(
@@ -145,12 +147,13 @@ def walk(
 
 def source_id_of(relative: str) -> str:
     """A relative path as a source id: bytes that are not UTF-8 escaped as \\xNN, so it can be stored
-    and printed (the file is still read by its real name)."""
+    and printed, and in Unicode's composed form (NFC): a folder copied from macOS names "café" with a
+    separate accent (NFD), and is still the same documents. The file is read by its real name."""
     try:
         relative.encode("utf-8")
-        return relative
     except UnicodeEncodeError:
-        return os.fsencode(relative).decode("utf-8", "backslashreplace")
+        relative = os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return unicodedata.normalize("NFC", relative)
 
 
 def _resolved(path: Path) -> Path | None:

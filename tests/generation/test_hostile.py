@@ -285,3 +285,16 @@ def test_ingest_of_two_folders_with_the_same_file_names_reads_both(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "d1"), str(tmp_path / "d2"), "--out", str(tmp_path / "c.jsonl")])
     assert "2 read, 0 failed, 2 chunks" in result.output
     assert len((tmp_path / "c.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_corpus_copied_from_macos_with_nfd_names_is_the_same_documents(kb):
+    import unicodedata
+
+    nfc = unicodedata.normalize("NFC", "café.md")
+    (kb / nfc).write_text("# Cafe\n\nThe Old Mill was founded in 1888.")
+    first = run(kb)
+    os.rename(kb / nfc, kb / unicodedata.normalize("NFD", nfc))  # as a copy from macOS names it
+    again = run(kb)
+    assert again.manifest["sources"]["added"] == 0 and again.manifest["sources"]["removed"] == 0
+    assert again.manifest["pairs"]["retired"] == 0 and nfc in published_sources(kb)
+    assert (kb / "out" / "pairs.jsonl").read_bytes() and first.exit_code == again.exit_code == 0
