@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -29,9 +29,35 @@ def _fail(message: str, code: int) -> "typer.Exit":
     return typer.Exit(code)
 
 
+@contextmanager
+def _stdout_guard(code: int, what: str) -> Iterator[None]:
+    """Standard output that cannot be written (`groundqa status X > /dev/full`, a log on a full disk, a
+    pipe whose reader left): a message on stderr and exit `code`, not a traceback. What is left unwritten
+    goes to /dev/null, so that Python's own flush at exit does not fail again."""
+    import errno
+    import os
+
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # no file descriptor (a test's captured output)
+            pass
+        why = "its reader closed it" if exc.errno == errno.EPIPE else exc.strerror or str(exc)
+        raise _fail(f"{what} could not be written to standard output ({why}); free space, or send it elsewhere", code) from None
+
+
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does.")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from ingest.sources import LOG_REDACTION
+
+    for handler in logging.getLogger().handlers:  # no URL's credentials in a log line, httpx's own included
+        handler.addFilter(LOG_REDACTION)
 
 
 # -- ingest -----------------------------------------------------------------------------------------
@@ -99,15 +125,14 @@ def ingest(
     read: dict[int, tuple] = {}
     bar = Progress(SpinnerColumn(), TextColumn("reading: {task.fields[done]} done, {task.fields[failed]} failed"), TimeElapsedColumn(), console=_console(stderr=True), transient=True)
     task = bar.add_task("reading", total=None, done=0, failed=0)
-    if out:
-        try:
-            sink_context = user_output(out)  # a half-read run leaves no half a file; a device or pipe is written into
-            sink_context.__enter__()
-        except NotAFile as exc:
-            raise _fail(str(exc), EXIT_USAGE)
-    else:
-        sink_context = nullcontext()
-    with sink_context as sink, bar:
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    try:
+        sink = stack.enter_context(user_output(out)) if out else None  # a half-read run leaves no half a file
+    except NotAFile as exc:
+        raise _fail(str(exc), EXIT_USAGE)
+    with stack, bar:
         with ExtractPool((tokens, overlap, encoding), jobs=jobs) as pool:
             for key, result in pool.map(to_extract()):
                 bar.update(task, done=len(read) + len(failures) + 1, failed=len(failures) + isinstance(result, SourceError))
@@ -262,12 +287,13 @@ def run(
         if progress_bar:
             progress_bar.stop()
     if not quiet:
-        _summary(outcome.manifest, outcome.manifest_path)
+        with _stdout_guard(outcome.exit_code, f"the run finished (exit code {outcome.exit_code}), but its summary"):
+            _summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
 
 
 def _interrupted(manifest_path: Path) -> None:
-    """Ctrl-C or SIGTERM: say what was kept, and leave at once. os._exit, because a teacher call left
+    """Ctrl-C, SIGTERM or SIGHUP: say what was kept, and leave at once. os._exit, because a teacher call left
     running on a worker thread must not hold the process (nor be freed under it while exiting)."""
     import os
 
@@ -282,13 +308,16 @@ def _interrupted(manifest_path: Path) -> None:
 
 
 def _on_sigterm() -> None:
-    """SIGTERM (cron's timeout, systemd, kill) stops a run as Ctrl-C does: finished work kept, manifest written."""
+    """SIGTERM (cron's timeout, systemd, kill) and SIGHUP (the terminal or ssh session closed) stop a run as
+    Ctrl-C does: finished work kept, manifest written, exit code 130."""
     import signal
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, stop)
 
 
 def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
@@ -360,6 +389,11 @@ def status(
         raise _fail(str(exc), EXIT_USAGE)
     except StoreError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
+    with _stdout_guard(EXIT_NOTHING, "the status"):
+        _print_status(report, as_json)
+
+
+def _print_status(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -379,6 +413,8 @@ def status(
         table = Table("run", "finished", "exit", "sources changed", "pairs added", "retired", "teacher s")
         for r in report["runs"]:
             table.add_row(str(r["run_id"]), r["finished_at"] or "(did not finish)", str(r["exit_code"]), str(r["sources_changed"]), str(r["pairs_added"]), str(r["retired"]), f"{r['teacher_seconds']:.1f}")
+        if not console.is_terminal:  # a cron log: every value whole, one run a line, however wide (as `ingest` does)
+            console.width = max(console.width, console.measure(table, options=console.options.update_width(10_000)).maximum)
         console.print(table)
     else:
         console.print("no run yet")
@@ -443,5 +479,6 @@ def export(
             raise _fail(str(exc), EXIT_USAGE)
         _console(stderr=True).print(f"{len(pairs)} pairs ({count} records) written to {out}")
     else:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with _stdout_guard(EXIT_NOTHING, "the export"):
+            for row in rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -16,9 +16,17 @@ from generation.outputs.formats import FORMATS
 from generation.strategies import AUTO, STRATEGIES
 from generation.teachers.base import TeacherError
 from generation.teachers.llama import check_gguf, default_model_path, trained_context
-from ingest.sources import DEFAULT_MAX_BYTES, walk
+from ingest.read import DEFAULT_FETCH_BUDGET
+from ingest.records import SourceError
+from ingest.sources import DEFAULT_MAX_BYTES, read_file, walk
 
 CONFIG_NAME = "corpus.toml"
+# The most a urls_file may hold: 16 MiB is 160,000 URLs of 100 characters, far past what one night
+# fetches. Past it the file is refused (a /dev/zero or a runaway sync would grow memory without end).
+MAX_URLS_FILE_BYTES = 16 * 1024 * 1024
+# The longest [teacher] timeout: a day. A reply that takes longer is a hung server, and larger numbers
+# overflow the platform's timers (1e10 s was an OverflowError).
+MAX_TEACHER_TIMEOUT = 86_400.0
 
 
 class ConfigError(ValueError):
@@ -65,6 +73,9 @@ class SourcesConfig(Section):
     jobs: Integer | None = Field(None, ge=1, le=1024)
     extract_timeout: float = Field(300.0, gt=0, le=86_400)
     extract_memory_mb: Integer = Field(4096, ge=256)
+    # Seconds the run may wait for web pages in all (ingest/read.py): the pages not fetched when they are
+    # spent are `fetch_budget` failures, fetched again on the next run.
+    fetch_budget: float = Field(DEFAULT_FETCH_BUDGET, gt=0, le=86_400)
 
     @field_validator("urls")
     @classmethod
@@ -100,7 +111,7 @@ class TeacherConfig(Section):
     max_tokens: Integer = Field(768, ge=16)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     seed: Integer = 0
-    timeout: float = Field(300.0, gt=0)  # seconds to wait for one reply from a server
+    timeout: float = Field(300.0, gt=0)  # seconds for one whole reply from a server (generation/teachers/http.py)
     retries: Integer = Field(3, ge=0)
 
     @field_validator("urls")
@@ -110,6 +121,16 @@ class TeacherConfig(Section):
             if url_problem(url):
                 raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:8080")
         return [u.rstrip("/") for u in urls]
+
+    @field_validator("timeout")
+    @classmethod
+    def _bounded_timeout(cls, seconds: float) -> float:
+        if seconds > MAX_TEACHER_TIMEOUT:
+            raise ValueError(
+                f"seconds for one reply: at most {MAX_TEACHER_TIMEOUT:g} (a day); a reply that takes longer is a hung "
+                "server. Set it to the longest a slow model takes, such as 600"
+            )
+        return seconds
 
     @field_validator("n_threads")
     @classmethod
@@ -227,13 +248,24 @@ class Corpus(BaseModel):
         return walk(self.root, cfg.paths, exclude, [self.state_dir, self.out_dir], skipped)
 
     def urls(self) -> list[str]:
+        """[sources] urls, then those of the urls_file (one a line; # starts a comment line). The file is
+        read as a source is: a regular file only (never a FIFO or a device) and at most
+        MAX_URLS_FILE_BYTES."""
         urls = list(self.config.sources.urls)
-        if self.config.sources.urls_file:
-            path = self.root / self.config.sources.urls_file
+        name = self.config.sources.urls_file
+        if name:
+            where = f"{self.config_path or self.root}: [sources] urls_file = {name!r}"
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise ConfigError(f"[sources] urls_file = {self.config.sources.urls_file!r}: {exc.strerror or exc}") from exc
+                data = read_file(name, self.root / name, MAX_URLS_FILE_BYTES).data
+            except SourceError as exc:
+                problem = "larger than a urls_file may be" if exc.kind == "too_large" else exc.message
+                raise ConfigError(
+                    f"{where}: {problem}; it must be a text file of one URL a line, of at most {MAX_URLS_FILE_BYTES:,} bytes"
+                ) from None
+            try:
+                lines = data.decode("utf-8-sig").splitlines()
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
             urls += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
         return list(dict.fromkeys(urls))
 
@@ -311,7 +343,7 @@ def load_corpus(path: Path | str, overrides: dict[str, dict[str, Any]] | None = 
     data: dict[str, Any] = {}
     if config_path is not None:
         try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            data = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is not TOML
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
         except UnicodeDecodeError as exc:

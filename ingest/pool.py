@@ -56,11 +56,73 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _worker(conn: Connection, chunker_args: tuple, memory_mb: int) -> None:
+# Seconds between a worker's looks at whether the run that started it is still there (where the
+# parent-death signal is not to be had): a worker left by a killed run stops within this.
+PARENT_WATCH_SECONDS = 1.0
+
+
+def parent_death_signal() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent dies (more exactly, the parent's thread
+    that started it). False where that is not to be had."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has ended: no such process, or (Linux) a zombie its parent has not reaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # there, and not ours to signal
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
+def _die_with_parent(run_pid: int) -> None:
+    """A worker must not outlive its run (kill -9 or a crash leaves no one to stop it; one busy on a large
+    document went on for minutes at 0.8 GB). On Linux the kernel kills it when its parent dies: the fork
+    server, which itself gets the same signal when the run dies (ingest/worker_preload.py). Everywhere, a
+    thread also looks every PARENT_WATCH_SECONDS whether the parent changed or the run is gone, and ends
+    the process (it needs the interpreter: a document held in C code delays it to the call's end)."""
+    import threading
+
+    parent = os.getppid()
+    parent_death_signal()
+
+    def orphaned() -> bool:
+        return os.getppid() != parent or _gone(run_pid)
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(PARENT_WATCH_SECONDS)
+        os._exit(1)
+
+    if orphaned():  # the run died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=watch, name="groundqa-parent-watch", daemon=True).start()
+
+
+def _worker(conn: Connection, chunker_args: tuple, memory_mb: int, run_pid: int | None = None) -> None:
     """A worker's loop: (key, Raw) in, ("ok", key, (source, doc, chunks)) or ("failed", key, kind, message) out."""
 
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a closed terminal are the run's to handle
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if run_pid is not None:
+        _die_with_parent(run_pid)  # before the memory ceiling: the watching thread needs a stack
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         try:
@@ -154,7 +216,7 @@ class _Slot:
         self.conn, child = ctx.Pipe()
         _widen(self.conn)
         _widen(child)
-        self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb, os.getpid()), daemon=True)
         try:
             with _without_main():
                 self.process.start()

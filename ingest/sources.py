@@ -6,22 +6,23 @@ import errno
 import logging
 import os
 import re
-import time
+import unicodedata
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
+from .deadline import Watchdog
 from .records import SourceError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 200_000_000
 USER_AGENT = "groundqa/0.1 (+https://pypi.org/project/groundqa/)"
-# Seconds to connect and between bytes read, and for the whole page (a server that sends a byte every
-# few seconds never trips the first): a slow page fails and the run goes on.
+# Seconds to connect and between bytes read, and for the whole page, headers included (a server that
+# sends a byte every few seconds never trips the first): a slow page fails and the run goes on.
 FETCH_TIMEOUT = 20.0
 FETCH_DEADLINE = 120.0
 
@@ -57,6 +58,27 @@ def redact(text: str) -> str:
     return _USERINFO.sub("***@", text) if "@" in text else text
 
 
+class RedactingFilter(logging.Filter):
+    """For a log handler: every record it passes has the user-info of its URLs replaced, the lines of
+    libraries included (httpx logs "HTTP Request: GET https://user:secret@host/page" at INFO). The CLI
+    puts one on its handlers; library code logs redacted URLs itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: logging reports it as it would
+            return True
+        if "@" in message:
+            record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text)
+        return True
+
+
+LOG_REDACTION = RedactingFilter()
+
+
 @lru_cache(maxsize=256)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """`**` matches any number of folders, `*` and `?` stay within one path part."""
@@ -82,7 +104,8 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_match(path: str, pattern: str) -> bool:
-    return _glob_regex(pattern.removeprefix("./")).match(path) is not None
+    """Whether a source id matches a glob of [sources] paths or exclude (both compared in NFC)."""
+    return _glob_regex(unicodedata.normalize("NFC", pattern.removeprefix("./"))).match(path) is not None
 
 
 def walk(
@@ -124,12 +147,13 @@ def walk(
 
 def source_id_of(relative: str) -> str:
     """A relative path as a source id: bytes that are not UTF-8 escaped as \\xNN, so it can be stored
-    and printed (the file is still read by its real name)."""
+    and printed, and in Unicode's composed form (NFC): a folder copied from macOS names "café" with a
+    separate accent (NFD), and is still the same documents. The file is read by its real name."""
     try:
         relative.encode("utf-8")
-        return relative
     except UnicodeEncodeError:
-        return os.fsencode(relative).decode("utf-8", "backslashreplace")
+        relative = os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return unicodedata.normalize("NFC", relative)
 
 
 def _resolved(path: Path) -> Path | None:
@@ -187,6 +211,27 @@ def _file_type(mode: int) -> str:
 _FILE_TYPES = [(S_ISFIFO, "named pipe (FIFO)"), (S_ISCHR, "character device"), (S_ISBLK, "block device"), (S_ISSOCK, "socket"), (S_ISDIR, "folder")]
 
 
+@lru_cache(maxsize=1)
+def _ssl_context() -> Any:
+    """One SSL context for every fetch: httpx builds a new one for each client otherwise (20 ms here, as
+    long as fetching a local page)."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def fetch_client() -> Any:
+    """An httpx client that `fetch_url` calls may share, from several threads at once. It keeps no
+    connection alive between fetches, so each fetch's deadline watchdog (ingest.deadline) sees every
+    socket the fetch uses."""
+    import httpx
+
+    return httpx.Client(
+        verify=_ssl_context(), follow_redirects=True, headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+    )
+
+
 def fetch_url(
     url: str,
     *,
@@ -195,8 +240,15 @@ def fetch_url(
     last_modified: str | None = None,
     timeout: float = FETCH_TIMEOUT,
     deadline: float = FETCH_DEADLINE,
+    client: Any = None,
+    watchdog: Watchdog | None = None,
 ) -> Raw:
-    """GET an http(s) URL (conditionally when `etag` / `last_modified` are known), at most `max_bytes`."""
+    """GET an http(s) URL (conditionally when `etag` / `last_modified` are known), at most `max_bytes`.
+
+    `timeout` bounds each step (connecting, each read); `deadline` the whole fetch, headers included (a
+    page that trickles its headers or its body is cut there). `client`: one made by `fetch_client`, to
+    share; `watchdog`: a Watchdog not yet entered, for a caller that may cut the fetch short itself
+    (its seconds replace `deadline`)."""
     import httpx
 
     try:
@@ -210,23 +262,36 @@ def fetch_url(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    dog = watchdog or Watchdog(deadline)
+    deadline = dog.seconds
+    steps = httpx.Timeout(timeout, connect=min(timeout, deadline))
+    own = client is None
+    client = client or fetch_client()
+    body = bytearray()
+    answered = False
+
+    def late() -> SourceError:
+        got = f"{len(body):,} bytes so far" if answered else "its headers not complete"
+        return SourceError("fetch_failed", f"the page took more than {deadline:g} s to arrive ({got})")
+
     try:
-        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+        with dog, client.stream("GET", url, headers=headers, timeout=steps, extensions=dog.extensions) as response:
+            answered = True
             if response.status_code == 304:
                 return Raw(source_id=redact(url), etag=etag, last_modified=last_modified, not_modified=True)
             if response.status_code >= 400:
                 raise SourceError("http_error", f"HTTP {response.status_code} {response.reason_phrase}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise SourceError("too_large", f"{declared:,} bytes is over max_bytes = {max_bytes:,}")
-            body = bytearray()
-            ends = time.monotonic() + deadline
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise SourceError("too_large", f"{int(declared):,} bytes is over max_bytes = {max_bytes:,}")
             for part in response.iter_bytes():
                 body += part
                 if len(body) > max_bytes:
                     raise SourceError("too_large", f"more than max_bytes = {max_bytes:,} bytes")
-                if time.monotonic() > ends:
-                    raise SourceError("fetch_failed", f"the page took more than {deadline:g} s to arrive ({len(body):,} bytes so far)")
+                if dog.expired:
+                    raise late()
+            if dog.fired:  # a body that ends at the close (HTTP/1.0) ends when the watchdog shuts it: cut
+                raise late()
             return Raw(
                 source_id=redact(url),
                 data=bytes(body),
@@ -234,9 +299,16 @@ def fetch_url(
                 last_modified=response.headers.get("last-modified"),
                 content_type=response.headers.get("content-type"),
             )
-    except httpx.TimeoutException as exc:
-        raise SourceError("fetch_failed", f"timed out after {timeout:g} s ({type(exc).__name__})") from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
-        raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
     except httpx.HTTPError as exc:
+        if dog.expired:
+            raise late() from exc
+        if isinstance(exc, httpx.TimeoutException):
+            raise SourceError("fetch_failed", f"timed out after {timeout:g} s ({type(exc).__name__})") from exc
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
         raise SourceError("fetch_failed", f"{type(exc).__name__}: {exc}") from exc
+    except (httpx.InvalidURL, ValueError) as exc:  # a URL httpx cannot parse
+        raise SourceError("bad_url", f"not a valid URL: {exc}") from exc
+    finally:
+        if own:
+            client.close()

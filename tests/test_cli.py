@@ -91,6 +91,7 @@ def test_an_output_folder_that_is_the_corpus_folder_exits_2(kb, value):
     [  # each: the key, the value, and the fix or what is allowed
         ('[sources]\nurls = ["http://[::1"]\n', ["sources.urls", "http://[::1", "not a valid URL"]),
         ('[teacher]\nurls = ["http://127.0.0.1:9"]\ntimeout = inf\n', ["teacher.timeout", "inf", "finite number"]),
+        ('[teacher]\nurls = ["http://127.0.0.1:9"]\ntimeout = 1e10\n', ["teacher.timeout", "10000000000.0", "at most 86400", "hung server"]),
         ('[teacher]\nmodel = "models/missing.gguf"\n', ["[teacher] model", "missing.gguf", "does not exist"]),
         ('[teacher]\nmodel = "alder.md"\n', ["[teacher] model", "alder.md", "is not a GGUF file"]),
         ('[output]\ndir = "alder.md"\n', ["[output] dir", "alder.md", "is a file, not a folder"]),
@@ -172,3 +173,78 @@ def test_run_refuses_to_retire_a_vanished_knowledge_base_without_allow_retire(kb
     assert len((kb / "out" / "pairs.jsonl").read_text().splitlines()) == 3
     confirmed = runner.invoke(app, ["run", str(kb), "-q", "--allow-retire"])
     assert (kb / "out" / "pairs.jsonl").read_text() == "" and confirmed.exit_code == 1  # nothing left to publish
+
+
+def test_verbose_run_logs_no_url_credentials_not_even_the_http_clients_own_lines(tmp_path, site):
+    """`groundqa -v run` shows httpx's request lines, with the user-info of teacher and page URLs replaced."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.generation.teachers.test_http import FakeServer
+
+    server = FakeServer()
+    try:
+        site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, b"<html><body><article><p>The Alder Mill was founded in 1821. "
+                                    b"It made paper for the county and employed many people in the valley.</p></article></body></html>")
+        page = site.url("/mill.html").replace("http://", "http://reader:secret@")
+        teacher_url = server.url.replace("http://", "http://user:secret@")
+        root = write_corpus(tmp_path / "kb", f'[sources]\nurls = ["{page}"]\n[teacher]\nurls = ["{teacher_url}"]\nretries = 0\n')
+        done = subprocess.run(
+            [sys.executable, "-m", "generation", "-v", "run", "-q", str(root)], cwd=Path(__file__).resolve().parents[1],
+            capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        server.close()
+    log = done.stdout + done.stderr
+    assert "HTTP Request: GET http://***@127.0.0.1" in log and "HTTP Request: POST http://***@127.0.0.1" in log, log[-3000:]
+    assert "secret" not in log, [line for line in log.splitlines() if "secret" in line]
+
+
+def test_status_and_export_to_a_full_stdout_exit_1_with_a_message_not_a_traceback(kb, fake_teacher):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert runner.invoke(app, ["run", str(kb), "-q"]).exit_code == 0
+    repo = Path(__file__).resolve().parents[1]
+    for command in (["status", str(kb)], ["status", str(kb), "--json"], ["export", str(kb), "--format", "alpaca"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "generation", *command], cwd=repo, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "could not be written to standard output (No space left on device)" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    # A run's summary: the run's own exit code, and a message. This teacher's replies are not pairs, so the pairs of
+    # the first run's teacher stay published (exit 0).
+    from tests.generation.teachers.test_http import FakeServer
+
+    server = FakeServer()
+    try:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "generation", "run", str(kb), "--teacher-url", server.url], cwd=repo, stdout=full,
+                stderr=subprocess.PIPE, text=True, timeout=120,
+            )
+    finally:
+        server.close()
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert "the run finished (exit code 0), but its summary could not be written to standard output" in " ".join(done.stderr.split())
+
+
+def test_status_in_a_cron_log_prints_whole_values(kb, fake_teacher):
+    assert runner.invoke(app, ["run", str(kb), "-q"]).exit_code == 0
+    finished = json.loads(runner.invoke(app, ["status", str(kb), "--json"]).output)["runs"][0]["finished_at"]
+    result = runner.invoke(app, ["status", str(kb)], env={"COLUMNS": "80"})  # not a terminal: a log
+    assert result.exit_code == 0
+    assert finished in result.output and "teacher s" in result.output and "…" not in result.output, result.output
+
+
+def test_sighup_stops_a_run_as_sigterm_does(tmp_path):
+    """A closed terminal or ssh session: exit 130, the manifest written, the finished chunk kept."""
+    import signal
+
+    from tests.generation.outputs.test_publish import (
+        test_an_interrupt_while_a_request_hangs_stops_within_seconds_and_keeps_finished_chunks as interrupted_run,
+    )
+
+    interrupted_run(tmp_path, signal.SIGHUP)

@@ -249,7 +249,7 @@ class SourceScan:
                 ok = before is not None and before.status == "ok"
                 yield UrlRef(source_id, url, before.etag if ok else None, before.last_modified if ok else None)
 
-        return read_all(refs(), max_bytes=self.cfg.sources.max_bytes)
+        return read_all(refs(), max_bytes=self.cfg.sources.max_bytes, fetch_budget=self.cfg.sources.fetch_budget)
 
     def web_sources(self) -> dict[str, str]:
         return web_sources(self.corpus)

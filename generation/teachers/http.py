@@ -22,6 +22,7 @@ would reach into the others' state.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import os
 import random
@@ -31,6 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.deadline import Watchdog
 from ingest.sources import redact
 
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
@@ -48,6 +50,10 @@ REVIVE_AFTER = 30.0
 MAX_REVIVE_AFTER = 600.0
 MAX_BACKOFF = 30.0  # seconds: the cap on one exponential wait
 MAX_RETRY_AFTER = 120.0  # seconds: the most of a server's Retry-After that is honoured
+# The most of one reply that is read (it streams in, and is cut here): a reply of 768 tokens is about
+# 4 KB, and with 20 top logprobs a token under 2 MB; 16 MiB is far past any real reply, and keeps a
+# broken or hostile server (a 100 MB reply took 1.3 GB when read whole) to a counted teacher error.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
 DEFAULT_N_CTX = 4096
 # Chat-template tokens around each message when the server cannot apply the template itself:
 # ChatML spends 5 ("<|im_start|>", role, "\n" ... "<|im_end|>", "\n") and Llama 3 about as many.
@@ -81,6 +87,11 @@ class _Server:
     retry_at: float = 0.0  # once out of the rotation: when it is given another chance
     outages: int = 0  # times it left the rotation; each doubles the wait before the next chance
 
+    @property
+    def shown(self) -> str:
+        """The URL as messages and logs show it: user-info replaced."""
+        return redact(self.url)
+
 
 class _Failure(Exception):
     """One attempt failed in a way that another attempt may mend."""
@@ -91,6 +102,23 @@ class _Failure(Exception):
         self.kind = kind
         self.counts = counts  # against the URL's consecutive failures (a 429 does not: the server is fine)
         self.retry_after = retry_after
+
+
+@dataclass
+class _Reply:
+    """A response read whole (within MAX_REPLY_BYTES and the deadline): what the rest of this module asks of one."""
+
+    status_code: int
+    reason_phrase: str
+    headers: Any
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 def server_teacher_id(model_id: str) -> str:
@@ -230,22 +258,28 @@ class HttpTeacher(Teacher):
         self.retries = max(0, retries)
         self.backoff = backoff
         self.revive_after = revive_after
-        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        self.timeout = timeout  # seconds for one whole reply, however it arrives
+        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)  # and for each step of it
         self._headers = {"Authorization": f"Bearer {self._api_key(api_key_env)}"} if api_key_env else {}
         self._cond = threading.Condition()
         self._cancelled = threading.Event()
         self._token_route: str | None = None  # "llama-server", "extras" or "estimate", found on first use
 
         dropped: list[str] = []
-        probe_timeout = httpx.Timeout(min(timeout, 30.0), connect=connect_timeout)
-        with httpx.Client(timeout=probe_timeout, headers=self._headers) as probe:
+        self._probe_seconds = min(timeout, 30.0)
+        probe_timeout = httpx.Timeout(self._probe_seconds, connect=connect_timeout)
+        # No connection is kept alive, here or below: a reply's deadline watchdog must see the socket of
+        # every request (ingest/deadline.py). A new local connection costs well under a millisecond.
+        no_keepalive = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=probe_timeout, headers=self._headers, limits=no_keepalive) as probe:
             self._servers: list[_Server] = []
             for url in self.urls:
                 try:
                     self._servers.append(self._probe(probe, url, slots, n_ctx))
                 except _Failure as exc:
                     logger.warning("teacher server %s does not answer (%s); going on without it", redact(url), redact(exc.message))
-                    dropped.append(redact(f"{url} ({exc.message})"))
+                    named = exc.message.startswith(redact(url))  # the message names the URL already
+                    dropped.append(redact(exc.message if named else f"{url} ({exc.message})"))
         if not self._servers:
             raise TeacherError(f"no teacher server answers: {'; '.join(dropped)}. To fix it, {START_A_SERVER}", kind="unreachable")
 
@@ -263,7 +297,7 @@ class HttpTeacher(Teacher):
         self._client = httpx.Client(
             timeout=self._timeout,
             headers=self._headers,
-            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=0),
         )
         logger.info(
             "teacher %s: %s, %d slot(s), n_ctx %d",
@@ -282,15 +316,55 @@ class HttpTeacher(Teacher):
             )
         return key
 
-    def _probe_get(self, client: Any, url: str, path: str) -> Any:
-        """GET url+path, waiting out a server that is still loading its model (503). A response, or _Failure."""
+    @staticmethod
+    def _exchange(client: Any, method: str, url: str, *, seconds: float, json: Any = None) -> _Reply:
+        """One request, its reply read whole within `seconds` in all (headers and body: httpx's timeouts
+        are per read, and a server that trickles bytes never trips them) and MAX_REPLY_BYTES; raises
+        _Failure (timeout, reply_too_large, unreachable) otherwise."""
         import httpx
 
-        for attempt in range(self.retries + 1):
+        shown = redact(url)
+        body = bytearray()
+        answered = False
+
+        def late() -> _Failure:
+            got = f"{len(body):,} bytes of it so far" if answered else "no complete headers yet"
+            return _Failure(
+                f"{shown} did not finish its reply within [teacher] timeout = {seconds:g} s ({got}); raise [teacher] timeout "
+                "if the model is slow, or check the server",
+                "timeout",
+            )
+
+        with Watchdog(seconds) as dog:
             try:
-                response = client.get(url + path)
-            except httpx.TransportError as exc:
-                raise _Failure(f"{type(exc).__name__}: {exc or 'no answer'}", "unreachable") from exc
+                with client.stream(method, url, json=json, extensions=dog.extensions) as response:
+                    answered = True
+                    for part in response.iter_bytes():
+                        body += part
+                        if len(body) > MAX_REPLY_BYTES:
+                            raise _Failure(
+                                f"{shown} sent a reply of more than {MAX_REPLY_BYTES:,} bytes (MAX_REPLY_BYTES), far more than any "
+                                "chat reply: not read further. Check that [teacher] urls names an OpenAI-compatible server",
+                                "reply_too_large",
+                            )
+                        if dog.expired:
+                            raise late()
+                    if dog.fired:  # a body that ends at the close ends when the watchdog shuts it: cut
+                        raise late()
+                    return _Reply(response.status_code, response.reason_phrase, response.headers, bytes(body))
+            except httpx.HTTPError as exc:
+                if dog.expired:
+                    raise late() from exc
+                if isinstance(exc, httpx.TimeoutException):
+                    raise _Failure(
+                        f"{shown} did not answer in time ({type(exc).__name__}); raise [teacher] timeout if the model is slow", "timeout"
+                    ) from exc
+                raise _Failure(f"{shown} cannot be reached ({type(exc).__name__}: {exc or 'no answer'})", "unreachable") from exc
+
+    def _probe_get(self, client: Any, url: str, path: str) -> Any:
+        """GET url+path, waiting out a server that is still loading its model (503). A response, or _Failure."""
+        for attempt in range(self.retries + 1):
+            response = self._exchange(client, "GET", url + path, seconds=self._probe_seconds)
             if response.status_code != 503 or attempt == self.retries:
                 return response
             time.sleep(self._delay(attempt, _retry_after(response)))
@@ -332,14 +406,14 @@ class HttpTeacher(Teacher):
             model_id = ids[0]
         elif len(ids) > 1:
             raise TeacherError(
-                f"{url} serves several models ({', '.join(ids)}): set [teacher] server_model to the one to use",
+                f"{redact(url)} serves several models ({', '.join(ids)}): set [teacher] server_model to the one to use",
                 kind="bad_config",
             )
         elif props.get("model_path") or props.get("model_alias"):
             model_id = str(props.get("model_alias") or props["model_path"])
         else:
             raise TeacherError(
-                f"{url} does not name its model (no /v1/models or /props): set [teacher] server_model", kind="bad_config"
+                f"{redact(url)} does not name its model (no /v1/models or /props): set [teacher] server_model", kind="bad_config"
             )
 
         total_slots = props.get("total_slots")
@@ -408,8 +482,6 @@ class HttpTeacher(Teacher):
         raise TeacherError(f"{failure.message} (gave up after {self.retries + 1} attempts)", kind=failure.kind)
 
     def _send(self, server: _Server, body: dict[str, Any], schema: dict[str, Any] | None) -> dict[str, Any]:
-        import httpx
-
         payload = dict(body, model=server.request_model)
         if schema is not None:
             if server.schema_form == "json_schema":
@@ -421,46 +493,39 @@ class HttpTeacher(Teacher):
                 payload["grammar"] = grammar
             else:
                 payload["response_format"] = {"type": "json_object", "schema": schema}
-        try:
-            response = self._client.post(f"{server.url}/v1/chat/completions", json=payload)
-        except httpx.TimeoutException as exc:
-            raise _Failure(
-                f"{server.url} did not answer in time ({type(exc).__name__}); raise [teacher] timeout if the model is slow", "timeout"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise _Failure(f"{server.url} cannot be reached ({type(exc).__name__}: {exc or 'no answer'})", "unreachable") from exc
+        response = self._exchange(self._client, "POST", f"{server.url}/v1/chat/completions", seconds=self.timeout, json=payload)
 
         status = response.status_code
         if status >= 400:
             message = _error_message(response)
             if schema is not None and server.schema_form == "json_schema" and status in (400, 422, 500) and "response_format" in message:
-                logger.info("%s refuses response_format json_schema; sending the schema as json_object from now on", redact(server.url))
+                logger.info("%s refuses response_format json_schema; sending the schema as json_object from now on", server.shown)
                 server.schema_form = "json_object"
                 return self._send(server, body, schema)
             if status in (400, 413, 500) and _CONTEXT_OVERFLOW.search(message):
                 raise TeacherError(
-                    f"{server.url}: the prompt does not fit the server's context ({message}); start the server with a larger "
+                    f"{server.shown}: the prompt does not fit the server's context ({message}); start the server with a larger "
                     "context (llama-server -c, llama_cpp.server --n_ctx) and set [teacher] n_ctx to match, or lower "
                     "[chunking] tokens or [teacher] max_tokens",
                     kind="context_overflow",
                 )
             if status == 429:
-                raise _Failure(f"{server.url} is busy (HTTP 429: {message})", "rate_limited", counts=False, retry_after=_retry_after(response))
+                raise _Failure(f"{server.shown} is busy (HTTP 429: {message})", "rate_limited", counts=False, retry_after=_retry_after(response))
             if status >= 500:
-                raise _Failure(f"{server.url} failed (HTTP {status}: {message})", "http_error", retry_after=_retry_after(response))
+                raise _Failure(f"{server.shown} failed (HTTP {status}: {message})", "http_error", retry_after=_retry_after(response))
             if status in (401, 403):
                 raise TeacherError(
-                    f"{server.url} refused the request (HTTP {status}: {message}): check the API key in the variable "
+                    f"{server.shown} refused the request (HTTP {status}: {message}): check the API key in the variable "
                     "[teacher] api_key_env names",
                     kind="unauthorized",
                 )
-            raise TeacherError(f"{server.url} refused the request (HTTP {status}: {message})", kind="http_error")
+            raise TeacherError(f"{server.shown} refused the request (HTTP {status}: {message})", kind="http_error")
         try:
             data = response.json()
         except ValueError:
-            raise _Failure(f"{server.url} sent a reply that is not JSON (cut off?): {response.text[:200]!r}", "bad_reply") from None
+            raise _Failure(f"{server.shown} sent a reply that is not JSON (cut off?): {response.text[:200]!r}", "bad_reply") from None
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
-            raise _Failure(f"{server.url} sent a reply with no choices: {response.text[:200]!r}", "bad_reply")
+            raise _Failure(f"{server.shown} sent a reply with no choices: {response.text[:200]!r}", "bad_reply")
         return data
 
     @staticmethod
@@ -510,7 +575,7 @@ class HttpTeacher(Teacher):
             if not server.alive and server.retry_at and now >= server.retry_at:
                 server.alive = True
                 server.failures = MAX_CONSECUTIVE_FAILURES - 1
-                logger.warning("%s is given another chance after %d outage(s)", redact(server.url), server.outages)
+                logger.warning("%s is given another chance after %d outage(s)", server.shown, server.outages)
 
     def _release(self, server: _Server) -> None:
         with self._cond:
@@ -534,12 +599,12 @@ class HttpTeacher(Teacher):
                 left = sum(s.alive for s in self._servers)
                 logger.warning(
                     "%s failed %d times in a row (%s); taking it out of the rotation, %d URL(s) left",
-                    redact(server.url), server.failures, redact(failure.message), left,
+                    server.shown, server.failures, redact(failure.message), left,
                 )
                 self._cond.notify_all()
 
     def _none_left(self) -> str:
-        reasons = "; ".join(f"{s.url}: {s.last_error}" for s in self._servers)
+        reasons = "; ".join(f"{s.shown}: {s.last_error}" for s in self._servers)
         return (
             f"every teacher server failed {MAX_CONSECUTIVE_FAILURES} times in a row and left the rotation ({reasons}). "
             f"Check the servers, or {START_A_SERVER}"
@@ -555,8 +620,6 @@ class HttpTeacher(Teacher):
         """With the server's tokenizer: llama-server applies its chat template and tokenizes the prompt
         exactly; llama_cpp.server tokenizes the messages and a few tokens per message are added for the
         template. The base class's estimate where the server has neither endpoint."""
-        import httpx
-
         live = [s for s in self._servers if s.alive]
         if not live or self._token_route == "estimate":
             return super().count_tokens(messages)
@@ -569,24 +632,26 @@ class HttpTeacher(Teacher):
                     return count
             if self._token_route in (None, "extras"):
                 body = {"input": self._joined(messages), "model": server.request_model}
-                response = self._client.post(f"{server.url}/extras/tokenize", json=body)
+                response = self._exchange(self._client, "POST", f"{server.url}/extras/tokenize", seconds=self.timeout, json=body)
                 if response.status_code == 200 and isinstance(response.json().get("tokens"), list):
                     self._token_route = "extras"
                     return len(response.json()["tokens"]) + self._overhead(messages)
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            logger.debug("counting tokens on %s failed (%s); estimating", server.url, exc)
+        except (_Failure, ValueError, AttributeError) as exc:
+            logger.debug("counting tokens on %s failed (%s); estimating", server.shown, exc)
             return super().count_tokens(messages)
-        logger.info("%s has no tokenize endpoint; prompt tokens are estimated from characters", redact(server.url))
+        logger.info("%s has no tokenize endpoint; prompt tokens are estimated from characters", server.shown)
         self._token_route = "estimate"
         return super().count_tokens(messages)
 
     def _count_llama_server(self, server: _Server, messages: list[Message]) -> int | None:
-        applied = self._client.post(f"{server.url}/apply-template", json={"messages": messages})
+        applied = self._exchange(self._client, "POST", f"{server.url}/apply-template", seconds=self.timeout, json={"messages": messages})
         if applied.status_code == 200 and isinstance(applied.json().get("prompt"), str):
             text, overhead = applied.json()["prompt"], 0
         else:
             text, overhead = self._joined(messages), self._overhead(messages)
-        response = self._client.post(f"{server.url}/tokenize", json={"content": text, "add_special": True, "parse_special": True})
+        response = self._exchange(
+            self._client, "POST", f"{server.url}/tokenize", seconds=self.timeout, json={"content": text, "add_special": True, "parse_special": True}
+        )
         if response.status_code != 200 or not isinstance(response.json().get("tokens"), list):
             return None
         return len(response.json()["tokens"]) + overhead

@@ -71,3 +71,20 @@ def test_fetch_stops_at_max_bytes(site):
     with pytest.raises(SourceError) as err:
         fetch_url(site.url("/big"), max_bytes=1000)
     assert err.value.kind == "too_large"
+
+
+def test_a_name_copied_from_macos_in_nfd_keeps_its_source_id(tmp_path):
+    """macOS writes "café" with a separate accent (NFD); the same folder copied over is the same documents."""
+    import unicodedata
+
+    nfc = unicodedata.normalize("NFC", "docs/café.md")
+    nfd = unicodedata.normalize("NFD", "docs/café.md")
+    assert nfc != nfd
+    (tmp_path / "docs").mkdir()
+    (tmp_path / nfc).write_text("# Café\n\nThe Old Café was founded in 1888.")
+    before = [source_id for source_id, _ in walk(tmp_path, ["docs/**/*"], ["**/drafts/**"])]
+    os.rename(tmp_path / nfc, tmp_path / nfd)
+    assert os.listdir(tmp_path / "docs") == [nfd.split("/")[1]]  # the file system keeps the name as given
+    after = list(walk(tmp_path, [unicodedata.normalize("NFD", "docs/caf*")]))
+    assert before == [nfc] and [source_id for source_id, _ in after] == [nfc]
+    assert read_file(after[0][0], after[0][1]).data.startswith(b"# Caf")  # opened by its real name

@@ -160,10 +160,13 @@ def test_a_page_that_trickles_is_cut_at_its_total_deadline():
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
-            for _ in range(100):  # a byte every 0.2 s: each read is quick, the page never ends
-                self.wfile.write(b"x")
-                self.wfile.flush()
-                time.sleep(0.2)
+            try:
+                for _ in range(100):  # a byte every 0.2 s: each read is quick, the page never ends
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:  # the fetch hung up, as it should
+                pass
 
         def log_message(self, *args):
             pass
@@ -178,6 +181,38 @@ def test_a_page_that_trickles_is_cut_at_its_total_deadline():
         assert time.monotonic() - started < 4
     finally:
         server.shutdown()
+
+
+def test_a_page_that_trickles_its_headers_is_cut_at_its_total_deadline():
+    """A header line every 0.5 s: each read is quick, and before the headers end no per-read timeout or
+    body check could stop it (hours a URL, with the header size cap)."""
+
+    class TrickleHeaders(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for i in range(600):
+                    self.wfile.write(f"X-Slow-{i}: {i}\r\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:  # the fetch hung up, as it should
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TrickleHeaders)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(SourceError) as failed:
+            fetch_url(f"http://127.0.0.1:{server.server_address[1]}/slow.html", timeout=5, deadline=1.5)
+        assert failed.value.kind == "fetch_failed"
+        assert "more than 1.5 s to arrive (its headers not complete)" in failed.value.message
+        assert time.monotonic() - started < 8
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_ingest_names_every_file_in_full_and_skips_a_corpus_folders_own_files(kb, tmp_path):
@@ -250,3 +285,16 @@ def test_ingest_of_two_folders_with_the_same_file_names_reads_both(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "d1"), str(tmp_path / "d2"), "--out", str(tmp_path / "c.jsonl")])
     assert "2 read, 0 failed, 2 chunks" in result.output
     assert len((tmp_path / "c.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_corpus_copied_from_macos_with_nfd_names_is_the_same_documents(kb):
+    import unicodedata
+
+    nfc = unicodedata.normalize("NFC", "café.md")
+    (kb / nfc).write_text("# Cafe\n\nThe Old Mill was founded in 1888.")
+    first = run(kb)
+    os.rename(kb / nfc, kb / unicodedata.normalize("NFD", nfc))  # as a copy from macOS names it
+    again = run(kb)
+    assert again.manifest["sources"]["added"] == 0 and again.manifest["sources"]["removed"] == 0
+    assert again.manifest["pairs"]["retired"] == 0 and nfc in published_sources(kb)
+    assert (kb / "out" / "pairs.jsonl").read_bytes() and first.exit_code == again.exit_code == 0

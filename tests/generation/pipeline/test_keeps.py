@@ -105,7 +105,7 @@ def test_a_web_site_down_past_its_grace_runs_counts_toward_the_guard(tmp_path, s
     for i in range(3):
         site.pages[f"/p{i}.html"] = (200, {}, f"<html><body><p>The Karsby Mill number {i} was founded in 18{i}5.</p></body></html>".encode())
     urls = "\n".join(site.url(f"/p{i}.html") for i in range(3))
-    root = write_corpus(tmp_path / "web", f'[sources]\npaths = []\nurls_file = "urls.txt"\nretire_failed_after = 1\n[output]\nformats = ["alpaca"]\n')
+    root = write_corpus(tmp_path / "web", '[sources]\npaths = []\nurls_file = "urls.txt"\nretire_failed_after = 1\n[output]\nformats = ["alpaca"]\n')
     for name in ("alder.md", "birch.txt", "cedar.md"):
         (root / name).unlink()
     (root / "urls.txt").write_text(urls)

@@ -29,7 +29,8 @@ def reply(content: str | None = '{"ok": true}', *, logprobs: list | None = None,
 
 class FakeServer:
     """An OpenAI-compatible server on 127.0.0.1. `script` holds (status, headers, body) answers for
-    the next chat requests, in order; after it, `default` is answered. `props` None = no /props."""
+    the next chat requests, in order; after it, `default` is answered. `props` None = no /props. A
+    body that is a function writes the whole answer itself (it is given the request handler)."""
 
     def __init__(self, *, props: dict | None = None, model_id: str = "/models/tiny.gguf", delay: float = 0.0):
         self.props = props
@@ -47,6 +48,12 @@ class FakeServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def answer(self, status: int, headers: dict[str, str], body: Any) -> None:
+                if callable(body):  # a hostile server writes its own bytes, as it likes
+                    try:
+                        body(self)
+                    except OSError:  # the teacher hung up
+                        pass
+                    return
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 for k, v in headers.items():
@@ -489,3 +496,60 @@ def test_real_llama_cpp_server_free_form_on_a_sentence_with_quotes_and_backslash
     if result.status == "ok":
         assert all(q in quote_choices(text) for c in result.candidates for q in c.quotes)
     assert real_teacher.complete([{"role": "user", "content": "Say hi."}], max_tokens=4).text
+
+
+def trickle(handler) -> None:
+    """A reply whose headers come at once and whose body comes a byte every 0.2 s: no single read waits
+    long, and the reply never ends."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    for _ in range(3000):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.2)
+
+
+def endless(handler) -> None:
+    """A reply that begins as JSON and never ends (no Content-Length: it would end at the close)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.end_headers()
+    handler.wfile.write(b'{"choices": [{"message": {"content": "')
+    chunk = b"x" * 65536
+    while True:
+        handler.wfile.write(chunk)
+
+
+def test_a_teacher_that_trickles_its_reply_is_cut_at_the_timeout_for_the_whole_reply(servers):
+    s = servers()
+    s.default = (200, {}, trickle)
+    started = time.monotonic()
+    with teacher([s.url], timeout=1.5, retries=0) as t, pytest.raises(TeacherError) as failed:
+        t.complete(MESSAGES)
+    took = time.monotonic() - started
+    assert failed.value.kind == "timeout", failed.value
+    assert "did not finish its reply within [teacher] timeout = 1.5 s" in str(failed.value) and "bytes of it so far" in str(failed.value)
+    assert took < 10, took  # 1.5 s and the probe; before, each byte restarted the wait and it ran for 10 minutes
+
+
+def test_a_teacher_reply_over_the_byte_cap_is_a_counted_error_not_a_memory_error(servers, tmp_path):
+    from generation.config import load_corpus
+    from generation.pipeline.run import Run
+    from generation.teachers.http import MAX_REPLY_BYTES
+    from tests.support.corpora import write_corpus
+
+    s = servers()
+    s.default = (200, {}, endless)
+    started = time.monotonic()
+    with teacher([s.url], timeout=60, retries=0) as t, pytest.raises(TeacherError) as failed:
+        t.complete(MESSAGES)
+    assert failed.value.kind == "reply_too_large" and f"{MAX_REPLY_BYTES:,} bytes" in str(failed.value)
+    assert time.monotonic() - started < 30  # read as it streams and cut, not read whole (it never ends)
+    # In a run: each chunk's failure is counted with its reason, and the run ends with a message.
+    root = write_corpus(tmp_path / "kb", "[chunking]\ntokens = 64\noverlap = 8\n")
+    outcome = Run(load_corpus(root), teacher=teacher([s.url], timeout=60, retries=0)).run()
+    failures = [f for f in outcome.manifest["failures"] if f["stage"] == "generate"]
+    assert failures and all(f["kind"] == "teacher_error" and "reply_too_large" in f["message"] for f in failures)
+    assert outcome.exit_code == 1
