@@ -51,6 +51,9 @@ class SourcesConfig(Section):
     jobs: Integer | None = Field(None, ge=1, le=1024)
     extract_timeout: float = Field(300.0, gt=0, le=86_400)
     extract_memory_mb: Integer = Field(4096, ge=256)
+    # PDF pages without a text layer are read by OCR (ingest/ocr.py), each within ocr_page_seconds.
+    ocr: bool = True
+    ocr_page_seconds: float = Field(60.0, gt=0, le=3600)
 
     @field_validator("urls")
     @classmethod

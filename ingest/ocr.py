@@ -1,0 +1,198 @@
+"""OCR for pages without a text layer (scans, photographs of pages), with an engine that installs from the
+package registry alone.
+
+The engine is RapidOCR (`rapidocr`, Apache-2.0): PaddleOCR's PP-OCR detection and recognition models in
+ONNX form, run by onnxruntime. Its wheel carries the models (rapidocr/models/, 31 MB), so nothing is
+downloaded at run time; `python bench/office.py --ocr` checks that it reads with the network cut off.
+Tesseract (`pytesseract`) is used instead only where rapidocr is not installed and the system has the
+`tesseract` binary. PyMuPDF's own OCR needs Tesseract's language files on the system, so it is not the
+default.
+
+Measured on real PDF pages rasterized here, their text layer as the reference (`python bench/office.py
+--ocr`; the figures are in docs/decisions.md): see OCR_DPI.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+logger = logging.getLogger(__name__)
+
+# A page is read by OCR when its text layer has fewer than OCR_MIN_TEXT_CHARS characters (after the
+# running header and footer a scanner's software may stamp on it) and it has an image or drawing to
+# read. A page of body text has 1,500 to 3,000; a scan with a stamped "Page 3" or a date has under 20.
+OCR_MIN_TEXT_CHARS = 20
+# Resolution the page is rendered at for OCR. Measured on 40 real pages (bench/office.py --ocr): character
+# error rate 150 dpi 3.4 %, 300 dpi 1.3 %, at 300 dpi about 1.3 times the time a page of 150 dpi takes;
+# 300 dpi is what scanners write and what the 2 % target needs.
+OCR_DPI = 300
+# One page's OCR budget by default ([sources] ocr_page_seconds). A dense A4 page takes 3 to 6 s at 300 dpi
+# on this two-core machine; 60 s is ten times that, for a slower machine or a busier one, and stops a
+# page that would never finish (a poster-sized page, a dithered photograph full of "text" boxes).
+OCR_PAGE_SECONDS = 60.0
+# Of the document's whole budget (extract_timeout), OCR may take this share; the rest is left for
+# reading the text pages and chunking, so that a long scan returns the pages it read, with a warning
+# naming the others, instead of losing them all to the worker's timeout.
+OCR_DOCUMENT_SHARE = 0.8
+# A line break becomes a paragraph break where the gap to the next line is more than this many line
+# heights (body text has gaps of 0.2 to 0.5 line heights; a paragraph's, 0.8 and more).
+OCR_PARAGRAPH_GAP = 0.7
+
+
+# RapidOCR's settings. Pages are upright, so the text-direction classifier (`use_cls`) is off: it turns
+# crops of upside-down text, and costs a tenth of the time. RapidOCR shrinks an image to `max_side_len`
+# pixels on its long side before detection (2,000 by default: an A4 page at 170 dpi); see OCR_DPI for the
+# setting measured. It logs every model it loads at INFO on its own handler: warnings only.
+RAPIDOCR_PARAMS = {
+    "Global.use_cls": False,
+    "Global.max_side_len": 2000,
+    "Global.log_level": "warning",
+}
+
+
+class OcrTimeout(Exception):
+    """One page's OCR ran past its budget."""
+
+
+@dataclass
+class OcrLine:
+    """A line of text the engine read, with its box in the image's pixels."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def engine_name() -> str | None:
+    """"rapidocr", "tesseract" or None: which engine `ocr_image` would use."""
+    return _engine()[0]
+
+
+@lru_cache(maxsize=1)
+def _engine() -> tuple[str | None, object]:
+    try:
+        from rapidocr import RapidOCR
+
+        return "rapidocr", RapidOCR(params=RAPIDOCR_PARAMS)
+    except ImportError:
+        pass
+    if shutil.which("tesseract"):
+        try:
+            import pytesseract
+
+            return "tesseract", pytesseract
+        except ImportError:
+            pass
+    return None, None
+
+
+def unavailable_reason() -> str:
+    return "no OCR engine is installed (pip install rapidocr onnxruntime; or install tesseract and pytesseract)"
+
+
+def ocr_image(gray, seconds: float | None) -> list[OcrLine]:
+    """The lines of text in a grayscale image (numpy array, height x width), in reading order. Raises
+    OcrTimeout past `seconds`."""
+    name, engine = _engine()
+    if name is None:
+        raise RuntimeError(unavailable_reason())
+    with _deadline(seconds):
+        if name == "rapidocr":
+            result = engine(gray)
+            boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
+            if boxes is None or not texts:
+                return []
+            lines = []
+            for box, text in zip(boxes, texts):
+                xs, ys = [p[0] for p in box], [p[1] for p in box]
+                lines.append(OcrLine(str(text), min(xs), min(ys), max(xs), max(ys)))
+            return lines
+        data = engine.image_to_data(gray, output_type=engine.Output.DICT)
+        return _tesseract_lines(data)
+
+
+def _tesseract_lines(data: dict) -> list[OcrLine]:
+    lines: dict[tuple, OcrLine] = {}
+    for i, word in enumerate(data["text"]):
+        if not str(word).strip():
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        x0, y0 = data["left"][i], data["top"][i]
+        x1, y1 = x0 + data["width"][i], y0 + data["height"][i]
+        line = lines.get(key)
+        if line is None:
+            lines[key] = OcrLine(str(word), x0, y0, x1, y1)
+        else:
+            line.text += " " + str(word)
+            line.x0, line.y0, line.x1, line.y1 = min(line.x0, x0), min(line.y0, y0), max(line.x1, x1), max(line.y1, y1)
+    return list(lines.values())
+
+
+def blocks(lines: list[OcrLine]) -> list[tuple[str, float, float]]:
+    """Lines read by OCR as paragraphs: (text, top, bottom), lines of one row joined by a space, a
+    paragraph break where the gap between rows passes OCR_PARAGRAPH_GAP line heights."""
+    if not lines:
+        return []
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.y0 + ln.y1) / 2):
+        middle = (line.y0 + line.y1) / 2
+        if rows:
+            last = rows[-1]
+            top, bottom = min(ln.y0 for ln in last), max(ln.y1 for ln in last)
+            if top <= middle <= bottom:
+                last.append(line)
+                continue
+        rows.append([line])
+    out: list[tuple[str, float, float]] = []
+    current: list[str] = []
+    top = bottom = 0.0
+    for row in rows:
+        row.sort(key=lambda ln: ln.x0)
+        text = " ".join(ln.text.strip() for ln in row if ln.text.strip())
+        r_top, r_bottom = min(ln.y0 for ln in row), max(ln.y1 for ln in row)
+        height = max(r_bottom - r_top, 1.0)
+        if current and r_top - bottom > OCR_PARAGRAPH_GAP * height:
+            out.append(("\n".join(current), top, bottom))
+            current = []
+        if not current:
+            top = r_top
+        current.append(text)
+        bottom = r_bottom
+    if current:
+        out.append(("\n".join(current), top, bottom))
+    return out
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise OcrTimeout in this thread after `seconds` (an interval timer: only the main thread of a
+    process can have one, which is where an extraction worker reads; elsewhere there is no limit). The
+    engine's own calls are not interrupted, so a page stops at its next step after the budget."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise OcrTimeout(f"OCR of the page took more than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def clock() -> float:
+    return time.monotonic()
