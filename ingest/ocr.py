@@ -50,11 +50,11 @@ OCR_PARAGRAPH_GAP = 0.7
 # RapidOCR's settings. Pages are upright, so the text-direction classifier (`use_cls`) is off: it turns
 # crops of upside-down text, and costs a tenth of the time. RapidOCR shrinks an image to `max_side_len`
 # pixels on its long side before detection (2,000 by default: an A4 page at 170 dpi); see OCR_DPI for the
-# setting measured. It logs every model it loads at INFO on its own handler: warnings only.
+# setting measured. It logs every model it loads at INFO, and an empty page at WARNING, on its own handler: errors only.
 RAPIDOCR_PARAMS = {
     "Global.use_cls": False,
     "Global.max_side_len": 2000,
-    "Global.log_level": "warning",
+    "Global.log_level": "error",
 }
 
 

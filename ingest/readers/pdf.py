@@ -98,7 +98,8 @@ def _extract_pdf(data: bytes, options: ReadOptions = ReadOptions()) -> Extracted
         if len(blank) == len(pages):
             drawn = bool(scanned) or any(page.get_images() or page.get_drawings() for page in doc)
             what = "its pages are images" if drawn else "its pages are blank"
-            raise SourceError("no_text_layer", f"no text layer — {_ocr_state(options, bool(scanned))} ({what})")
+            why = "; ".join(warnings) if read_by_ocr == [] and warnings else ""
+            raise SourceError("no_text_layer", f"no text layer — {_ocr_state(options, bool(scanned))} ({what}){'; ' + why if why else ''}")
     texts = _drop_running_lines(pages)
     if any("-\n" in t or "\u2010\n" in t or "\u00ad\n" in t for t in texts):
         compounds = hyphenated_words("\n".join(texts))
