@@ -2,14 +2,17 @@
 package registry alone.
 
 The engine is RapidOCR (`rapidocr`, Apache-2.0): PaddleOCR's PP-OCR detection and recognition models in
-ONNX form, run by onnxruntime. Its wheel carries the models (rapidocr/models/, 31 MB), so nothing is
-downloaded at run time; `python bench/office.py --ocr` checks that it reads with the network cut off.
+ONNX form, run by onnxruntime. Its wheel carries the models (rapidocr/models/, 31 MB: PP-OCRv6 small
+detection and recognition), so nothing is downloaded at run time. Installed, rapidocr with onnxruntime and
+opencv-python-headless adds about 320 MB (rapidocr-onnxruntime, the older package, 500 MB and OpenCV with
+GUI libraries).
 Tesseract (`pytesseract`) is used instead only where rapidocr is not installed and the system has the
 `tesseract` binary. PyMuPDF's own OCR needs Tesseract's language files on the system, so it is not the
 default.
 
 Measured on real PDF pages rasterized here, their text layer as the reference (`python bench/office.py
---ocr`; the figures are in docs/decisions.md): see OCR_DPI.
+--ocr`; the figures are in docs/decisions.md): see OCR_DPI. It was checked to read with the network cut
+off (`unshare -n`): nothing is fetched at run time.
 """
 
 from __future__ import annotations
@@ -28,29 +31,35 @@ logger = logging.getLogger(__name__)
 
 # A page is read by OCR when its text layer has fewer than OCR_MIN_TEXT_CHARS characters (after the
 # running header and footer a scanner's software may stamp on it) and it has an image or drawing to
-# read. A page of body text has 1,500 to 3,000; a scan with a stamped "Page 3" or a date has under 20.
+# read. A page of body text has a thousand characters or more (the Ubuntu Packaging Guide's 40 body pages:
+# 1,000 to 3,500); a scan with a stamped "Page 3" or a date has under 20.
 OCR_MIN_TEXT_CHARS = 20
-# Resolution the page is rendered at for OCR. Measured on 40 real pages (bench/office.py --ocr): character
-# error rate 150 dpi 3.4 %, 300 dpi 1.3 %, at 300 dpi about 1.3 times the time a page of 150 dpi takes;
-# 300 dpi is what scanners write and what the 2 % target needs.
-OCR_DPI = 300
-# One page's OCR budget by default ([sources] ocr_page_seconds). A dense A4 page takes 3 to 6 s at 300 dpi
-# on this two-core machine; 60 s is ten times that, for a slower machine or a busier one, and stops a
-# page that would never finish (a poster-sized page, a dithered photograph full of "text" boxes).
+# Resolution the page is rendered at for OCR. Measured on 20 clean body pages of a real PDF (the Ubuntu
+# Packaging Guide; bench/office.py --ocr), its text layer as the reference: character error rate
+# 150 dpi 0.26 %, 200 dpi 0.25 %, 300 dpi 0.25 %, at 9 to 10 s a page on this two-core machine for each
+# (RapidOCR shrinks an image to 2,000 pixels on its long side before detection, so 300 dpi buys nothing
+# but a larger rendering). 200 dpi renders an A4 page at 2,339 pixels, about what detection keeps.
+OCR_DPI = 200
+# One page's OCR budget by default ([sources] ocr_page_seconds). A dense A4 page takes 4 to 10 s on this
+# two-core machine (4 s alone, 10 s with another job on the cores); 60 s is six times the slow figure, for
+# a slower machine, and stops a page that would never finish (a poster-sized page, a dithered photograph
+# full of "text" boxes).
 OCR_PAGE_SECONDS = 60.0
 # Of the document's whole budget (extract_timeout), OCR may take this share; the rest is left for
 # reading the text pages and chunking, so that a long scan returns the pages it read, with a warning
 # naming the others, instead of losing them all to the worker's timeout.
 OCR_DOCUMENT_SHARE = 0.8
 # A line break becomes a paragraph break where the gap to the next line is more than this many line
-# heights (body text has gaps of 0.2 to 0.5 line heights; a paragraph's, 0.8 and more).
+# heights. Not tuned: it lies between the gap of body text set solid or at 1.2 (0 to 0.3 line heights)
+# and a blank line between paragraphs (about 1). A wrong call only moves a paragraph break.
 OCR_PARAGRAPH_GAP = 0.7
 
 
-# RapidOCR's settings. Pages are upright, so the text-direction classifier (`use_cls`) is off: it turns
-# crops of upside-down text, and costs a tenth of the time. RapidOCR shrinks an image to `max_side_len`
-# pixels on its long side before detection (2,000 by default: an A4 page at 170 dpi); see OCR_DPI for the
-# setting measured. It logs every model it loads at INFO, and an empty page at WARNING, on its own handler: errors only.
+# RapidOCR's settings. Pages are upright, so the text-direction classifier (`use_cls`), which turns crops
+# of upside-down text, is off. RapidOCR shrinks an image to `max_side_len` pixels on its long side before
+# detection; its default, 2,000, was kept: on 10 pages of the Ubuntu Packaging Guide, 4,000 read worse (CER
+# 1.0 % against 0.83 % at 300 dpi, with text in reading order only roughly) and took 1.5 times as long.
+# It logs every model it loads at INFO, and an empty page at WARNING, on its own handler: errors only.
 RAPIDOCR_PARAMS = {
     "Global.use_cls": False,
     "Global.max_side_len": 2000,

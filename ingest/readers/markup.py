@@ -247,11 +247,20 @@ def _tag(el: _Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):
         return ""  # a comment or processing instruction
-    return tag.rsplit("}", 1)[-1].lower()
+    return tag.rsplit("}", 1)[-1].lower() if "}" in tag or not tag.islower() else tag
+
+
+# Inside these, text is not a plain run of words: inline_text walks the element itself instead of
+# joining lxml's itertext (which is what it does, in C, for the plain paragraphs that are most of a book).
+_NOT_PLAIN = tuple(_SKIP | _BLOCKS | {"br"})
 
 
 def inline_text(el: _Element) -> str:
     """The text of an element and its descendants, <br> as a line break, blocks inside as a space."""
+    if len(el) == 0:
+        return _SPACES.sub(" ", el.text or "").strip()
+    if "}" not in str(el.tag) and next(el.iterdescendants(*_NOT_PLAIN), None) is None:
+        return _SPACES.sub(" ", "".join(el.itertext())).strip()
     out: list[str] = []
 
     def walk(node: _Element) -> None:

@@ -7,18 +7,21 @@ Provenance as for DOCX, PPTX and XLSX: sections by heading, slides as pages, she
 Typed by content: a zip whose `mimetype` entry names the OpenDocument type (ingest/readers/zipped.py).
 A document saved with a password is `encrypted` (its manifest lists encryption data).
 
-Library, measured on 16 real ODT, 8 ODP and 24 ODS files (`python bench/office.py --candidates`: the
-Debian Live manual in five languages, LibreOffice's own example and templates, odfpy's test documents,
-eight documentation pages and xlsx2csv's workbooks saved by LibreOffice; recall and precision of words
-against LibreOffice's text export):
+Library, measured on 19 real ODT, 5 ODP and 22 ODS files (`python bench/office.py --candidates`: the
+Debian Live manual in five languages, LibreOffice's own example document and templates, odfpy's test
+documents, eight documentation pages and xlsx2csv's workbooks saved by LibreOffice). Reference:
+LibreOffice's text export (ODT; CSV, cells as shown, for ODS), the XML's text elements (ODP); docs/s on
+this two-core machine:
 
-    reader                     headings lists tables notes  docs/s   installs  licence
-    lxml on content.xml   <-   yes      yes   rows   yes    see docs/decisions.md  none new
-    odfpy (teletype)           no       no    cells  inline           2 MB      Apache-2.0 / GPL / LGPL
+    reader                     ODT P / R / docs/s     ODP P / R / docs/s    ODS P / R / docs/s    installs
+    lxml text join (bare)      0.998 / 0.995 / 284    1.000 / 1.000 / 3030  0.988 / 0.958 / 2888  none new
+    lxml walk (this one)  <-   1.000 / 0.995 /  96    1.000 / 1.000 / 1877  0.854 / 0.988 /  842  none new
+    odfpy (teletype)           0.734 / 0.732 /  11    0.925 / 1.000 /   46  0.830 / 0.958 /   97  2 MB
 
-odfpy builds its own DOM in Python and its text extraction flattens the structure; the format is one
-XML file whose elements say what they are (text:h with its outline level, text:list, table:table), so
-lxml, which groundqa already has, reads it directly.
+odfpy builds its own DOM in Python (ten times slower) and failed on 5 of the 19 text documents; the format
+is one XML file whose elements say what they are (text:h with its outline level, text:list, table:table),
+so lxml, which groundqa already has, reads it directly. The walk that keeps the structure costs 3 times
+lxml's bare text join (in C); an ODS's extra words are its sheet names, written as headings.
 """
 
 from __future__ import annotations
@@ -185,10 +188,20 @@ def _frame_text(frame) -> str:
     return "\n".join(t for t in (_plain(p) for p in frame.iter(_T + "p", _T + "h")) if t)
 
 
-def _plain(el) -> str:
-    """An element's text, spaces and tabs as ODF writes them, line breaks kept, notes and comments left out."""
+# Inside these, a paragraph's text is not a plain run of words: _inline walks it instead of joining lxml's
+# itertext (which is what it does, in C, for the plain paragraphs that are most of a document).
+_NOT_PLAIN = (_T + "s", _T + "tab", _T + "line-break", _T + "note", _T + "p", _T + "h", _D + "*", *_SKIP)
+
+
+def _plain(el, notes=None) -> str:
+    """An element's text, spaces and tabs as ODF writes them, line breaks kept, notes and comments left out
+    (or, with `notes`, each replaced by what it returns)."""
+    if len(el) == 0:
+        return " ".join((el.text or "").split())
+    if next(el.iterdescendants(*_NOT_PLAIN), None) is None:
+        return " ".join("".join(el.itertext()).split())
     out: list[str] = []
-    _inline(el, out, None)
+    _inline(el, out, notes)
     return "\n".join(" ".join(line.split()) for line in "".join(out).split("\n")).strip()
 
 
@@ -227,9 +240,7 @@ class _Walker:
         self.first_heading: str | None = None
 
     def text(self, el) -> str:
-        out: list[str] = []
-        _inline(el, out, self.note)
-        return "\n".join(" ".join(line.split()) for line in "".join(out).split("\n")).strip()
+        return _plain(el, self.note)
 
     def note(self, note) -> str:
         """A footnote or endnote: its text to the notes at the end, its number here."""
