@@ -34,12 +34,18 @@ logger = logging.getLogger(__name__)
 # read. A page of body text has a thousand characters or more (the Ubuntu Packaging Guide's 40 body pages:
 # 1,000 to 3,500); a scan with a stamped "Page 3" or a date has under 20.
 OCR_MIN_TEXT_CHARS = 20
-# Resolution the page is rendered at for OCR. Measured on 20 clean body pages of a real PDF (the Ubuntu
-# Packaging Guide; bench/office.py --ocr), its text layer as the reference: character error rate
-# 150 dpi 0.26 %, 200 dpi 0.25 %, 300 dpi 0.25 %, at 9 to 10 s a page on this two-core machine for each
-# (RapidOCR shrinks an image to 2,000 pixels on its long side before detection, so 300 dpi buys nothing
-# but a larger rendering). 200 dpi renders an A4 page at 2,339 pixels, about what detection keeps.
-OCR_DPI = 200
+# Resolution the page is rendered at for OCR. Measured on clean body pages of a real PDF (the Ubuntu
+# Packaging Guide; bench/office.py --ocr), its text layer as the reference, on this two-core machine:
+#
+#   dpi    CER, 20 pages (busy machine)   CER, 10 pages (alone)   s a page (busy / alone)
+#   150    0.26 %                         0.25 %                  9.8 / 5.3
+#   200    0.25 %                         0.24 %                  9.4 / 4.4
+#   300    0.25 %                         0.23 %                  8.7 / 3.5
+#
+# RapidOCR shrinks an image to 2,000 pixels on its long side before detection, so accuracy hardly moves;
+# 300 dpi was never slower in either run (the smaller renderings are not shrunk, and detection then works
+# on more pixels), reads small print best, and is what scanners write.
+OCR_DPI = 300
 # One page's OCR budget by default ([sources] ocr_page_seconds). A dense A4 page takes 4 to 10 s on this
 # two-core machine (4 s alone, 10 s with another job on the cores); 60 s is six times the slow figure, for
 # a slower machine, and stops a page that would never finish (a poster-sized page, a dithered photograph
