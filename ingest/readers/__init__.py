@@ -18,6 +18,7 @@ from ..sources import Raw
 from .base import Extracted, ReadOptions, Reader
 from .docx import DocxReader
 from .epub import EpubReader
+from .fb2 import Fb2Reader
 from .html import HtmlReader
 from .odf import OdpReader, OdsReader, OdtReader
 from .pdf import PdfReader
@@ -35,6 +36,7 @@ READERS: list[Reader] = [
     OdtReader(),
     OdpReader(),
     OdsReader(),
+    Fb2Reader(),
     HtmlReader(),
     MarkdownReader(),
     TextReader(),
