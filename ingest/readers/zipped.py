@@ -36,22 +36,23 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
-# Entries of one archive. A long real DOCX or EPUB has tens to a few hundred (parts, images, fonts:
-# the 11 real EPUBs and 23 DOCX of bench/office.py have at most 56); a photo-heavy e-book a few
-# thousand. Past 10,000 the archive is not a document but a file dump, or built to make every
-# directory walk slow.
+# Entries of one archive. A long real DOCX or EPUB has tens to a few hundred (parts, images, fonts: the
+# real documents of bench/office.py have at most 200, the Ubuntu Packaging Guide in several languages);
+# a photo-heavy e-book a few thousand. Past 10,000 the archive is not a document but a file dump, or built
+# to make every directory walk slow.
 ZIP_MAX_ENTRIES = 10_000
 # Bytes the entries hold uncompressed, together. Office libraries read every part into memory (python-pptx,
 # python-docx), so this must stay well under the worker's memory budget (extract_memory_mb, 4 GiB by
-# default); the largest real document of bench/office.py holds 1.3 MB, a long report with photographs
+# default); the largest real document of bench/office.py holds 2.9 MB, a long report with photographs
 # a few hundred MB.
 ZIP_MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
-# One entry inflating more than ZIP_BOMB_RATIO times, to more than ZIP_BOMB_MIN_BYTES, is a bomb: the XML
-# of real documents compresses 7 to 22 times (bench/office.py's files), a spreadsheet's repetitive
-# sharedStrings perhaps 100 times; a zip bomb's members 1,000 times. Small entries may compress as they like.
+# One entry inflating more than ZIP_BOMB_RATIO times, to more than ZIP_BOMB_MIN_BYTES, is a bomb: the parts
+# of bench/office.py's real documents inflate at most 70 times (a DOCX's numbering.xml), a spreadsheet's
+# repetitive sharedStrings perhaps 100 times; a zip bomb's members 1,000 times. Small entries may compress
+# as they like.
 ZIP_BOMB_RATIO = 200
 ZIP_BOMB_MIN_BYTES = 10 * 1024 * 1024
-# One XML part a reader parses itself (content.xml, a chapter): the largest real one here is 0.7 MB.
+# One XML part a reader parses itself (content.xml, a chapter): the largest of bench/office.py's is 1.3 MB.
 ZIP_MAX_PART_BYTES = 256 * 1024 * 1024
 
 # The main part's content type of each Office Open XML kind (documents, templates, macro-enabled).
