@@ -76,6 +76,9 @@ class SourcesConfig(Section):
     # Seconds the run may wait for web pages in all (ingest/read.py): the pages not fetched when they are
     # spent are `fetch_budget` failures, fetched again on the next run.
     fetch_budget: float = Field(DEFAULT_FETCH_BUDGET, gt=0, le=86_400)
+    # PDF pages without a text layer are read by OCR (ingest/ocr.py), each within ocr_page_seconds.
+    ocr: bool = True
+    ocr_page_seconds: float = Field(60.0, gt=0, le=3600)
 
     @field_validator("urls")
     @classmethod

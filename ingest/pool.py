@@ -23,12 +23,13 @@ import sys
 import time
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
 
 from .chunking import Chunker
 from .readers import read_document
+from .readers.base import ReadOptions
 from .records import Chunk, Document, Source, SourceError
 from .sources import Raw
 
@@ -114,7 +115,7 @@ def _die_with_parent(run_pid: int) -> None:
     threading.Thread(target=watch, name="groundqa-parent-watch", daemon=True).start()
 
 
-def _worker(conn: Connection, chunker_args: tuple, memory_mb: int, run_pid: int | None = None) -> None:
+def _worker(conn: Connection, chunker_args: tuple, memory_mb: int, run_pid: int | None = None, options: ReadOptions = ReadOptions()) -> None:
     """A worker's loop: (key, Raw) in, ("ok", key, (source, doc, chunks)) or ("failed", key, kind, message) out."""
 
 
@@ -138,7 +139,7 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int, run_pid: int 
         if task is None:
             return
         key, raw = task
-        result = _extract(chunker, raw, memory_mb)
+        result = _extract(chunker, raw, memory_mb, options)
         reply: tuple = ("failed", key, result.kind, result.message) if isinstance(result, SourceError) else ("ok", key, result)
         del raw, result
         try:
@@ -150,12 +151,12 @@ def _worker(conn: Connection, chunker_args: tuple, memory_mb: int, run_pid: int 
             return
 
 
-def _extract(chunker: Any, raw: Raw, memory_mb: int | None = None) -> Extracted | SourceError:
+def _extract(chunker: Any, raw: Raw, memory_mb: int | None = None, options: ReadOptions = ReadOptions()) -> Extracted | SourceError:
     """One document extracted and chunked, or the reason it could not be: anything the libraries raise
     is this document's failure (out of memory under a worker's ceiling: extract_crashed)."""
 
     try:
-        source, doc = read_document(raw)
+        source, doc = read_document(raw, options)
         return source, doc, chunker.chunk(doc)
     except SourceError as exc:
         return exc
@@ -212,11 +213,11 @@ def _without_main() -> Iterator[None]:
 class _Slot:
     """One worker process and the documents it holds (the first is being extracted)."""
 
-    def __init__(self, ctx, chunker_args: tuple, limits: Limits):
+    def __init__(self, ctx, chunker_args: tuple, limits: Limits, options: ReadOptions):
         self.conn, child = ctx.Pipe()
         _widen(self.conn)
         _widen(child)
-        self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb, os.getpid()), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, chunker_args, limits.memory_mb, os.getpid(), options), daemon=True)
         try:
             with _without_main():
                 self.process.start()
@@ -263,12 +264,16 @@ class ExtractPool:
         with ExtractPool(chunker_args, jobs=4, limits=Limits()) as pool:
             for key, result in pool.map(items):     # items: (key, Raw); results in completion order
                 ...                                  # result: (source, doc, chunks) or a SourceError
+
+    `options` are the readers' settings (OCR); a worker's readers also learn its time budget, so that
+    OCR of a long scan stops in time to return the pages it read.
     """
 
-    def __init__(self, chunker_args: tuple, *, jobs: int | None = None, limits: Limits = Limits()):
+    def __init__(self, chunker_args: tuple, *, jobs: int | None = None, limits: Limits = Limits(), options: ReadOptions = ReadOptions()):
         self.chunker_args = chunker_args
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.limits = limits
+        self.options = replace(options, seconds=limits.seconds)
         self._ctx = _context()
         self._slots: list[_Slot] = []
         self._inline: Any = None  # a Chunker, once a worker process could not be started
@@ -339,7 +344,7 @@ class ExtractPool:
             return idle[0]
         if self._inline is None and len(self._slots) < self.jobs:
             try:
-                self._slots.append(_Slot(self._ctx, self.chunker_args, self.limits))
+                self._slots.append(_Slot(self._ctx, self.chunker_args, self.limits, self.options))
                 return self._slots[-1]
             except OSError as exc:
                 logger.warning(
@@ -356,7 +361,7 @@ class ExtractPool:
         return min(roomy, key=lambda s: len(s.tasks)) if roomy else None
 
     def _inline_one(self, key: Any, raw: Raw) -> tuple[Any, Extracted | SourceError]:
-        return key, _extract(self._inline, raw)
+        return key, _extract(self._inline, raw, options=replace(self.options, seconds=None))
 
     def _give(self, slot: _Slot, key: Any, raw: Raw) -> None:
         try:

@@ -41,11 +41,22 @@ class Source(Record):
 
 
 class PageSpan(Record):
-    """Characters [start, end) of the document text came from page `page` (1-based)."""
+    """Characters [start, end) of the document text came from page `page` (1-based; a slide's number in a
+    presentation)."""
 
     start: int
     end: int
     page: int
+    ocr: bool = False  # the page had no text layer: this text was read from its image by OCR
+
+
+class SectionSpan(Record):
+    """Characters [start, end) of the document text are under `label`: a heading's path ("Installing >
+    Requirements"), an e-book's chapter, a spreadsheet's sheet, a slide ("Slide 3: Results")."""
+
+    start: int
+    end: int
+    label: str
 
 
 class Document(Record):
@@ -58,11 +69,16 @@ class Document(Record):
     date: str | None = None
     url: str | None = None  # canonical URL, when the page names one
     pages: list[PageSpan] = []
+    sections: list[SectionSpan] = []
     warnings: list[str] = []
 
     def pages_for(self, start: int, end: int) -> list[int]:
         """The pages that characters [start, end) came from."""
         return [span.page for span in self.pages if span.start < end and span.end > start]
+
+    def sections_for(self, start: int, end: int) -> list[str]:
+        """The labels of the sections that characters [start, end) came from."""
+        return [span.label for span in self.sections if span.start < end and span.end > start]
 
 
 class Chunk(Record):

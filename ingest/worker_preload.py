@@ -4,15 +4,23 @@ spending half a second importing them.
 
 The fork server is the workers' parent, and lives as long as any of them (each holds its "alive" pipe):
 here it asks to be killed when the run that started it dies, so that the workers' own parent-death
-signal fires and none is left running after a kill -9 of the run (ingest.pool._die_with_parent)."""
+signal fires and none is left running after a kill -9 of the run (ingest.pool._die_with_parent).
 
-import pymupdf
-import trafilatura
+The Office readers' libraries (python-docx, python-pptx, openpyxl: about a second together) are loaded
+too. The OCR engine is not: onnxruntime's thread pools do not survive a fork, and most runs never meet
+a scanned page, so a worker loads it the first time it needs it (about 2 s).
+"""
 
-from ingest import chunking, readers, sources
+import importlib
+
+from ingest import chunking
 from ingest.pool import parent_death_signal
 
-PRELOADED = (pymupdf, trafilatura, chunking, readers, sources)
+for module in ("pymupdf", "trafilatura", "lxml.html", "docx", "pptx", "openpyxl", "ingest.readers", "ingest.sources"):
+    try:
+        importlib.import_module(module)
+    except ImportError:  # a library that is missing fails in the worker that needs it, where it is reported
+        pass
 parent_death_signal()
 
 try:

@@ -20,6 +20,7 @@ from generation.config import ConfigError
 from generation.errors import RetirementRefused
 from generation.pipeline.state import RunState
 from ingest.pool import ExtractPool, Limits
+from ingest.readers import ReadOptions
 from ingest.read import FileRef, Ref, UrlRef, read_all
 from ingest.records import SourceError, sha256_hex
 from ingest.sources import Raw, fetch_url, is_url, redact
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped when extraction changes enough that a source that failed before may now succeed: the bytes
 # a source failed on are remembered with it (Store.save_source_failed's failed_key).
-EXTRACT_VERSION = "2"  # 2: HTML with trafilatura's fallbacks (a page with no main text before may have one now)
+EXTRACT_VERSION = "3"  # 2: HTML with trafilatura's fallbacks; 3: Office and e-book readers, OCR (an unsupported .docx or a scan is read now)
 # Failures that depend on the moment, the machine or the settings, not on the bytes, are tried again
 # every run: reading (a locked file, a network error) and the extraction budget (extract_timeout and
 # extract_memory_mb may be raised, the machine may be less busy).
@@ -128,7 +129,8 @@ class SourceScan:
         cfg = self.cfg.sources
         chunking = self.cfg.chunking
         limits = Limits(seconds=cfg.extract_timeout, memory_mb=cfg.extract_memory_mb)
-        with ExtractPool((chunking.tokens, chunking.overlap, chunking.encoding), jobs=self.jobs or cfg.jobs, limits=limits) as pool:
+        options = ReadOptions(ocr=cfg.ocr, ocr_page_seconds=cfg.ocr_page_seconds)
+        with ExtractPool((chunking.tokens, chunking.overlap, chunking.encoding), jobs=self.jobs or cfg.jobs, limits=limits, options=options) as pool:
             for source_id, result in pool.map(to_extract()):
                 digest, before = pending.pop(source_id)
                 failed = isinstance(result, SourceError)

@@ -4,7 +4,8 @@
 bytes first (a reader that recognises them whatever the name says: "%PDF-"), then from its extension,
 then, for a name with an unknown or no extension, from a reader that `guess`es it (HTML tags in
 `/page.php`); a name with no extension whose bytes are text is plain text. Anything else is a counted
-`unsupported_type`. A text-based kind whose bytes are not text is `binary`.
+`unsupported_type`, and so is a zip archive that no reader recognises (a .zip, a .jar; a DOCX is typed by
+its content types, not its name). A text-based kind whose bytes are not text is `binary`.
 
 To add a format: one module here with a `Reader` subclass, and one line in READERS (docs/architecture.md).
 """
@@ -14,13 +15,28 @@ from __future__ import annotations
 from ..decode import looks_binary
 from ..records import Document, Source, SourceError, sha256_hex
 from ..sources import Raw
-from .base import Extracted, Reader
+from .base import Extracted, ReadOptions, Reader
+from .docx import DocxReader
+from .epub import EpubReader
+from .fb2 import Fb2Reader
 from .html import HtmlReader
+from .odf import OdpReader, OdsReader, OdtReader
 from .pdf import PdfReader
+from .pptx import PptxReader
 from .text import MarkdownReader, TextReader
+from .xlsx import XlsxReader
+from .zipped import is_unknown_zip
 
 READERS: list[Reader] = [
     PdfReader(),
+    DocxReader(),
+    PptxReader(),
+    XlsxReader(),
+    EpubReader(),
+    OdtReader(),
+    OdpReader(),
+    OdsReader(),
+    Fb2Reader(),
     HtmlReader(),
     MarkdownReader(),
     TextReader(),
@@ -30,7 +46,7 @@ BY_KIND: dict[str, Reader] = {reader.kind: reader for reader in READERS}
 EXTENSIONS: dict[str, str] = {ext: reader.kind for reader in READERS for ext in reader.extensions}
 _TEXT = BY_KIND["text"]
 
-__all__ = ["BY_KIND", "EXTENSIONS", "READERS", "Extracted", "Reader", "detect_kind", "extension", "extract", "read_document", "to_source"]
+__all__ = ["BY_KIND", "EXTENSIONS", "READERS", "Extracted", "ReadOptions", "Reader", "detect_kind", "extension", "extract", "read_document", "to_source"]
 
 
 def extension(name: str) -> str:
@@ -59,6 +75,12 @@ def detect_kind(name: str, data: bytes) -> str:
         if reader.sniff(data):
             return reader.kind
     ext = extension(name)
+    if is_unknown_zip(data):
+        raise SourceError(
+            "unsupported_type",
+            f"a zip archive{f' named {ext}' if ext else ''} that holds none of the formats read "
+            "(DOCX, PPTX and XLSX are typed by their [Content_Types].xml, OpenDocument and EPUB by their mimetype entry)",
+        )
     reader = BY_KIND.get(EXTENSIONS.get(ext, ""))
     if reader is None:
         reader = next((r for r in READERS if r.guess(data, ext)), None)
@@ -73,7 +95,7 @@ def detect_kind(name: str, data: bytes) -> str:
     return reader.kind
 
 
-def extract(source: Source, data: bytes) -> Document:
+def extract(source: Source, data: bytes, options: ReadOptions = ReadOptions()) -> Document:
     """The normalized text of one source, with its title and provenance. Raises SourceError with a
     countable kind; what a library raises is `extract_error`, never a crash of the run."""
     if not data:
@@ -82,16 +104,19 @@ def extract(source: Source, data: bytes) -> Document:
     if reader is None:
         raise SourceError("unsupported_type", f"no reader for sources of kind {source.kind!r}")
     try:
-        found = reader.extract(data, source.source_id)
+        found = reader.extract(data, source.source_id, options)
     except SourceError:
         raise
     except RecursionError as exc:
         raise SourceError("extract_error", f"nested too deeply to read ({exc})") from exc
-    except Exception as exc:  # MuPDF's and lxml's own errors: a lying page tree, a loop, a parser limit
+    except MemoryError:
+        raise  # the worker's memory ceiling: ingest.pool names it
+    except Exception as exc:  # MuPDF's, lxml's and the Office libraries' own errors: a lying page tree, a loop, a parser limit
         raise SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}") from exc
     return Document(
         source_id=source.source_id, kind=source.kind, text_sha256=sha256_hex(found.text), text=found.text,
-        title=found.title, author=found.author, date=found.date, url=found.url, pages=found.pages, warnings=found.warnings,
+        title=found.title, author=found.author, date=found.date, url=found.url, pages=found.pages, sections=found.sections,
+        warnings=found.warnings,
     )
 
 
@@ -112,7 +137,7 @@ def to_source(raw: Raw) -> Source:
     )
 
 
-def read_document(raw: Raw) -> tuple[Source, Document]:
+def read_document(raw: Raw, options: ReadOptions = ReadOptions()) -> tuple[Source, Document]:
     """Type, hash and extract one source. Raises SourceError with a countable kind."""
     source = to_source(raw)
-    return source, extract(source, raw.data)
+    return source, extract(source, raw.data, options)

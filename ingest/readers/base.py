@@ -17,13 +17,25 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..normalize import normalize
-from ..records import PageSpan
+from ..ocr import OCR_PAGE_SECONDS
+from ..records import PageSpan, SectionSpan
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a corpus may change about reading ([sources] in corpus.toml), handed to every reader."""
+
+    ocr: bool = True  # read pages without a text layer by OCR ([sources] ocr)
+    ocr_page_seconds: float = OCR_PAGE_SECONDS  # one page's OCR budget ([sources] ocr_page_seconds)
+    # The whole document's budget (the worker's extract_timeout), so that OCR stops in time to return the
+    # pages it read instead of losing them all to the timeout. None: no limit.
+    seconds: float | None = None
 
 
 @dataclass
 class Extracted:
     """What a reader found: the document's normalized text, its metadata, and which characters came
-    from which page (PDF)."""
+    from which page (PDF, slides) and section (headings, chapters, sheets)."""
 
     text: str
     title: str | None = None
@@ -31,6 +43,7 @@ class Extracted:
     date: str | None = None
     url: str | None = None  # canonical URL, when the page names one
     pages: list[PageSpan] = field(default_factory=list)
+    sections: list[SectionSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -51,7 +64,7 @@ class Reader:
         `/page.php`)."""
         return False
 
-    def extract(self, data: bytes, source_id: str) -> Extracted:
+    def extract(self, data: bytes, source_id: str, options: ReadOptions = ReadOptions()) -> Extracted:
         raise NotImplementedError
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterator
 from ..decode import SNIFF_BYTES, decode_text, looks_binary
 from ..normalize import normalize
 from ..records import SourceError
-from .base import Extracted, Reader, clean_field
+from .base import Extracted, ReadOptions, Reader, clean_field
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -32,7 +32,7 @@ class HtmlReader(Reader):
         head = data[:SNIFF_BYTES]
         return HTML_SNIFF.match(head) is not None or (not extension and _HTML_ANYWHERE.search(head) is not None)
 
-    def extract(self, data: bytes, source_id: str) -> Extracted:
+    def extract(self, data: bytes, source_id: str, options: ReadOptions = ReadOptions()) -> Extracted:
         import trafilatura
 
         if looks_binary(data):

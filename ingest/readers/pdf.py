@@ -8,6 +8,10 @@
 - Words hyphenated across a line end are joined (`join_hyphenated`), within a page only: a word split
   across two pages stays split, so that each page's character range stays its own.
 - Running headers, footers and page numbers are dropped; see `_drop_running_lines`.
+- A page with no text layer (or almost none: OCR_MIN_TEXT_CHARS) that has an image or drawing on it is
+  read by OCR (ingest/ocr.py), on by default ([sources] ocr), within a budget a page
+  ([sources] ocr_page_seconds) and a share of the document's; its PageSpan says `ocr=True` and a warning
+  names the pages so read.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import math
 import re
 from collections import Counter
 
+from .. import ocr as ocr_engine
 from ..decode import SNIFF_BYTES
 from ..normalize import hyphenated_words, join_hyphenated, normalize, unwrap_lines
 from ..records import PageSpan, SourceError
-from .base import Extracted, Reader, clean_field
+from .base import Extracted, ReadOptions, Reader, clean_field
 from .html import HTML_SNIFF
 
 PDF_MAGIC = b"%PDF-"
@@ -38,8 +43,8 @@ class PdfReader(Reader):
         """Starts with the PDF header (after white space at most), whatever the file is called."""
         return data[:PDF_HEADER_WINDOW].lstrip().startswith(PDF_MAGIC)
 
-    def extract(self, data: bytes, source_id: str) -> Extracted:
-        return _extract_pdf(data)
+    def extract(self, data: bytes, source_id: str, options: ReadOptions = ReadOptions()) -> Extracted:
+        return _extract_pdf(data, options)
 
 
 # Running headers and footers. A line is at the page edge when its block lies within the top or
@@ -61,9 +66,10 @@ _DIGITS = re.compile(r"\d+")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 
-def _extract_pdf(data: bytes) -> Extracted:
+def _extract_pdf(data: bytes, options: ReadOptions = ReadOptions()) -> Extracted:
     import pymupdf
 
+    started = ocr_engine.clock()
     if PDF_MAGIC not in data[:PDF_HEADER_WINDOW]:
         looks = " (it looks like an HTML page)" if HTML_SNIFF.match(data[:SNIFF_BYTES]) else ""
         raise SourceError("corrupt", f"not a PDF: no %PDF- header{looks}")
@@ -84,13 +90,16 @@ def _extract_pdf(data: bytes) -> Extracted:
             warnings.append("the PDF was damaged and has been repaired; some text may be missing")
         pages = _pdf_pages(doc, pymupdf)
         metadata = doc.metadata or {}
+        scanned = _needs_ocr(doc, pages)
+        read_by_ocr: list[int] = []
+        if scanned and options.ocr and ocr_engine.engine_name():
+            read_by_ocr = _ocr_pages(doc, pages, scanned, options, started, warnings, pymupdf)
         blank = [number for number, page in enumerate(pages, start=1) if not page]
         if len(blank) == len(pages):
-            drawn = any(page.get_images() or page.get_drawings() for page in doc)
+            drawn = bool(scanned) or any(page.get_images() or page.get_drawings() for page in doc)
             what = "its pages are images" if drawn else "its pages are blank"
-            raise SourceError(
-                "no_text_layer", f"no text layer — OCR is not enabled ({what}; run OCR on it first, e.g. with ocrmypdf)"
-            )
+            why = "; ".join(warnings) if read_by_ocr == [] and warnings else ""
+            raise SourceError("no_text_layer", f"no text layer — {_ocr_state(options, bool(scanned))} ({what}){'; ' + why if why else ''}")
     texts = _drop_running_lines(pages)
     if any("-\n" in t or "\u2010\n" in t or "\u00ad\n" in t for t in texts):
         compounds = hyphenated_words("\n".join(texts))
@@ -98,12 +107,15 @@ def _extract_pdf(data: bytes) -> Extracted:
     text, spans = _join_pages([normalize(unwrap_lines(t)) for t in texts])
     if not text:
         raise SourceError(
-            "no_text_layer", "no text layer — OCR is not enabled (only running headers and page numbers have text)"
+            "no_text_layer", f"no text layer — {_ocr_state(options, bool(scanned))} (only running headers and page numbers have text)"
         )
+    if read_by_ocr:
+        done = set(read_by_ocr)
+        spans = [span.model_copy(update={"ocr": True}) if span.page in done else span for span in spans]
+        warnings.append(f"{len(read_by_ocr)} of {len(pages)} pages have no text layer and were read by OCR: page {_listed(read_by_ocr)}")
     if blank:
-        listed = ", ".join(map(str, blank[:20])) + (", ..." if len(blank) > 20 else "")
         warnings.append(
-            f"{len(blank)} of {len(pages)} pages have no text (no text layer — OCR is not enabled): page {listed}"
+            f"{len(blank)} of {len(pages)} pages have no text (no text layer — {_ocr_state(options, bool(set(blank) & set(scanned)))}): page {_listed(blank)}"
         )
     return Extracted(
         text=text,
@@ -113,6 +125,89 @@ def _extract_pdf(data: bytes) -> Extracted:
         date=_pdf_date(metadata.get("creationDate")),
         warnings=warnings,
     )
+
+
+def _listed(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:20])) + (", ..." if len(numbers) > 20 else "")
+
+
+def _ocr_state(options: ReadOptions, scanned: bool) -> str:
+    """Why pages without a text layer are still without text."""
+    if not options.ocr:
+        return "OCR is off ([sources] ocr = false)"
+    if scanned and not ocr_engine.engine_name():
+        return f"OCR is not available: {ocr_engine.unavailable_reason()}"
+    if scanned:
+        return "OCR found no text on them"
+    return "nothing on them to read"
+
+
+def _needs_ocr(doc, pages: list[list[tuple[str, bool]]]) -> list[int]:
+    """The pages (0-based) whose text layer is empty or nearly so and that show an image or a drawing."""
+    found = []
+    for i, blocks in enumerate(pages):
+        if sum(len(text) for text, _ in blocks) >= ocr_engine.OCR_MIN_TEXT_CHARS:
+            continue
+        page = doc[i]
+        if page.get_images() or page.get_drawings():
+            found.append(i)
+    return found
+
+
+def _ocr_pages(doc, pages, scanned: list[int], options: ReadOptions, started: float, warnings: list[str], pymupdf) -> list[int]:
+    """Read the `scanned` pages by OCR, in place of their (near-empty) text layer; the page numbers read.
+    A page past its budget, or left when the document's OCR share of its budget is spent, keeps what its
+    text layer had, and a warning names it."""
+    import numpy as np
+
+    deadline = started + ocr_engine.OCR_DOCUMENT_SHARE * options.seconds if options.seconds else None
+    read, slow, failed, left = [], [], [], []
+    for i in scanned:
+        remaining = deadline - ocr_engine.clock() if deadline is not None else None
+        if remaining is not None and remaining <= 1:
+            left.append(i + 1)
+            continue
+        budget = min(options.ocr_page_seconds, remaining) if remaining is not None else options.ocr_page_seconds
+        page = doc[i]
+        try:
+            dpi = _ocr_dpi(page)
+            pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
+            gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
+            lines = ocr_engine.ocr_image(gray, budget)
+        except ocr_engine.OcrTimeout:
+            slow.append(i + 1)
+            continue
+        except MemoryError:
+            raise
+        except Exception as exc:  # the engine's own failure on one page: the page is named, the rest read
+            failed.append(f"{i + 1} ({type(exc).__name__}: {str(exc)[:80]})")
+            continue
+        height = pix.height
+        top, bottom = EDGE_SHARE * height, (1 - EDGE_SHARE) * height
+        blocks = [(text, y1 <= top or y0 >= bottom) for text, y0, y1 in ocr_engine.blocks(lines) if text.strip()]
+        if blocks:
+            pages[i] = blocks
+            read.append(i + 1)
+    if slow:
+        warnings.append(f"OCR of page {_listed(slow)} took more than [sources] ocr_page_seconds = {options.ocr_page_seconds:g} s: not read")
+    if left:
+        warnings.append(f"OCR stopped before page {_listed(left)}: the document's time budget (extract_timeout) was nearly spent")
+    if failed:
+        warnings.append(f"OCR failed on page {', '.join(failed[:10])}")
+    return read
+
+
+# A page rendered for OCR has at most this many pixels (A4 at 300 dpi has 8.7 million); a poster-sized page
+# is rendered at a lower resolution instead of taking gigabytes.
+OCR_MAX_PIXELS = 40_000_000
+
+
+def _ocr_dpi(page) -> int:
+    width, height = page.rect.width / 72, page.rect.height / 72
+    dpi = ocr_engine.OCR_DPI
+    if width * height * dpi * dpi > OCR_MAX_PIXELS:
+        dpi = int((OCR_MAX_PIXELS / max(width * height, 1e-6)) ** 0.5)
+    return max(dpi, 36)
 
 
 def _pdf_pages(doc, pymupdf) -> list[list[tuple[str, bool]]]:

@@ -8,7 +8,7 @@ import re
 from ..decode import decode_text, looks_binary
 from ..normalize import normalize
 from ..records import SourceError
-from .base import Extracted, Reader
+from .base import Extracted, ReadOptions, Reader
 
 _MARKDOWN_TITLE = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
@@ -27,7 +27,7 @@ class TextReader(Reader):
     kind = "text"
     extensions = (".txt",)
 
-    def extract(self, data: bytes, source_id: str) -> Extracted:
+    def extract(self, data: bytes, source_id: str, options: ReadOptions = ReadOptions()) -> Extracted:
         return Extracted(text=_text(data))
 
 
@@ -35,7 +35,7 @@ class MarkdownReader(Reader):
     kind = "markdown"
     extensions = (".md", ".markdown")
 
-    def extract(self, data: bytes, source_id: str) -> Extracted:
+    def extract(self, data: bytes, source_id: str, options: ReadOptions = ReadOptions()) -> Extracted:
         text = _text(data)
         prose = _MARKDOWN_FENCE.sub("", text) if "```" in text or "~~~" in text else text  # not "# comments" in code
         heading = _MARKDOWN_TITLE.search(prose)

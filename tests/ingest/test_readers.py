@@ -31,8 +31,8 @@ def test_detect_kind_by_content_and_name(name, data, kind):
 
 def test_detect_kind_refuses_what_it_cannot_read():
     with pytest.raises(SourceError) as caught:
-        detect_kind("slides.pptx", b"PK\x03\x04 zip bytes")
-    assert caught.value.kind == "unsupported_type" and ".pptx" in caught.value.message
+        detect_kind("slides.key", b"PK\x03\x04 zip bytes")
+    assert caught.value.kind == "unsupported_type" and ".key" in caught.value.message
     with pytest.raises(SourceError) as caught:
         detect_kind("notes.txt", b"")
     assert caught.value.kind == "empty"

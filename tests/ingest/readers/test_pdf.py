@@ -4,7 +4,9 @@ import pymupdf
 import pytest
 from tests.ingest.samples import AUTHOR, HEADER, TITLE, make_pdf, make_scanned_pdf
 
+from ingest import ocr
 from ingest.normalize import normalize
+from ingest.readers import ReadOptions
 from ingest.records import Document, sha256_hex
 from tests.ingest.readers.support import failure, read
 
@@ -105,9 +107,45 @@ def test_encrypted_pdf_is_refused(tmp_path, report_pdf):
 
 
 def test_scanned_pdf_has_no_text_layer(tmp_path):
-    error = failure("scan.pdf", make_scanned_pdf(tmp_path / "scan.pdf").read_bytes())
+    data = make_scanned_pdf(tmp_path / "scan.pdf").read_bytes()
+    error = failure("scan.pdf", data, options=ReadOptions(ocr=False))
     assert error.kind == "no_text_layer"
-    assert "no text layer — OCR is not enabled" in error.message
+    assert "no text layer — OCR is off ([sources] ocr = false)" in error.message
+
+
+needs_ocr = pytest.mark.skipif(ocr.engine_name() is None, reason=ocr.unavailable_reason())
+
+
+def scan_of(pdf: bytes, dpi: int = 200) -> bytes:
+    """The pages of `pdf` as a scanner would give them: each an image, no text layer."""
+    with pymupdf.open(stream=pdf, filetype="pdf") as src, pymupdf.open() as out:
+        for page in src:
+            image = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png")
+            scanned = out.new_page(width=page.rect.width, height=page.rect.height)
+            scanned.insert_image(scanned.rect, stream=image)
+        return out.tobytes()
+
+
+@needs_ocr
+def test_scanned_page_is_read_by_ocr_and_marked(tmp_path):
+    pdf = make_pdf(tmp_path / "two.pdf", pages=2, header=False, footer=False).read_bytes()
+    with pymupdf.open(stream=pdf, filetype="pdf") as mixed:  # page 1 keeps its text layer, page 2 is a scan
+        mixed.insert_pdf(pymupdf.open(stream=scan_of(pdf), filetype="pdf"), from_page=1, to_page=1)
+        mixed.delete_page(1)
+        data = mixed.tobytes()
+    doc = read("mixed.pdf", data)
+    assert [(span.page, span.ocr) for span in doc.pages] == [(1, False), (2, True)]
+    page2 = doc.text[doc.pages[1].start : doc.pages[1].end]
+    assert "Section 2: Lorem ipsum dolor sit amet" in page2
+    assert "The lock gates of the inner basin were overhauled" in page2
+    assert any("read by OCR: page 2" in w for w in doc.warnings)
+
+
+@needs_ocr
+def test_ocr_page_budget_is_kept(tmp_path):
+    pdf = make_pdf(tmp_path / "one.pdf", pages=1).read_bytes()
+    error = failure("scan.pdf", scan_of(pdf), options=ReadOptions(ocr_page_seconds=0.01))
+    assert error.kind == "no_text_layer" and "ocr_page_seconds" in error.message
 
 
 @pytest.mark.parametrize("keep", [0.3, 0.8, 0.99])
