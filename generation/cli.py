@@ -365,6 +365,8 @@ def status(
     for kind in ("added", "changed", "removed"):
         for source_id in changes[kind]:
             console.print(f"  {kind}: {source_id}")
+    if report.get("reviews"):
+        console.print(_review_line(report["reviews"], corpus), soft_wrap=True)
     if report["runs"]:
         table = Table("run", "finished", "exit", "sources changed", "pairs added", "retired", "teacher s")
         for r in report["runs"]:
@@ -406,6 +408,14 @@ def export(
         try:
             pairs = [Pair.model_validate_json(r) for r in store.published_records()]
             titles = store.titles()  # for evidence-first answers
+            from generation.pipeline.reviews import pending
+
+            waiting = len(pending(store))  # decisions made in `groundqa review` since the last run
+            if waiting:
+                _console(stderr=True).print(
+                    f"[yellow]note[/yellow]: {waiting} review decisions were made since the last run; they are not in this "
+                    f"export yet: 'groundqa run {corpus}' (or 'groundqa regrade {corpus}') publishes them", soft_wrap=True,
+                )
         except sqlite3.Error as exc:
             raise store_problem(exc, db, corpus) from exc
         finally:
@@ -429,3 +439,58 @@ def export(
     else:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+# -- review -----------------------------------------------------------------------------------------
+def _review_line(r: dict[str, int], corpus: str) -> str:
+    line = (
+        f"reviews: {r['published_reviewed']} of the published pairs reviewed, {r['published_unreviewed']} unreviewed; "
+        f"{r['accepted']} accepted, {r['edited']} edited, {r['rejected']} rejected"
+    )
+    if r["on_retired_pairs"]:
+        line += f" ({r['on_retired_pairs']} more kept with retired pairs)"
+    if r["since_last_run"]:
+        line += f"; {r['since_last_run']} made since the last run: 'groundqa run {corpus}' publishes them"
+    return line
+
+
+@app.command()
+def review(
+    corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="Listen on this port (default: a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Listen on this address; anything but 127.0.0.1 lets other machines in (with the token)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Only print the URL (a browser opens by itself where there is a desktop)."),
+    export_to: Optional[Path] = typer.Option(None, "--export", help="Write every decision to this JSONL file, and exit."),
+    import_from: Optional[Path] = typer.Option(None, "--import", help="Add the decisions of this JSONL file (the newer decision wins), and exit."),
+) -> None:
+    """Look at the pairs beside their text in a local web page, and accept, reject or edit them; every later
+    run (and regrade) honours the decisions.
+
+    Example: groundqa review corpora/example
+    """
+    from generation.pipeline.store import StoreError
+    from generation.review import ReviewError
+
+    loaded = _load(corpus, check_model=False)
+    try:
+        if export_to or import_from:
+            from generation.review.transfer import export_corpus, import_corpus
+
+            if import_from:
+                _console(stderr=True).print(f"{import_corpus(loaded, import_from)} from {import_from}", soft_wrap=True)
+            if export_to:
+                _console(stderr=True).print(f"{export_corpus(loaded, export_to)} decisions written to {export_to}", soft_wrap=True)
+            return
+        from generation.review.serve import LOOPBACK, ReviewServer
+
+        server = ReviewServer(loaded, host=host, port=port or 0)
+    except (ReviewError, StoreError) as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
+    console = _console(stderr=True)
+    if host not in LOOPBACK:
+        console.print(f"[yellow]warning[/yellow]: listening on {host}: anyone who can reach it and has the URL can change decisions", soft_wrap=True)
+
+    def ready(url: str) -> None:
+        console.print(f"groundqa review: {loaded.name}, at\n\n    {url}\n\nOpen that URL (it holds the access token). Ctrl-C stops.", soft_wrap=True)
+
+    server.serve_forever(open_browser=not no_browser, on_ready=ready)
