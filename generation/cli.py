@@ -14,12 +14,11 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grounded question-answer data from a knowledge base.")
 
 from generation import EXIT_INTERRUPTED, EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from generation import console as show
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
+    return show.console(stderr)
 
 
 def _fail(message: str, code: int) -> "typer.Exit":
@@ -144,7 +143,7 @@ def ingest(
                 if sink:
                     for chunk in chunks:
                         sink.write(chunk.model_dump_json() + "\n")
-    _ingest_report(order, read, failures, skipped)
+    show.ingest_report(order, read, failures, skipped)
     written = sum(n for _, _, n in read.values())
     _console().print(f"{len(read)} read, {len(failures)} failed, {written} chunks" + (f" written to {out}" if out else ""), soft_wrap=True)
     if not read:
@@ -152,45 +151,8 @@ def ingest(
     raise typer.Exit(EXIT_PARTIAL if failures else EXIT_OK)
 
 
-# Above this many sources, `ingest` prints the failures in full and a line per kind, not a row per file.
-TABLE_MAX_ROWS = 40
 
 
-def _ingest_report(order: list[tuple[int, str]], read: dict, failures: dict, skipped: list[tuple[str, str]]) -> None:
-    """A row per source (names never cut, also in a cron log), or for a large folder the failures and
-    a summary per kind."""
-    from collections import Counter
-
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = _console()
-    if len(order) <= TABLE_MAX_ROWS:
-        table = Table("source", "kind", "pages", "characters", "chunks", "problem")
-        table.columns[0].overflow = table.columns[5].overflow = "fold"
-        for key, source_id in order:
-            if key in failures:
-                table.add_row(escape(source_id), "", "", "", "", f"[red]{failures[key].kind}[/red] (below)")
-            elif key in read:
-                source, doc, n = read[key]
-                table.add_row(escape(source_id), source.kind, str(len(doc.pages) or ""), f"{len(doc.text):,}", str(n), escape("; ".join(doc.warnings)))
-        console.print(table)
-        for key, source_id in order:  # in full, one line each: a narrow table cuts names a cron log needs whole
-            if key in failures:
-                exc = failures[key]
-                console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
-    else:
-        kinds = Counter(source.kind for source, _, _ in read.values())
-        console.print("read: " + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()), soft_wrap=True)
-        for key, source_id in order:
-            if key in failures:
-                exc = failures[key]
-                console.print(f"[red]{exc.kind}[/red]: {escape(source_id)}: {escape(exc.message)}", soft_wrap=True)
-        by_kind = Counter(exc.kind for exc in failures.values())
-        if by_kind:
-            console.print("failed: " + ", ".join(f"{n} {kind}" for kind, n in by_kind.most_common()), soft_wrap=True)
-    for source_id, reason in skipped:
-        console.print(f"[yellow]skipped[/yellow]: {escape(source_id)}: {escape(reason)}", soft_wrap=True)
 
 
 # -- run --------------------------------------------------------------------------------------------
@@ -288,7 +250,7 @@ def run(
             progress_bar.stop()
     if not quiet:
         with _stdout_guard(outcome.exit_code, f"the run finished (exit code {outcome.exit_code}), but its summary"):
-            _summary(outcome.manifest, outcome.manifest_path)
+            show.summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -320,28 +282,6 @@ def _on_sigterm() -> None:
         signal.signal(signal.SIGHUP, stop)
 
 
-def _summary(m: dict[str, Any], manifest_path: Path | None) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = _console()
-    table = Table("stage", "counts", show_header=False)
-    table.add_row("sources", ", ".join(f"{v} {k}" for k, v in m["sources"].items()))
-    table.add_row("chunks", ", ".join(f"{v} {k}" for k, v in m["chunks"].items()))
-    table.add_row("pairs", ", ".join(f"{v} {k}" for k, v in m["pairs"].items()))
-    if m["rejections"]:
-        table.add_row("rejected for", ", ".join(f"{v} {k}" for k, v in m["rejections"].items()))
-    if m.get("strategy"):
-        table.add_row("strategy", f"{m['strategy']} ({m.get('strategy_reason') or '-'})")
-    t = m["teacher"]
-    table.add_row("teacher", f"{t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens, {t['seconds']:.1f} s")
-    console.print(table)
-    if m["pairs"]["published"] == 0 and m["pairs"]["rejected"]:
-        console.print("[yellow]nothing was published[/yellow]: every pair was rejected; rejected.jsonl gives each one's reasons")
-    for f in m["failures"]:
-        console.print(f"[yellow]{escape(f['source'] or f['stage'])}[/yellow]: {f['kind']}: {escape(f['message'])}", soft_wrap=True)
-    if manifest_path:
-        console.print(f"manifest: {manifest_path}")
 
 
 @app.command()
@@ -366,7 +306,7 @@ def regrade(corpus: str = typer.Argument(..., help="A folder or a corpus.toml.")
         raise _fail(str(exc), EXIT_NOTHING)
     except KeyboardInterrupt:
         _interrupted(loaded.out_dir / "manifest.json")
-    _summary(outcome.manifest, outcome.manifest_path)
+    show.summary(outcome.manifest, outcome.manifest_path)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -390,34 +330,9 @@ def status(
     except StoreError as exc:
         raise _fail(str(exc), EXIT_NOTHING)
     with _stdout_guard(EXIT_NOTHING, "the status"):
-        _print_status(report, as_json)
+        show.status(report, as_json)
 
 
-def _print_status(report: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-        return
-    from rich.table import Table
-
-    console = _console()
-    changes = report["changes"]
-    console.print(
-        f"[bold]{report['corpus']}[/bold]: {report['published']} pair{'' if report['published'] == 1 else 's'} published; since the last run "
-        f"{len(changes['added'])} added, {len(changes['changed'])} changed, {len(changes['removed'])} removed, "
-        f"{changes['unchanged']} unchanged sources"
-    )
-    for kind in ("added", "changed", "removed"):
-        for source_id in changes[kind]:
-            console.print(f"  {kind}: {source_id}")
-    if report["runs"]:
-        table = Table("run", "finished", "exit", "sources changed", "pairs added", "retired", "teacher s")
-        for r in report["runs"]:
-            table.add_row(str(r["run_id"]), r["finished_at"] or "(did not finish)", str(r["exit_code"]), str(r["sources_changed"]), str(r["pairs_added"]), str(r["retired"]), f"{r['teacher_seconds']:.1f}")
-        if not console.is_terminal:  # a cron log: every value whole, one run a line, however wide (as `ingest` does)
-            console.width = max(console.width, console.measure(table, options=console.options.update_width(10_000)).maximum)
-        console.print(table)
-    else:
-        console.print("no run yet")
 
 
 @app.command()
@@ -452,6 +367,14 @@ def export(
         try:
             pairs = [Pair.model_validate_json(r) for r in store.published_records()]
             titles = store.titles()  # for evidence-first answers
+            from generation.pipeline.reviews import pending
+
+            waiting = len(pending(store))  # decisions made in `groundqa review` since the last run
+            if waiting:
+                _console(stderr=True).print(
+                    f"[yellow]note[/yellow]: {waiting} review decisions were made since the last run; they are not in this "
+                    f"export yet: 'groundqa run {corpus}' (or 'groundqa regrade {corpus}') publishes them", soft_wrap=True,
+                )
         except sqlite3.Error as exc:
             raise store_problem(exc, db, corpus) from exc
         finally:
@@ -482,3 +405,47 @@ def export(
         with _stdout_guard(EXIT_NOTHING, "the export"):
             for row in rows:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+
+
+@app.command()
+def review(
+    corpus: str = typer.Argument(..., help="A folder or a corpus.toml."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="Listen on this port (default: a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Listen on this address; anything but 127.0.0.1 lets other machines in (with the token)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Only print the URL (a browser opens by itself where there is a desktop)."),
+    export_to: Optional[Path] = typer.Option(None, "--export", help="Write every decision to this JSONL file, and exit."),
+    import_from: Optional[Path] = typer.Option(None, "--import", help="Add the decisions of this JSONL file (the newer decision wins), and exit."),
+) -> None:
+    """Look at the pairs beside their text in a local web page, and accept, reject or edit them; every later
+    run (and regrade) honours the decisions.
+
+    Example: groundqa review corpora/example
+    """
+    from generation.pipeline.store import StoreError
+    from generation.review import ReviewError
+
+    loaded = _load(corpus, check_model=False)
+    try:
+        if export_to or import_from:
+            from generation.review.transfer import export_corpus, import_corpus
+
+            if import_from:
+                _console(stderr=True).print(f"{import_corpus(loaded, import_from)} from {import_from}", soft_wrap=True)
+            if export_to:
+                _console(stderr=True).print(f"{export_corpus(loaded, export_to)} decisions written to {export_to}", soft_wrap=True)
+            return
+        from generation.review.serve import LOOPBACK, ReviewServer
+
+        server = ReviewServer(loaded, host=host, port=port or 0)
+    except (ReviewError, StoreError) as exc:
+        raise _fail(str(exc), EXIT_NOTHING)
+    console = _console(stderr=True)
+    if host not in LOOPBACK:
+        console.print(f"[yellow]warning[/yellow]: listening on {host}: anyone who can reach it and has the URL can change decisions", soft_wrap=True)
+
+    def ready(url: str) -> None:
+        console.print(f"groundqa review: {loaded.name}, at\n\n    {url}\n\nOpen that URL (it holds the access token). Ctrl-C stops.", soft_wrap=True)
+
+    server.serve_forever(open_browser=not no_browser, on_ready=ready)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -121,6 +121,12 @@ class Pair(Record):
     judge: float | None = None
     duplicate_of: str | None = None
     split: str = "train"  # "validation" for the pairs of a stable share of documents (generation/training.py)
+    # A person's review (groundqa review): "accept" or "edit" (the question or answer as they edited it),
+    # by whom and when; checker_reasons: the checker's reasons for rejecting the pair that the person overruled.
+    review: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+    checker_reasons: list[str] = []
 
 
 class Rejection(Record):
@@ -136,3 +142,29 @@ class Rejection(Record):
     duplicate_of: str | None = None  # the older pair this one repeats
     raw_reply: str | None = None  # for a reply that could not be read as pairs
     error: str | None = None
+    review: str | None = None  # "reject": a person rejected it (reason "reviewer_rejected"), by whom and when
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+
+
+class Decision(Record):
+    """A person's review of one pair (groundqa review), keyed by the pair's identity and honoured by every
+    later run until the pair's chunk text changes (a new pair, unreviewed; this one stays with the retired
+    pair). One line of `groundqa review --export`."""
+
+    pair_id: str
+    decision: Literal["accept", "reject", "edit"]
+    question: str | None = None  # edit: the pair as the person wrote it
+    answer: str | None = None
+    keep: bool = False  # edit: published even when the checker rejects the edited pair
+    reason: str | None = None  # reject: why, in the person's words (optional)
+    who: str
+    at: str  # UTC, ISO 8601
+    source_id: str | None = None  # where the pair was when it was decided, for the reader of an export
+    source_text_sha: str | None = None  # the document's text then
+
+    @model_validator(mode="after")
+    def _edit_has_text(self) -> "Decision":
+        if self.decision == "edit" and not ((self.question or "").strip() and (self.answer or "").strip()):
+            raise ValueError("an edit needs the edited question and answer, neither empty")
+        return self

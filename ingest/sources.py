@@ -79,6 +79,26 @@ class RedactingFilter(logging.Filter):
 LOG_REDACTION = RedactingFilter()
 
 
+# Characters a name must not carry into a log line, a terminal or a Markdown table: C0 and C1 controls
+# (a newline forges a log line, ESC starts a terminal escape), bidi controls (they reorder what is shown),
+# and the table's own "|".
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(name: str) -> str:
+    """A source id (or any name) as it may be printed: control and bidi characters written as \\n, \\x1b,
+    \\u202e, user-info of URLs replaced. The name itself is unchanged everywhere else."""
+    name = redact(name)
+    if not _UNPRINTABLE.search(name):
+        return name
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), name)
+
+
+def table_cell(text: str) -> str:
+    """Text for a Markdown table cell: `shown`, with "|" escaped."""
+    return shown(text).replace("|", "\\|")
+
+
 @lru_cache(maxsize=256)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """`**` matches any number of folders, `*` and `?` stay within one path part."""

@@ -59,7 +59,8 @@ def layer_of(module: str) -> str:
     for prefix in (
         "ingest", "generation.text", "generation.prompts", "generation.teachers.factory", "generation.teachers",
         "generation.records", "generation.grounding", "generation.strategies", "generation.outputs", "generation.dedup",
-        "generation.config", "generation.pipeline", "generation.cli", "generation.__main__", "generation.errors",
+        "generation.config", "generation.pipeline", "generation.review", "generation.console", "generation.cli",
+        "generation.__main__", "generation.errors",
     ):
         if module == prefix or module.startswith(prefix + "."):
             return prefix
@@ -85,9 +86,14 @@ ALLOWED = {
         "generation", "generation.errors", "generation.config", "generation.records", "generation.grounding", "generation.strategies",
         "generation.outputs", "generation.dedup", "generation.teachers", "generation.teachers.factory", "generation.text", "ingest",
     },
+    "generation.review": {
+        "generation", "generation.errors", "generation.config", "generation.pipeline", "generation.records", "generation.grounding",
+        "generation.outputs", "generation.teachers", "generation.text", "ingest",
+    },
+    "generation.console": {"ingest"},
     "generation.cli": {
-        "generation", "generation.config", "generation.pipeline", "generation.outputs", "generation.records", "generation.teachers",
-        "ingest",
+        "generation", "generation.config", "generation.pipeline", "generation.review", "generation.console", "generation.outputs",
+        "generation.records", "generation.teachers", "ingest",
     },
     "generation.__main__": {"generation.cli"},
 }

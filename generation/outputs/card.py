@@ -11,6 +11,7 @@ from typing import Any
 
 from . import formats
 from .training import TRAIN, VALIDATION, data_file
+from ingest.sources import table_cell
 
 
 def dataset_card(
@@ -77,7 +78,7 @@ def dataset_card(
         "",
         "| source | pairs |",
         "|---|---:|",
-        *(f"| {s} | {n} |" for s, n in sorted(per_source.items())),
+        *(f"| {table_cell(s)} | {n} |" for s, n in sorted(per_source.items())),
         "",
         "## How it was made",
         "",

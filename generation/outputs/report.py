@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from generation.records import Pair, Rejection
+from ingest.sources import table_cell
 
 _WORD = re.compile(r"[\w'-]+")
 LENGTH_BUCKETS = (5, 10, 20, 40, 80)  # answer length in words: <=5, <=10, ... , >80
@@ -16,7 +17,7 @@ def render_report(
 ) -> str:
     """The report; `coverage` is source -> (facts, facts with a published pair) (generation/coverage.py)."""
     duplicates = sum(1 for r in rejected if r.duplicate_of)
-    reasons = Counter(reason.split(":", 1)[0] for r in rejected for reason in r.reasons)
+    figures = report_figures(pairs, rejected)
     lines = [f"# {name}: dataset report", ""]
     checked = len(pairs) + len(rejected)
     lines += [
@@ -32,10 +33,11 @@ def render_report(
         covered = sum(c for _, c in coverage.values())
         lines.insert(4, f"- coverage: {covered} of {facts} facts have a published pair ({_share(covered, facts)}; "
                         "a fact is an English sentence stating a date, number, amount or name)")
-    lines += _table("Pairs per source", "source", Counter(p.source_id for p in pairs).most_common())
+    lines += _review(pairs, rejected)
+    lines += _table("Pairs per source", "source", figures["pairs_per_source"])
     if coverage:
         lines += ["## Coverage per source", "", "| source | facts | covered | share |", "|---|---:|---:|---:|"]
-        lines += [f"| {s} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in sorted(coverage.items())]
+        lines += [f"| {table_cell(s)} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in sorted(coverage.items())]
         lines += [""]
         bare = sum(1 for f, _ in coverage.values() if not f)
         if bare:
@@ -45,10 +47,40 @@ def render_report(
                 "`strategy = \"free_form\"` can.",
                 "",
             ]
-    lines += _table("Question types (first word)", "first word", Counter(_first_word(p.question) for p in pairs).most_common())
-    lines += _table("Answer length (words)", "words", _lengths([len(_WORD.findall(p.answer)) for p in pairs]))
-    lines += _table("Rejection reasons", "reason", reasons.most_common())
+    lines += _table("Question types (first word)", "first word", figures["question_kinds"])
+    lines += _table("Answer length (words)", "words", figures["answer_lengths"])
+    lines += _table("Rejection reasons", "reason", figures["rejection_reasons"])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def report_figures(pairs: list[Pair], rejected: list[Rejection]) -> dict[str, list[tuple[str, int]]]:
+    """The report's tables as (label, count) rows: what the review page draws as charts."""
+    return {
+        "pairs_per_source": Counter(p.source_id for p in pairs).most_common(),
+        "question_kinds": Counter(_first_word(p.question) for p in pairs).most_common(),
+        "answer_lengths": _lengths([len(_WORD.findall(p.answer)) for p in pairs]),
+        "rejection_reasons": Counter(reason.split(":", 1)[0] for r in rejected for reason in r.reasons).most_common(),
+    }
+
+
+def _review(pairs: list[Pair], rejected: list[Rejection]) -> list[str]:
+    """What a person decided in `groundqa review`, where anything was."""
+    accepted = [p for p in pairs if p.review == "accept"]
+    edited = [p for p in pairs if p.review == "edit"]
+    removed = sum(1 for r in rejected if r.review == "reject")
+    if not (accepted or edited or removed or any(r.review for r in rejected)):
+        return []
+    over = sum(1 for p in accepted if p.checker_reasons)
+    kept = sum(1 for p in edited if p.checker_reasons)
+    return [
+        "## Review",
+        "",
+        f"- reviewed: {len(accepted) + len(edited)} of the {len(pairs)} published pairs ({_share(len(accepted) + len(edited), len(pairs))})",
+        f"- accepted: {len(accepted)}, of which {over} the checker rejects (a person's acceptance stands)",
+        f"- edited: {len(edited)}, of which {kept} kept though the checker rejects the edited pair",
+        f"- rejected by a person: {removed} (in rejected.jsonl, reason `reviewer_rejected`)",
+        "",
+    ]
 
 
 def distinct_bigram_ratio(texts: list[str]) -> float:
@@ -80,5 +112,5 @@ def _table(title: str, key: str, rows: list[tuple[str, int]]) -> list[str]:
         return out + ["(none)", ""]
     total = sum(n for _, n in rows)
     out += [f"| {key} | pairs | share |", "|---|---:|---:|"]
-    out += [f"| {k} | {n} | {_share(n, total)} |" for k, n in rows]
+    out += [f"| {table_cell(str(k))} | {n} | {_share(n, total)} |" for k, n in rows]
     return out + [""]

@@ -25,6 +25,7 @@ from generation.outputs.training import VALIDATION, assign_splits, write_outputs
 from generation.records import Pair, Rejection, Verdict
 from ingest.records import PageSpan
 
+from . import reviews
 from .state import RunState
 from .store import StoredCandidate, StoredChunk
 
@@ -75,8 +76,9 @@ def publish(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str
     """Derive the dataset from the store and write it as this run's set; returns the run's exit code."""
     stored = load(state, chunks, gen_sig)
     regrade(state, stored)
-    duplicate_of = deduplicate(state, stored)
-    dataset = collect(state, stored, duplicate_of)
+    decisions = reviews.apply(state, stored)  # a person's decisions over the checker's, in memory (pipeline/reviews.py)
+    duplicate_of = decisions.undup(deduplicate(state, stored))
+    dataset = decisions.mark(collect(state, stored, duplicate_of))
     write(state, chunks, stored, dataset)
     return exit_code(state, stored, dataset)
 

@@ -23,7 +23,7 @@ from ingest.pool import ExtractPool, Limits
 from ingest.readers import ReadOptions
 from ingest.read import FileRef, Ref, UrlRef, read_all
 from ingest.records import SourceError, sha256_hex
-from ingest.sources import Raw, fetch_url, is_url, redact
+from ingest.sources import Raw, fetch_url, is_url, redact, shown
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +272,7 @@ class SourceScan:
                 self.to_retire.append((source_id, exc.kind, stored_message, remembered))
                 message += f" (failed {runs} runs in a row: its pairs are retired)"
         self.failures.append({"source": source_id, "stage": "extract", "kind": exc.kind, "message": message})
-        logger.warning("%s: %s", source_id, message)
+        logger.warning("%s: %s", shown(source_id), shown(message))
 
 
 def web_sources(corpus) -> dict[str, str]:

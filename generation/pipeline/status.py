@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from generation.config import Corpus
+from .reviews import review_counts
 from .store import open_store, store_problem
 from ingest.records import SourceError, sha256_hex
 from ingest.sources import read_file, redact
@@ -65,6 +66,7 @@ def corpus_status(corpus: Corpus, runs: int = 10) -> dict[str, Any]:
             "published": len(store.published_ids()) if store else 0,
             "changes": {"added": added, "changed": changed, "removed": removed, "unchanged": unchanged, "unreadable": unreadable},
             "failed_sources": failed,
+            "reviews": review_counts(store) if store else None,
             "last_run": history[0] if history else None,
             "runs": history,
         }

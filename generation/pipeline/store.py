@@ -8,7 +8,12 @@ Every stage is keyed by content hashes and signatures (docs/architecture.md, "Re
 - candidates: the pairs of a generation; verdicts: per (pair, grounding signature);
 - dedup: MinHash signatures per pair; published: which pairs are live, and when they were retired;
 - runs: the manifest of every run.
+- reviews: a person's decisions about pairs (groundqa review).
 Work is committed per chunk, so a run killed at any moment loses only the chunks in flight.
+
+One module, because every table is read and written through one connection, in transactions that span
+tables (a chunk's generation, candidates and verdicts commit together), under one list of schema
+migrations; split by table, each transaction would reach into several modules.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from generation.records import Candidate, Record, Verdict
+from generation.records import Candidate, Decision, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = [
     # version 1
@@ -85,6 +90,17 @@ _SCHEMA = [
     # so that the next run reports them again without trying them again
     """
     ALTER TABLE sources ADD COLUMN failed_key TEXT;
+    """,
+    # version 4: a person's review decisions (groundqa review), by pair identity; an edit's re-check is kept
+    # with the grounding signature it was made under
+    """
+    CREATE TABLE reviews (
+        pair_id TEXT PRIMARY KEY,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'edit')),
+        question TEXT, answer TEXT, keep INTEGER NOT NULL DEFAULT 0, reason TEXT,
+        who TEXT NOT NULL, at TEXT NOT NULL, source_id TEXT, source_text_sha TEXT,
+        grounding_sig TEXT, verdict TEXT
+    );
     """,
 ]
 
@@ -493,3 +509,67 @@ class Store:
         if run_id is None:
             return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NOT NULL")]
         return [r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_run=?", (run_id,))]
+
+    # -- reviews (groundqa review; the rules a run applies: generation/pipeline/reviews.py) ----------------
+    _REVIEW_COLUMNS = "pair_id, decision, question, answer, keep, reason, who, at, source_id, source_text_sha"
+
+    def _decision(self, row: Sequence[Any]) -> Decision:
+        return Decision(**dict(zip(self._REVIEW_COLUMNS.split(", "), row)) | {"keep": bool(row[4])})
+
+    def reviews(self) -> dict[str, Decision]:
+        """Every decision, by pair id (those of retired pairs too)."""
+        rows = self.db.execute(f"SELECT {self._REVIEW_COLUMNS} FROM reviews ORDER BY at, pair_id").fetchall()
+        return {r[0]: self._decision(r) for r in rows}
+
+    def review(self, pair_id: str) -> Decision | None:
+        row = self.db.execute(f"SELECT {self._REVIEW_COLUMNS} FROM reviews WHERE pair_id=?", (pair_id,)).fetchone()
+        return self._decision(row) if row else None
+
+    def save_review(self, decision: Decision, grounding_sig: str | None = None, verdict: Verdict | None = None) -> None:
+        """One decision, replacing the pair's earlier one, in one short transaction. `verdict`: an edit's
+        re-check under `grounding_sig`. The pair's dedup signature is dropped, so that the next run hashes the
+        text it publishes."""
+        with self.transaction():
+            self._put_review(decision, grounding_sig, verdict)
+
+    def _put_review(self, d: Decision, grounding_sig: str | None, verdict: Verdict | None) -> None:
+        self.db.execute(
+            f"INSERT OR REPLACE INTO reviews ({self._REVIEW_COLUMNS}, grounding_sig, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (d.pair_id, d.decision, d.question, d.answer, int(d.keep), d.reason, d.who, d.at, d.source_id, d.source_text_sha,
+             grounding_sig if verdict is not None else None, verdict.model_dump_json() if verdict is not None else None),
+        )
+        self.db.execute("DELETE FROM dedup WHERE pair_id=?", (d.pair_id,))
+
+    def delete_review(self, pair_id: str) -> bool:
+        """Forget the pair's decision (undo); returns whether there was one."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM reviews WHERE pair_id=?", (pair_id,)).rowcount
+            self.db.execute("DELETE FROM dedup WHERE pair_id=?", (pair_id,))
+        return bool(gone)
+
+    def review_verdicts(self) -> dict[str, tuple[str, str]]:
+        """pair_id -> (grounding signature, verdict JSON) of each edit's re-check."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT pair_id, grounding_sig, verdict FROM reviews WHERE verdict IS NOT NULL")}
+
+    def save_review_verdicts(self, grounding_sig: str, checked: dict[str, tuple[str, str, Verdict]]) -> None:
+        """Edits re-checked by a run: pair_id -> (question, answer, verdict). Kept only where the edit is still
+        the one checked (the person may have edited it again meanwhile)."""
+        with self.transaction():
+            self.db.executemany(
+                "UPDATE reviews SET grounding_sig=?, verdict=? WHERE pair_id=? AND decision='edit' AND question=? AND answer=?",
+                [(grounding_sig, v.model_dump_json(), pair_id, q, a) for pair_id, (q, a, v) in checked.items()],
+            )
+
+    def import_reviews(self, decisions: Iterable[Decision]) -> tuple[int, int]:
+        """Decisions from another store, in one transaction; a pair's newer decision wins (the one here when
+        it is newer). Returns (imported, kept because the one here is newer)."""
+        imported = kept = 0
+        with self.transaction():
+            for d in decisions:
+                row = self.db.execute("SELECT at FROM reviews WHERE pair_id=?", (d.pair_id,)).fetchone()
+                if row and row[0] > d.at:
+                    kept += 1
+                    continue
+                self._put_review(d, None, None)
+                imported += 1
+        return imported, kept
