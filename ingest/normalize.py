@@ -41,9 +41,11 @@ LIGATURES = {
 # Spaces that are not U+0020, and the tab: each becomes one plain space.
 ODD_SPACES = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 # Characters that are dropped: the soft hyphen, zero-width space, word joiner, BOM (zero-width
-# no-break space), and C0/C1 control characters other than tab, line feed, form feed and CR.
+# no-break space), C0/C1 control characters other than tab, line feed, form feed and CR, and the bidi
+# controls (marks, embeddings, overrides, isolates: they reorder what a reader sees without changing the
+# text's words, the trick of "Trojan Source"; the logical order of the text is what training reads).
 # ZWJ / ZWNJ stay: emoji sequences and Indic scripts need them.
-DROPPED = "\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f"
+DROPPED = "\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 
 _REPLACEMENTS = {**LIGATURES, **{c: " " for c in ODD_SPACES}}
 _REPLACEMENTS.update({"\u2028": "\n", "\x0b": "\n", "\x0c": "\n\n", "\u2029": "\n\n", "\r": "\n"})

@@ -52,6 +52,74 @@ DATA_FILES = frozenset({
 })
 
 
+OWNER_FILE = ".groundqa-output.json"  # which corpus the folder's outputs belong to
+
+
+class OutputFolderTaken(ValueError):
+    """The output folder holds another corpus's outputs, or files groundqa did not write."""
+
+
+def claim(out_dir: Path, owner: str) -> None:
+    """Make sure `out_dir` holds only this corpus's outputs, and mark it so. groundqa replaces the files of
+    its set in out/ and links their names into it, so a folder that holds a file of the user's own under
+    one of those names (their README.md), or any file it did not write, or the outputs of another corpus,
+    is refused: two corpora sharing one folder would overwrite each other, night after night. A folder
+    written by an earlier version (no mark yet) is taken over when everything in it is groundqa's."""
+    marker = out_dir / OWNER_FILE
+    try:
+        mark = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        mark = None
+    except (OSError, ValueError):
+        mark = {}
+    if mark is not None and mark.get("corpus") != owner:
+        raise OutputFolderTaken(
+            f"the output folder {out_dir} holds the outputs of another corpus ({mark.get('corpus', 'unreadable: ' + str(marker))}): "
+            f"give each corpus its own [output] dir (if this corpus was moved from there, delete {marker})"
+        )
+    foreign = _foreign(out_dir)
+    if foreign:
+        names = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise OutputFolderTaken(
+            f"the output folder {out_dir} holds files groundqa did not write ({names}); it replaces the files of its set "
+            "there, so name an empty or new folder as [output] dir, or move those files out"
+        )
+    if mark is None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_synced(marker, json.dumps({"corpus": owner}, ensure_ascii=False) + "\n")
+
+
+def _foreign(out_dir: Path) -> list[str]:
+    """The files in `out_dir` under a name groundqa writes (its data files, manifest.json, current,
+    .sets) that groundqa did not write. Other files are the user's: never read, never replaced."""
+    if not out_dir.is_dir():
+        return []
+    ours_as_files = _is_our_manifest(out_dir / MANIFEST) and not (out_dir / CURRENT).is_symlink()  # no-link or old layout
+    foreign = []
+    for name in sorted({*DATA_FILES, MANIFEST, CURRENT, SETS}):
+        path = out_dir / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        if name == SETS and path.is_dir() and not path.is_symlink():
+            continue
+        if path.is_symlink():
+            target = os.readlink(path)
+            if target.startswith(f"{SETS}/") if name == CURRENT else target == f"{CURRENT}/{name}":
+                continue
+        if ours_as_files and name != CURRENT and path.is_file() and not path.is_symlink():
+            continue
+        foreign.append(name)
+    return foreign
+
+
+def _is_our_manifest(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "run_id" in data and "signatures" in data
+
+
 class OutputSet:
     """The set one run publishes into `out_dir`: `stage()` gives the folder to write into, `complete()`
     says every data file is written, `commit(write_manifest)` makes it the shown set."""

@@ -23,6 +23,7 @@ from generation.outputs.files import write_text_atomic
 from generation.outputs.report import render_report
 from generation.outputs.training import VALIDATION, assign_splits, write_outputs
 from generation.records import Pair, Rejection, Verdict
+from ingest.normalize import normalize
 from ingest.records import PageSpan
 
 from . import reviews
@@ -237,8 +238,8 @@ def exit_code(state: RunState, stored: Stored, dataset: Dataset) -> int:
 
 def rejection(cand: StoredCandidate, chunk: StoredChunk, reasons: list[str], duplicate_of: str | None = None) -> Rejection:
     return Rejection(
-        pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=cand.question,
-        answer=cand.answer, quotes=cand.quotes, reasons=reasons, duplicate_of=duplicate_of,
+        pair_id=cand.pair_id, chunk_id=chunk.chunk_id, source_id=chunk.source_id, question=normalize(cand.question),
+        answer=normalize(cand.answer), quotes=[normalize(q) for q in cand.quotes], reasons=reasons, duplicate_of=duplicate_of,
     )
 
 
@@ -253,7 +254,7 @@ def to_pair(cand: StoredCandidate, chunk: StoredChunk, verdict: Verdict, page_sp
         on = [p.page for p in page_spans if p.start < char_end and p.end > char_start]
         pages = on or pages
     return Pair(
-        pair_id=cand.pair_id, question=cand.question, answer=cand.answer, quotes=cand.quotes,
+        pair_id=cand.pair_id, question=normalize(cand.question), answer=normalize(cand.answer), quotes=[normalize(q) for q in cand.quotes],
         source_id=chunk.source_id, chunk_id=chunk.chunk_id, pages=pages, char_start=char_start, char_end=char_end,
         context=chunk.text, teacher_id=cand.teacher_id, score=verdict.score, support=verdict.support, judge=verdict.judge,
     )

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from generation import EXIT_INTERRUPTED, EXIT_NOTHING
 from generation.config import ConfigError, Corpus
 from generation.errors import RetirementRefused, RunError
-from generation.outputs.publish import OutputSet
+from generation.outputs.publish import OutputFolderTaken, OutputSet, claim
 from generation.strategies import AUTO, GenerationSettings, strategy_for
 from generation.teachers.base import Teacher
 from generation.teachers.factory import TeacherSpec
@@ -144,6 +144,10 @@ class Run:
         outcome = RunOutcome(EXIT_NOTHING, {}, out_dir / "manifest.json")
         with RunLock(self.corpus.state_dir / "run.lock"):
             check_writable(out_dir)  # under the lock: the sweep of another run cannot take the probe away
+            try:
+                claim(out_dir, str(self.corpus.config_path or self.corpus.root))
+            except OutputFolderTaken as exc:
+                raise ConfigError(f"{self.corpus.config_path or self.corpus.root}: [output] dir: {exc}") from None
             self.state.store = open_store(self.corpus.state_dir / "state.sqlite", self.corpus.config_path or self.corpus.root)
             try:
                 self.state.run_id = self.state.store.start_run()

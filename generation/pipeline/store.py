@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -149,11 +150,38 @@ class StoreError(RuntimeError):
     kind = "store"
 
 
+# Below this much free space a failed write is taken for a full disk: SQLite needs room for its journal
+# and a transaction's pages (a chunk's replies and verdicts: tens of KB; a checkpoint: up to the WAL's size).
+LOW_DISK_BYTES = 64 * 2**20
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space on the disk of `folder` (of the nearest folder that exists); a very large number when it
+    cannot be told."""
+    for place in (folder, *folder.parents):
+        try:
+            return shutil.disk_usage(place).free
+        except OSError:
+            continue
+    return 2**62
+
+
 def store_problem(exc: BaseException, path: Path, corpus: str | Path | None = None) -> StoreError:
     """A StoreError for what SQLite or the operating system raised about the store at `path`."""
     folder = path.parent
     text = str(exc).lower()
     damaged = ("malformed", "not a database", "disk i/o error", "file is encrypted", "corrupt")
+    full = "full" in text or getattr(exc, "errno", None) == errno.ENOSPC
+    if not full and "disk i/o error" in text:
+        # SQLite says "disk I/O error" when a write fails, and on a nearly full disk that is what fails: say so
+        # rather than call an intact store damaged (moving it aside would throw away every reply).
+        full = free_bytes(folder) < LOW_DISK_BYTES
+    if full:
+        return StoreError(
+            f"no space left on the disk of {folder} ({free_bytes(folder) // 2**20:,} MiB free; SQLite: {exc}): free some "
+            "space and run again; the store is intact, the work finished so far is kept in it, and the published files "
+            "are unchanged"
+        )
     if isinstance(exc, sqlite3.DatabaseError) and any(s in text for s in damaged):
         corpus = corpus or folder.parent
         return StoreError(
@@ -162,11 +190,6 @@ def store_problem(exc: BaseException, path: Path, corpus: str | Path | None = No
             f"not affected. To start over, keeping the published files until a new run replaces them, move the store aside "
             f"and run again (every chunk goes to the teacher again): mkdir -p {folder}/damaged && mv {path}* {folder}/damaged/ "
             f"&& groundqa run {corpus}"
-        )
-    if "full" in text or getattr(exc, "errno", None) == errno.ENOSPC:
-        return StoreError(
-            f"no space left on the disk of {folder} ({exc}): free some space and run again; the work finished so far is "
-            "kept in the store, and the published files are unchanged"
         )
     if any(s in text for s in ("readonly", "read-only", "unable to open")) or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
         return StoreError(

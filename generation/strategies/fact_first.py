@@ -28,6 +28,7 @@ from generation.teachers.grammar import question_gbnf
 from generation.records import Candidate
 from generation.teachers.base import Message, Teacher, TeacherError
 from generation.text.facts import FACTS_VERSION, MAX_FACTS_PER_CHUNK, Fact, clause_of, select_facts
+from ingest.normalize import normalize
 from ingest.records import short_hash
 
 from .base import Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
@@ -130,7 +131,7 @@ def generate_fact_pairs(
                 pair_id=short_hash(key, gen_sig, index),
                 chunk_id=key,
                 index=index,
-                question=read_question(completion.text),
+                question=normalize(read_question(completion.text)),  # cleaned as document text is
                 answer=fact.sentence,
                 quotes=[fact.sentence],
                 target=fact.span,

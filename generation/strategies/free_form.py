@@ -24,6 +24,7 @@ from generation import prompts
 from generation.records import Candidate
 from generation.teachers.base import Message, Teacher, TeacherError
 from generation.text.sentences import quotable
+from ingest.normalize import normalize
 from ingest.records import short_hash
 
 from .base import Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
@@ -185,9 +186,9 @@ def generate_pairs(
                 pair_id=short_hash(key, gen_sig, i),
                 chunk_id=key,
                 index=i,
-                question=p.question.strip(),
-                answer=p.answer.strip(),
-                quotes=[q.strip() for q in p.quotes if q.strip()],
+                question=normalize(p.question),  # teacher text is cleaned as document text is: no NUL, bidi or control characters
+                answer=normalize(p.answer),
+                quotes=[normalize(q) for q in p.quotes if normalize(q)],
                 teacher_id=teacher.teacher_id,
             )
             for i, p in enumerate(pairs)

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from generation.records import Pair
 
-from .base import Format
+from .base import Format, safe
 
 
 class Alpaca(Format):
@@ -17,9 +17,9 @@ class Alpaca(Format):
 
     def record(self, pairs: Sequence[Pair], answers: Sequence[str], *, system: str | None, include_context: bool) -> dict[str, Any]:
         first = pairs[0]
-        record: dict[str, Any] = {"instruction": first.question, "input": first.context if include_context else "", "output": answers[0]}
+        record: dict[str, Any] = {"instruction": safe(first.question), "input": safe(first.context) if include_context else "", "output": safe(answers[0])}
         if system:
-            record["system"] = system
+            record["system"] = safe(system)
         return record
 
     def llama_factory(self, system_prompt: str | None) -> dict[str, Any]:

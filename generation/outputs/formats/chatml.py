@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from generation.records import Pair
 
-from .base import Format
+from .base import Format, safe
 
 
 class ChatML(Format):
@@ -15,7 +15,7 @@ class ChatML(Format):
     note = "`text`: the conversation in ChatML (`<|im_start|>role\\n...<|im_end|>`)"
 
     def record(self, pairs: Sequence[Pair], answers: Sequence[str], *, system: str | None, include_context: bool) -> dict[str, Any]:
-        text = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
+        text = f"<|im_start|>system\n{safe(system)}<|im_end|>\n" if system else ""
         for user, answer in self.turns(pairs, answers, include_context):
             text += f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{answer}<|im_end|>\n"
         return {"text": text}

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from generation.records import Pair
 
-from .base import Format
+from .base import Format, safe
 
 
 class OpenAI(Format):
@@ -14,7 +14,7 @@ class OpenAI(Format):
     note = "`messages`: [{`role`: system | user | assistant, `content`}]"
 
     def record(self, pairs: Sequence[Pair], answers: Sequence[str], *, system: str | None, include_context: bool) -> dict[str, Any]:
-        messages = [{"role": "system", "content": system}] if system else []
+        messages = [{"role": "system", "content": safe(system)}] if system else []
         for user, answer in self.turns(pairs, answers, include_context):
             messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
         return {"messages": messages}

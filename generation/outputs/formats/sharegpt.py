@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from generation.records import Pair
 
-from .base import Format
+from .base import Format, safe
 
 
 class ShareGPT(Format):
@@ -14,7 +14,7 @@ class ShareGPT(Format):
     note = "`conversations`: [{`from`: system | human | gpt, `value`}]"
 
     def record(self, pairs: Sequence[Pair], answers: Sequence[str], *, system: str | None, include_context: bool) -> dict[str, Any]:
-        turns = [{"from": "system", "value": system}] if system else []
+        turns = [{"from": "system", "value": safe(system)}] if system else []
         for user, answer in self.turns(pairs, answers, include_context):
             turns += [{"from": "human", "value": user}, {"from": "gpt", "value": answer}]
         return {"conversations": turns}
