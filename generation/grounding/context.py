@@ -13,7 +13,7 @@ from generation.records import QuoteSpan
 from generation.text import sentences
 from generation.text.facts import LINK
 from generation.text.lexicon import QUESTION_FRAME, WH_WORDS
-from generation.text.tokens import ALNUM_RUN, Token, fold_run, present, text_vocabulary, tokens, vocabulary, word_key
+from generation.text.tokens import ALNUM_RUN, Token, fold_run, present, segment_vocabularies, text_vocabulary, tokens, vocabulary, word_key
 
 CHUNK_CACHE_SIZE = 512
 # A line this short with no closing punctuation is a heading ("History of Vellmark Instruments").
@@ -67,9 +67,9 @@ def chunk_context(text: str) -> ChunkContext:
     spans: list[tuple[int, int]] = []
     frequency: Counter[str] = Counter()
     start = 0
-    for end, next_start in sentences.bounds(text):
+    bounds = sentences.bounds(text)
+    for (end, next_start), segment_vocab in zip(bounds, segment_vocabularies(text, bounds)):
         segment = text[start:end]
-        segment_vocab = text_vocabulary(segment)
         vocab.update(segment_vocab)
         frequency.update(segment_vocab)  # headings count here: the topic's words weigh less
         if segment_vocab and not is_heading(segment):

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
 from .lexicon import (
     COMPARATIVES,
+    MONTHS,
     DEMONYM_SUFFIXES,
     FRACTIONS,
     IRREGULAR,
@@ -34,6 +36,7 @@ from .lexicon import (
 )
 
 WORD_CACHE_SIZE = 1 << 16
+TEXT_CACHE_SIZE = 4096
 
 
 class Token(NamedTuple):
@@ -66,11 +69,21 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 POSSESSIVE = re.compile(r"['’]s$")
 # "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
-_QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))})\b", re.I)
+_QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))}|(?:{'|'.join(sorted(TENS))})\s+[a-z]+)\b", re.I)
 _FRACTION_CHARS = frozenset(FRACTIONS)
 _FRACTION = re.compile(rf"(\d?)([{''.join(FRACTIONS)}])")
 _DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")  # what Decimal reads: not "2.4.1", not "0.50.25"
 _UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
+_ISO_DATE = re.compile(r"(?:1[5-9]|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+MONTHS_LOWER = tuple(m.lower() for m in MONTHS)
+# A run of capitalised words, function words between them allowed: what an acronym abbreviates
+# ("European Union Public Licence": EUPL, EU; "Treaty on the Functioning of the European Union": TFEU).
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|on|the|and|for|de|du|des|der|la|le|in)\s+)*[A-Z][\w’'-]*)+")
+_ACRONYM_SKIP = frozenset("of on the and for de du des der la le in".split())
+ACRONYM_MAX = 8
+# Characters on each side of a number word or a spaced number that are read again to join a quantity
+# ("one and a half", "3.9 million", "20 000 000"): longer than any number a quantity joins.
+QUANTITY_REACH = 40
 
 
 # -- numbers ---------------------------------------------------------------------------------------
@@ -183,6 +196,9 @@ def _pieces(raw: str) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
     parts = raw.split("-") if "-" in raw else [raw]
     if len(parts) == 2 and parts[0].lower() in TENS and parts[1].lower() in NUMBER_WORDS and int(NUMBER_WORDS[parts[1].lower()]) < 10:
         return (("num", str(int(NUMBER_WORDS[parts[0].lower()]) + int(NUMBER_WORDS[parts[1].lower()])), raw, ()),)  # "Eighty-two"
+    if len(parts) == 3 and _ISO_DATE.fullmatch(raw):  # "2017-02-16": the year, the day and the month's name
+        year, month, day = parts
+        return (("num", year.lstrip("0") or "0", year, ()), ("date", MONTHS_LOWER[int(month) - 1], month, ()), ("num", day.lstrip("0") or "0", day, ()))
     if len(parts) > 1 and not any(_NUMBER.fullmatch(p) for p in parts):
         keys = tuple(k for kind, k in map(word_key, parts) if kind != "stop")
         kind, key = word_key("".join(parts))
@@ -201,24 +217,32 @@ def _pieces(raw: str) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
 
 def tokens(text: str) -> list[Token]:
     """The tokens of a text, in order."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _tokens(text: str) -> tuple[Token, ...]:
+    """`tokens`, kept for the texts a pair's checks tokenize again (its quotes, question and answer)."""
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = _fractions(text)
-    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)]
+    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if " " in text else []
     out: list[Token] = []
+    extend = out.extend
+    quantities = False
     end = 0
     for match in TOKEN.finditer(text):
-        gap = text[end : match.start()]
-        if gap == " ":
+        start = match.start()
+        if start == end + 1 and text[end] == " ":
             initial = False
         else:
-            gap = gap.rstrip(" \t\"'“‘(")
+            gap = text[end:start].rstrip(" \t\"'“‘(")
             initial = (not gap and end == 0) or (gap != "" and gap[-1] in ".!?:;\n")
         end = match.end()
-        for kind, key, raw, parts in _pieces(match.group()):
-            out.append(Token(kind, key, raw, parts, initial))
-            initial = False
+        found, quantity = _match_tokens(match.group(), initial)
+        extend(found)
+        quantities = quantities or quantity
         if grouped and end == grouped[0][1]:  # "20 000 000": one number, which is also its pieces ("ports 80 443")
             lo, hi = grouped.pop(0)
             pieces = len(text[lo:hi].split())
@@ -227,9 +251,18 @@ def tokens(text: str) -> list[Token]:
             out[-pieces:] = [Token("num", number, text[lo:hi], tuple(t.key for t in out[-pieces:]), first.initial)]
         while grouped and grouped[0][1] <= end:
             grouped.pop(0)
-    if any(t.raw.lower() in QUANTITY_WORDS for t in out):
+    if quantities:
         out = _quantities(out)
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _match_tokens(raw: str, initial: bool) -> tuple[tuple[Token, ...], bool]:
+    """The tokens of one match of TOKEN (the first one `initial`), and whether it is a quantity word that
+    joins the number before it ("hundred", "million", "thirty" of "thirty five")."""
+    found = tuple(Token(kind, key, piece, parts, initial and i == 0) for i, (kind, key, piece, parts) in enumerate(_pieces(raw)))
+    lower = raw.lower()
+    return found, lower in QUANTITY_WORDS or lower in TENS
 
 
 def _quantities(found: list[Token]) -> list[Token]:
@@ -241,7 +274,10 @@ def _quantities(found: list[Token]) -> list[Token]:
         kind, key, raw, parts, initial = token
         number = key if kind == "num" and _DECIMAL.fullmatch(key) else "1" if raw.lower() == "one" else None
         following = [t.raw.lower() for t in found[i + 1 : i + 4]]
-        if number is not None and following == ["and", "a", "half"]:
+        if kind == "num" and raw.lower() in TENS and following[:1] and found[i + 1].kind == "num" and following[0] in NUMBER_WORDS and int(found[i + 1].key) < 10:
+            out.append(Token("num", str(int(key) + int(found[i + 1].key)), f"{raw} {found[i + 1].raw}", (), initial))  # "thirty five"
+            i += 2
+        elif number is not None and following == ["and", "a", "half"]:
             out.append(Token("num", _number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
             i += 4
         elif number is not None and following[:1] and following[0] in SCALES:
@@ -309,27 +345,72 @@ def negations(found: list[Token]) -> int:
 
 # -- vocabularies ----------------------------------------------------------------------------------
 
+# Where scraped text glued a label to its value: a small letter then a capital ("advisorsVladimir"), a
+# word then a number ("Born29"), Latin then another script ("Georgianთბილისი"). The text's vocabulary
+# also holds the pieces, so that "Vladimir" of a question is found in "Academic advisorsVladimir Minorsky".
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[a-z]{3})(?=\d)|(?<=[A-Za-z]{3})(?=[^\W\d_A-Za-z])|(?<=[^\W\d_A-Za-z])(?=[A-Za-z])")
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def _match_keys(raw: str) -> tuple[str, ...]:
-    """Every vocabulary key of one match of TOKEN (a compound gives its joined form and its parts)."""
+    """Every vocabulary key of one match of TOKEN (a compound gives its joined form and its parts; a glued
+    label and value its pieces too)."""
     keys: list[str] = []
     for _, key, piece, parts in _pieces(raw):
         keys.append(key)
         if parts:
             keys.extend(word_key(p)[1] for p in piece.split("-"))
+    if len(raw) > 4 and not raw.isascii() or any(c.isupper() for c in raw[1:]) or (raw[:1].isalpha() and raw[-1:].isdigit()):
+        glued = _GLUED.split(raw)
+        if len(glued) > 1:
+            keys.extend(k for piece in glued if piece for _, k, _, _ in _pieces(piece))
     return tuple(keys)
 
 
 def text_vocabulary(text: str) -> frozenset[str]:
-    """`vocabulary(tokens(text))`, faster: the chunk's side of every comparison."""
+    """`vocabulary(tokens(text))`, faster: the chunk's side of every comparison. Numbers written with words
+    ("two hundred", "3.9 million", "thirty five") and spaced thousands ("20 000") are read from the few
+    words around them, not from the whole text tokenized again."""
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = _fractions(text)
     vocab = frozenset().union(*map(_match_keys, TOKEN.findall(text)))
-    if not _QUANTITY.search(text) and not _SPACED_THOUSANDS.search(text):
-        return vocab
-    return vocab | {t.key for t in tokens(text) if t.kind == "num"}
+    extra: set[str] = set()
+    for pattern in (_QUANTITY, _SPACED_THOUSANDS):
+        for m in pattern.finditer(text):
+            lo = max(0, m.start() - QUANTITY_REACH)
+            lo = text.rfind(" ", 0, lo) + 1 if lo else 0  # from a word's start
+            hi = m.end() + QUANTITY_REACH
+            extra.update(t.key for t in tokens(text[lo:hi]) if t.kind == "num")
+    return vocab | extra if extra else vocab
+
+
+def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[frozenset[str]]:
+    """`text_vocabulary` of each piece of `text` that `bounds` cut ((end, next start) pairs, as
+    sentences.bounds gives), in one pass over the text."""
+    if "- " in text or "-\n" in text or _FRACTION_CHARS.intersection(text):  # rewritten text: piece by piece
+        out, start = [], 0
+        for end, next_start in bounds:
+            out.append(text_vocabulary(text[start:end]))
+            start = next_start
+        return out
+    ends = [end for end, _ in bounds]
+    keys: list[set[str]] = [set() for _ in bounds]
+    piece = 0
+    for m in TOKEN.finditer(text):
+        while m.start() >= ends[piece]:
+            piece += 1
+        keys[piece].update(_match_keys(m.group()))
+    starts = [0, *(next_start for _, next_start in bounds[:-1])]
+    for pattern in (_QUANTITY, _SPACED_THOUSANDS):
+        for m in pattern.finditer(text):
+            at = bisect_right(starts, m.start()) - 1
+            lo, hi = starts[at], ends[at]
+            window_lo = max(lo, m.start() - QUANTITY_REACH)
+            window_lo = text.rfind(" ", lo, window_lo) + 1 if window_lo > lo else lo
+            keys[at].update(t.key for t in tokens(text[window_lo : min(hi, m.end() + QUANTITY_REACH)]) if t.kind == "num")
+    return [frozenset(k) for k in keys]
 
 
 def vocabulary(found: list[Token]) -> frozenset[str]:
@@ -396,3 +477,41 @@ def fold_run(run: str) -> tuple[str, list[int] | None]:
 def first_words(text: str, n: int) -> list[str]:
     """The first `n` words of a text, lower-cased."""
     return [w.lower() for w in ALNUM_RUN.findall(text)[:n]]
+
+
+def is_acronym(token: Token) -> bool:
+    """Two to eight capital letters ("EU", "EUPL", "NASA"), as a token: a name's short form."""
+    raw = POSSESSIVE.sub("", token.raw)
+    return token.kind == "word" and 2 <= len(raw) <= ACRONYM_MAX and raw.isalpha() and raw.isupper()
+
+
+@lru_cache(maxsize=512)
+def acronyms(text: str) -> frozenset[str]:
+    """The acronyms the text's runs of capitalised words spell, lower-cased: every stretch of two or more
+    initials of a run ("European Union Public Licence" gives eupl, eup, upl, eu, up, pl), with function
+    words left out ("Treaty on the Functioning of the European Union" gives tfeu)."""
+    found: set[str] = set()
+    for run in _CAPITALISED_RUN.findall(text):
+        initials = "".join(w[0] for w in run.split() if w.lower() not in _ACRONYM_SKIP).lower()
+        for i in range(len(initials)):
+            for j in range(i + 2, min(len(initials), i + ACRONYM_MAX) + 1):
+                found.add(initials[i:j])
+    return frozenset(found)
+
+
+def rounded_present(token: Token, vocab: frozenset[str]) -> bool:
+    """A number of the answer that is another number of the text rounded to the answer's precision
+    ("1,321" of "1321.33", "3.9 million" of "3,870,000"): a teacher writes numbers as a reader says them."""
+    if token.kind != "num" or not _DECIMAL.fullmatch(token.key):
+        return False
+    value = Decimal(token.key)
+    places = len(token.key.partition(".")[2])
+    step = Decimal(1).scaleb(-places)
+    zeros = len(token.key) - len(token.key.rstrip("0")) if "." not in token.key else 0  # "3900000": rounded to 100,000
+    for key in vocab:
+        if key[:1].isdigit() and key != token.key and _DECIMAL.fullmatch(key):
+            other = Decimal(key)
+            if abs(other - value) < step / 2 + (Decimal(10) ** zeros / 2 if zeros >= 2 else 0) and other != 0:
+                if abs(other - value) <= abs(value) * Decimal("0.05"):  # never more than 5 % off
+                    return True
+    return False

@@ -15,7 +15,21 @@ from pydantic import Field
 
 from generation.text.lexicon import AUXILIARIES, IMPERATIVES, UNITS
 from generation.text.sentences import QUESTION_CLAUSE
-from generation.text.tokens import POSSESSIVE, Token, is_key, is_name, label, name_variant, present, text_vocabulary, tokens, vocabulary
+from generation.text.tokens import (
+    POSSESSIVE,
+    Token,
+    acronyms,
+    is_acronym,
+    is_key,
+    is_name,
+    label,
+    name_variant,
+    present,
+    rounded_present,
+    text_vocabulary,
+    tokens,
+    vocabulary,
+)
 
 from ..context import FRAME_KEYS, ChunkContext, PairContext, chunk_context
 from .base import Check, Finding, Options as BaseOptions
@@ -33,10 +47,13 @@ NOVELTY_CONTEXT_MIN = 0.5
 # about something else ("What is the telephone number ..." of a railway).
 QUESTION_NOVEL_WORDS = 2
 QUESTION_NOVEL_SHARE = 0.5
+# Words before a number word that make it the count of the answer's items ("Which two ...", "the three ...").
+COUNT_ASKERS = frozenset("which what name list the".split())
 
 
 class NoveltyCheck(Check):
     name = "novelty"
+    VERSION = 2  # 2: acronyms, rounded numbers, counts asked for and a question's first capital are not novel terms
     reasons = {
         "novel_number": "a number of the answer is not in the chunk",
         "novel_date": "a date of the answer is not in the chunk",
@@ -60,8 +77,9 @@ class NoveltyCheck(Check):
     def run(self, pair: PairContext) -> Finding:
         cfg, chunk = self.config, pair.chunk
         keys, contexts = keys_and_contexts(pair.question, pair.question_tokens, pair.answer_tokens, chunk)
-        found = [t for t in keys if present(t, chunk.vocab)]
-        novel = [f"novel_{label(t)}" for t in keys if not present(t, chunk.vocab) and not name_variant(t, chunk.vocab)]
+        known = [t for t in keys if in_text(t, chunk, pair.title)]
+        found = [t for t in known if present(t, chunk.vocab)]
+        novel = [f"novel_{label(t)}" for t in keys if t not in known]
         if found and cfg.novelty_window is not None:
             placed = _placement(found, contexts, chunk, cfg.novelty_window)
             novel += [f"misplaced_{label(t)}" for t, p in zip(found, placed) if p is not None and p < cfg.novelty_context_min]
@@ -69,7 +87,7 @@ class NoveltyCheck(Check):
         # count only for a question written for one fact (fact-first, a small teacher's inventions);
         # numbers, dates, names and units the chunk lacks count always.
         plain_limit = cfg.question_novel_words if pair.target else 10**6
-        novel += _novel_question_terms(pair.question_tokens, chunk, plain_limit, pair.title_vocab)
+        novel += _novel_question_terms(pair.question_tokens, chunk, plain_limit, pair.title_vocab, pair.title)
         if pair.target and pair.quotes:
             novel += _off_fact_words(pair.question_tokens, pair.quotes[0], pair.title_vocab)
         novel = list(dict.fromkeys(novel))
@@ -130,20 +148,43 @@ def keys_and_contexts(
     return keys, contexts
 
 
-def _novel_question_terms(question_tokens: list[Token], chunk: ChunkContext, plain_limit: int, title: frozenset[str] = frozenset()) -> list[str]:
+def in_text(token: Token, chunk: ChunkContext, title: str | None = None) -> bool:
+    """The chunk states the token: as it is, as a name's adjective ("Chinese" for "China"), as the number
+    it rounds ("1,321" of "1321.33"), or as the acronym of a run of its capitalised words ("EU" of
+    "European Union"), in the chunk or the title."""
+    if present(token, chunk.vocab) or name_variant(token, chunk.vocab) or rounded_present(token, chunk.vocab):
+        return True
+    if is_acronym(token):
+        short = POSSESSIVE.sub("", token.raw).lower()
+        return short in acronyms(chunk.text) or (title is not None and short in acronyms(title))
+    return False
+
+
+def _novel_question_terms(
+    question_tokens: list[Token], chunk: ChunkContext, plain_limit: int, title: frozenset[str] = frozenset(), title_text: str | None = None
+) -> list[str]:
     """Terms of the question that neither the chunk nor the document's title has: any number, date,
     name or unit; and the other content words (not the question's frame words) once there are
-    `plain_limit` of them and they are half the question's content words."""
+    `plain_limit` of them and they are half the question's content words.
+
+    Not terms: the count a question asks for ("Which two cathedrals ...", "what three kinds": a number
+    word after a question word counts the answer's items), and the capital of the question's first word,
+    which makes no name ("Assuming ...", "Besides ...", "Along with ..."): such a word counts as a plain word."""
     out: list[str] = []
     plain: list[str] = []
-    for token in question_tokens:
+    for i, token in enumerate(question_tokens):
         lower = token.raw.lower()
         if (
             token.kind == "stop" or present(token, chunk.vocab) or present(token, title) or token.key in FRAME_KEYS
             or lower in IMPERATIVES or lower in AUXILIARIES
         ):
             continue
-        if is_name(token) and name_variant(token, chunk.vocab):
+        if in_text(token, chunk, title_text):
+            continue
+        if token.kind == "num" and i > 0 and question_tokens[i - 1].raw.lower() in COUNT_ASKERS and token.raw.isalpha():
+            continue  # "Which two ...": how many items the answer lists
+        if token.initial and token.kind == "word" and lower not in UNITS:
+            plain.append(token.raw)
             continue
         if token.kind in ("num", "date") or is_name(token) or lower in UNITS:
             out.append(f"novel_question_term:{POSSESSIVE.sub('', token.raw)}")

@@ -36,6 +36,7 @@ TARGET_CONTEXT_MIN = 0.5
 
 class RoundtripCheck(Check):
     name = "roundtrip"
+    VERSION = 2  # 2: a quoted sentence that opens with a pronoun is led to through the sentence before
     reasons = {"off_target_question": "the question's words lead to another sentence (or, fact-first, another clause) than the quoted one"}
 
     class Options(BaseOptions):
@@ -68,7 +69,7 @@ _ADVERBIAL = re.compile(
 )
 
 # A quoted sentence that opens by pointing back, or a code block, is led to by the sentence before it.
-_POINTS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:this|these|those|such)\b", re.I)
+_POINTS_BACK = re.compile(r"\W*(?:(?:\w+\s+)?(?:this|these|those|such)|it|its|they|their|he|his|she|her)\b", re.I)
 _CODE_BLOCK = re.compile(r"\s*(?:```|~~~|\$ |>>> |(?: {4}|\t)\S)")
 SUBJECT_MAX_WORDS = 12  # "The line's most famous structure, the Cwm Llys viaduct, has ..."
 

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 
@@ -67,6 +68,25 @@ def test_the_held_out_real_text_set_holds_its_floors():
     measured, pairs, _, _ = bench.evaluate_real(holdout=True)
     assert len(pairs) >= 70
     problems = bench.below_floors(measured, bench.load_floors(key="real_text_holdout"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_development_sets_hold_their_floors():
+    bench = load_bench()
+    measured, pairs, _, _ = bench.evaluate_real(which="dev")
+    assert len(pairs) >= 1000
+    problems = bench.below_floors(measured, bench.load_floors(key="development"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_test_half_holds_its_floors():
+    # Measured once per change set, never tuned on: the floors only guard against losing ground.
+    bench = load_bench()
+    floors = bench.load_floors(key="test")
+    if not floors:
+        pytest.skip("the test half has no floors yet: they are set once it is measured (python bench/grounding.py --test)")
+    measured, pairs, _, _ = bench.evaluate_real(which="test")
+    problems = bench.below_floors(measured, floors)
     assert not problems, "\n".join(problems)
 
 
