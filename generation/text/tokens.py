@@ -18,10 +18,10 @@ from typing import NamedTuple
 
 from .lexicon import (
     COMPARATIVES,
-    MONTHS,
     DEMONYM_SUFFIXES,
     FRACTIONS,
     IRREGULAR,
+    MONTHS,
     MONTHS_AND_DAYS,
     NAME_ENDINGS,
     NEGATIONS,
@@ -34,6 +34,7 @@ from .lexicon import (
     TENS,
     UNIT_SYMBOLS,
 )
+from .numbers import DECIMAL, fractions, normalize_number, number_key
 
 WORD_CACHE_SIZE = 1 << 16
 TEXT_CACHE_SIZE = 4096
@@ -59,8 +60,6 @@ class Token(NamedTuple):
 # and hyphenated parts ("well-known", "1889-1902").
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:[.,]\d+)*(?:-[^\W_]+(?:[.,]\d+)*)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
 _SUFFIXED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th|s)", re.I)
 _NUMBER_WORD = re.compile(r"(\d+)([^\W\d_]{2,})")
 _LINE_HYPHEN = re.compile(r"([^\W\d_])-(?:[ \t]*\n[ \t]*|[ \t]+)([^\W\d_])")  # "inter- national" -> "international"
@@ -71,8 +70,6 @@ POSSESSIVE = re.compile(r"['’]s$")
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
 _QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))}|(?:{'|'.join(sorted(TENS))})\s+[a-z]+)\b", re.I)
 _FRACTION_CHARS = frozenset(FRACTIONS)
-_FRACTION = re.compile(rf"(\d?)([{''.join(FRACTIONS)}])")
-_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")  # what Decimal reads: not "2.4.1", not "0.50.25"
 _UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
 _ISO_DATE = re.compile(r"(?:1[5-9]|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
 MONTHS_LOWER = tuple(m.lower() for m in MONTHS)
@@ -86,36 +83,8 @@ ACRONYM_MAX = 8
 QUANTITY_REACH = 40
 
 
-# -- numbers ---------------------------------------------------------------------------------------
-
-def normalize_number(text: str) -> list[str]:
-    """"1,000" = "1000", "4.50" = "4.5", "007" = "7"; "3,4" is two numbers."""
-    if "," in text:
-        if not _THOUSANDS.fullmatch(text):
-            return [n for part in text.split(",") if part for n in normalize_number(part)]
-        text = text.replace(",", "")
-    if "." in text:
-        if _DOT_THOUSANDS.fullmatch(text):
-            text = text.replace(".", "")
-        elif text.count(".") == 1:
-            whole, frac = text.split(".")
-            frac = frac.rstrip("0")
-            return [(whole.lstrip("0") or "0") + (f".{frac}" if frac else "")]
-        else:
-            return [text]  # a version number, "1.2.3"
-    return [text.lstrip("0") or "0"]
-
-
-def _fractions(text: str) -> str:
-    return _FRACTION.sub(lambda m: (m.group(1) or "0") + FRACTIONS[m.group(2)], text)
-
-
-def _number_key(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 # -- words -----------------------------------------------------------------------------------------
+
 
 def stem(word: str) -> str:
     """A light suffix stripper, the same on both sides of every comparison: founded/founding/found."""
@@ -226,7 +195,7 @@ def _tokens(text: str) -> tuple[Token, ...]:
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
-        text = _fractions(text)
+        text = fractions(text)
     grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if " " in text else []
     out: list[Token] = []
     extend = out.extend
@@ -272,17 +241,17 @@ def _quantities(found: list[Token]) -> list[Token]:
     while i < len(found):
         token = found[i]
         kind, key, raw, parts, initial = token
-        number = key if kind == "num" and _DECIMAL.fullmatch(key) else "1" if raw.lower() == "one" else None
+        number = key if kind == "num" and DECIMAL.fullmatch(key) else "1" if raw.lower() == "one" else None
         following = [t.raw.lower() for t in found[i + 1 : i + 4]]
         if kind == "num" and raw.lower() in TENS and following[:1] and found[i + 1].kind == "num" and following[0] in NUMBER_WORDS and int(found[i + 1].key) < 10:
             out.append(Token("num", str(int(key) + int(found[i + 1].key)), f"{raw} {found[i + 1].raw}", (), initial))  # "thirty five"
             i += 2
         elif number is not None and following == ["and", "a", "half"]:
-            out.append(Token("num", _number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
+            out.append(Token("num", number_key(Decimal(number) + Decimal("0.5")), f"{raw} and a half", (), initial))
             i += 4
         elif number is not None and following[:1] and following[0] in SCALES:
             scale = found[i + 1]
-            value = _number_key(Decimal(number) * SCALES[following[0]])
+            value = number_key(Decimal(number) * SCALES[following[0]])
             out.append(Token("num", value, f"{raw} {scale.raw}", (number, scale.key), initial))
             i += 2
         elif raw.lower() == "half":
@@ -295,6 +264,7 @@ def _quantities(found: list[Token]) -> list[Token]:
 
 
 # -- what a token is -------------------------------------------------------------------------------
+
 
 def is_name(token: Token) -> bool:
     """A capitalized word that is not a common word opening a sentence ("Approximately", "Production")."""
@@ -374,7 +344,7 @@ def text_vocabulary(text: str) -> frozenset[str]:
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
-        text = _fractions(text)
+        text = fractions(text)
     vocab = frozenset().union(*map(_match_keys, TOKEN.findall(text)))
     extra: set[str] = set()
     for pattern in (_QUANTITY, _SPACED_THOUSANDS):
@@ -453,6 +423,7 @@ def name_variant(token: Token, vocab: frozenset[str] | dict) -> str | None:
 
 # -- folding ---------------------------------------------------------------------------------------
 
+
 def fold(text: str) -> str:
     """Lowercase letters and digits only: blind to case, whitespace, punctuation and hyphenation."""
     if text.isascii():
@@ -497,21 +468,3 @@ def acronyms(text: str) -> frozenset[str]:
             for j in range(i + 2, min(len(initials), i + ACRONYM_MAX) + 1):
                 found.add(initials[i:j])
     return frozenset(found)
-
-
-def rounded_present(token: Token, vocab: frozenset[str]) -> bool:
-    """A number of the answer that is another number of the text rounded to the answer's precision
-    ("1,321" of "1321.33", "3.9 million" of "3,870,000"): a teacher writes numbers as a reader says them."""
-    if token.kind != "num" or not _DECIMAL.fullmatch(token.key):
-        return False
-    value = Decimal(token.key)
-    places = len(token.key.partition(".")[2])
-    step = Decimal(1).scaleb(-places)
-    zeros = len(token.key) - len(token.key.rstrip("0")) if "." not in token.key else 0  # "3900000": rounded to 100,000
-    for key in vocab:
-        if key[:1].isdigit() and key != token.key and _DECIMAL.fullmatch(key):
-            other = Decimal(key)
-            if abs(other - value) < step / 2 + (Decimal(10) ** zeros / 2 if zeros >= 2 else 0) and other != 0:
-                if abs(other - value) <= abs(value) * Decimal("0.05"):  # never more than 5 % off
-                    return True
-    return False

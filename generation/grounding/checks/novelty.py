@@ -14,6 +14,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from generation.text.lexicon import AUXILIARIES, IMPERATIVES, UNITS
+from generation.text.numbers import rounded_present
 from generation.text.sentences import QUESTION_CLAUSE
 from generation.text.tokens import (
     POSSESSIVE,
@@ -25,7 +26,6 @@ from generation.text.tokens import (
     label,
     name_variant,
     present,
-    rounded_present,
     text_vocabulary,
     tokens,
     vocabulary,
