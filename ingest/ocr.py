@@ -201,9 +201,16 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         raise OcrTimeout(f"OCR of the page took more than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
+    ends = clock() + seconds
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except OcrTimeout:
+        raise
+    except Exception as exc:
+        if clock() >= ends:  # the engine caught our OcrTimeout and raised its own (RapidOCR's ResizeImgError)
+            raise OcrTimeout(f"OCR of the page took more than {seconds:g} s") from exc
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -12,7 +12,7 @@ from generation.text.facts import select_facts
 from generation.text.tokens import fold as _fold
 from generation.records import Pair
 
-def coverage(chunks: Iterable, published: Iterable[Pair], titles: dict[str, str]) -> dict[str, tuple[int, int]]:
+def coverage(chunks: Iterable, published: Iterable[Pair], titles: dict[str, str | None]) -> dict[str, tuple[int, int]]:
     """source_id -> (facts, facts covered by a published pair), for every source with a chunk. A pair
     covers a fact when one of its quotes is the fact's sentence (or holds it, or lies in it) and the
     pair's quoted range overlaps the sentence: a free-form pair quoting the first and last sentences of
@@ -20,7 +20,7 @@ def coverage(chunks: Iterable, published: Iterable[Pair], titles: dict[str, str]
     facts: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
     for chunk in chunks:
         facts[chunk.source_id]  # a source with no fact is listed with none
-        for fact in select_facts(chunk.text, titles.get(chunk.source_id, ""), None):
+        for fact in select_facts(chunk.text, titles.get(chunk.source_id) or "", None):
             facts[chunk.source_id][(chunk.char_start + fact.start, chunk.char_start + fact.end)] = _fold(fact.sentence)
     quoted: dict[str, list[tuple[int, int, list[str]]]] = defaultdict(list)
     for pair in published:

@@ -89,14 +89,14 @@ def format_pair(
 
 def format_records(
     pairs: list[Pair], fmt: str, *, system_prompt: str | None = None, include_context: bool = False, turns: int = 1,
-    answer_style: str = "plain", titles: dict[str, str] | None = None,
+    answer_style: str = "plain", titles: dict[str, str | None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The records of `fmt` for `pairs` (in dataset order): conversations of up to `turns` pairs in the
     chat formats, answers evidence-first with `answer_style = "evidence"`."""
     titles = titles or {}
 
     def answer(pair: Pair) -> str:
-        return evidence_answer(pair, titles.get(pair.source_id, pair.source_id)) if answer_style == "evidence" else pair.answer
+        return evidence_answer(pair, titles.get(pair.source_id) or pair.source_id) if answer_style == "evidence" else pair.answer
 
     form = formats.get(fmt)
     groups = conversations(pairs, turns, by_chunk=include_context) if form.chat and turns > 1 else ([p] for p in pairs)
@@ -114,7 +114,7 @@ def write_outputs(
     include_context: bool = False,
     turns: int = 1,
     answer_style: str = "plain",
-    titles: dict[str, str] | None = None,
+    titles: dict[str, str | None] | None = None,
 ) -> dict[str, Path]:
     """Write pairs.jsonl (every pair, with its `split`: training.assign_splits), rejected.jsonl, and for each format asked
     `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each

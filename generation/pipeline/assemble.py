@@ -28,7 +28,7 @@ from ingest.records import PageSpan
 
 from . import reviews
 from .state import RunState
-from .store import StoredCandidate, StoredChunk
+from .store import Store, StoredCandidate, StoredChunk
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Stored:
     generations: dict[str, tuple[str, str | None, str | None]]  # text hash -> (status, error, raw reply)
     candidates: dict[str, list[StoredCandidate]]  # text hash -> candidates, oldest first
     verdicts: dict[str, tuple[bool, str]]  # pair id -> (grounded, verdict JSON)
-    titles: dict[str, str]
+    titles: dict[str, str | None]
     # text hash -> the candidates published under earlier settings, for the live chunks the current settings
     # have not covered yet (not generated this far: --limit-chunks, a teacher down; or an invalid reply)
     carried: dict[str, list[StoredCandidate]] = field(default_factory=dict)
@@ -113,7 +113,7 @@ def regrade(state: RunState, stored: Stored) -> None:
     fresh = {}
     for c in missing:
         chunk = stored.chunk_of[c.text_hash]
-        fresh[c.pair_id] = checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=stored.titles.get(chunk.source_id))
+        fresh[c.pair_id] = checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=Store.subject(stored.titles, chunk.source_id))
     assert state.store is not None
     state.store.save_verdicts(config.signature(), fresh)
     stored.verdicts.update((pair_id, (v.grounded, v.model_dump_json())) for pair_id, v in fresh.items())

@@ -12,7 +12,7 @@ from generation.strategies import GenerationResult
 from generation.teachers.base import Teacher
 
 from .state import Progress, RunState
-from .store import StoredChunk
+from .store import Store, StoredChunk
 from .workers import run_each
 
 
@@ -43,7 +43,7 @@ def generate(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: st
 
     def work(text_hash: str, chunk: StoredChunk) -> tuple[str, StoredChunk, GenerationResult, dict[str, tuple[str, Verdict]]]:
         verdicts: dict[str, tuple[str, Verdict]] = {}
-        title = titles.get(chunk.source_id, chunk.source_id)
+        title = Store.subject(titles, chunk.source_id)
 
         def accept(c: Candidate) -> bool:
             verdicts[c.pair_id] = (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=title))
@@ -90,9 +90,9 @@ def save_chunk(
         state.options.on_progress(progress)
 
 
-def check_budget(state: RunState, teacher: Teacher, chunks: list[StoredChunk], titles: dict[str, str]) -> None:
+def check_budget(state: RunState, teacher: Teacher, chunks: list[StoredChunk], titles: dict[str, str | None]) -> None:
     """The largest prompt (as it will be sent) plus the reply's bound must fit the teacher's context."""
-    largest = state.strategy.largest_prompt([(c.text, titles.get(c.source_id, c.source_id), c.token_count) for c in chunks])
+    largest = state.strategy.largest_prompt([(c.text, Store.subject(titles, c.source_id), c.token_count) for c in chunks])
     if largest is None:
         return
     reply, setting = largest.reply_tokens, largest.setting

@@ -46,13 +46,26 @@ class RunOutcome:
     manifest_path: Path | None = None
 
 
-def choose_strategy(name: str, spec: TeacherSpec) -> tuple[str, str]:
-    """The strategy to run for [generation] strategy = `name`, and why."""
+# "auto" runs free-form only for a teacher of at least this many parameters: users of the tools we are
+# compared with report free-form pair writing failing with 0.5-1.5B models (loops, invented facts, invalid
+# JSON), and the embedded 135M model writes no usable pair at all; from 3B up instruct models write
+# whole grounded pairs. Below it, fact-first: code picks the facts, the teacher asks one question each.
+FREE_FORM_MIN_PARAMS = 3_000_000_000
+
+
+def choose_strategy(name: str, spec: TeacherSpec, ask_server: bool = False) -> tuple[str, str]:
+    """The strategy to run for [generation] strategy = `name`, and why (the run's output says it)."""
     if name != AUTO:
         return name, f"[generation] strategy = {name!r}"
-    if spec.is_embedded:  # a tiny teacher cannot write whole pairs, but can ask about a given fact
+    params = spec.parameters(ask_server=ask_server)
+    if params is not None:
+        size = f"{params / 1e9:.1f}B" if params >= 1e9 else f"{params / 1e6:.0f}M"
+        if params < FREE_FORM_MIN_PARAMS:
+            return "fact_first", f"auto: the teacher has {size} parameters, fewer than {FREE_FORM_MIN_PARAMS / 1e9:.0f}B, so code picks the facts and it writes the questions"
+        return "free_form", f"auto: the teacher has {size} parameters, so it writes whole pairs"
+    if spec.is_embedded:
         return "fact_first", "auto: the embedded teacher is small, so code picks the facts and it writes the questions"
-    return "free_form", "auto: your own teacher writes whole pairs"
+    return "free_form", "auto: the teacher's size is not known (no size in its GGUF header, or the server does not say), so it writes whole pairs"
 
 
 class Run:
@@ -247,6 +260,13 @@ class Run:
 
     def generation_signature(self) -> str:
         state = self.state
+        if self.corpus.config.generation.strategy == AUTO and self.corpus.config.teacher.urls:
+            # A server's size is known once it is asked: asked now, as its identity is for the signature.
+            name, why = choose_strategy(AUTO, state.spec, ask_server=True)
+            if name != state.settings.strategy:
+                state.settings.strategy = name
+                state.strategy = strategy_for(state.settings)
+            state.strategy_reason = why
         sig = state.strategy.signature(state.spec.identity)
         state.signatures["generation"] = sig
         state.signatures["grounding"] = state.grounding_config.signature()

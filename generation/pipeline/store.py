@@ -297,9 +297,14 @@ class Store:
         ]
 
     # -- sources --------------------------------------------------------------------------------
-    def titles(self) -> dict[str, str]:
-        """Source id -> its document's title (the id where it has none)."""
-        return {source_id: title or source_id for source_id, title in self.db.execute("SELECT source_id, title FROM sources")}
+    def titles(self) -> dict[str, str | None]:
+        """Source id -> its document's title, None where it has none (a path is not a subject: see subject())."""
+        return {source_id: title for source_id, title in self.db.execute("SELECT source_id, title FROM sources")}
+
+    @staticmethod
+    def subject(titles: dict[str, str | None], source_id: str) -> str:
+        """What a prompt and the checks call a source's document: its title, "a document" where it has none."""
+        return titles.get(source_id) or "a document"
 
     def sources(self) -> dict[str, StoredSource]:
         rows = self.db.execute(

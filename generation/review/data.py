@@ -114,7 +114,7 @@ def load_snapshot(corpus: Corpus, store: Store) -> Snapshot:
         if doc is None:
             doc_split = split.get(chunk.source_id) or split_of(chunk.source_id, share)
             doc = snap.documents[chunk.source_id] = DocumentRow(
-                chunk.source_id, titles.get(chunk.source_id, chunk.source_id), doc_split, sources[chunk.source_id].text_sha256
+                chunk.source_id, titles.get(chunk.source_id) or chunk.source_id, doc_split, sources[chunk.source_id].text_sha256
             )
         row = ChunkRow(len(doc.chunks), chunk)
         doc.chunks.append(row)

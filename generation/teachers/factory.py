@@ -14,7 +14,7 @@ from ingest.sources import redact
 
 from .base import Teacher, TeacherError
 from .http import HttpTeacher, server_teacher_id
-from .llama import LlamaCppTeacher, check_gguf, default_model_path, file_sha256
+from .llama import LlamaCppTeacher, check_gguf, default_model_path, file_sha256, parameter_count
 
 if TYPE_CHECKING:
     from generation.config import Corpus
@@ -34,6 +34,23 @@ class TeacherSpec:
         self._identity: str | None = None
         self.last_server_teacher: Callable[[], str | None] | None = None  # set by the run: asks the store
         self._unreachable: TeacherError | None = None
+
+    def parameters(self, ask_server: bool = False) -> int | None:
+        """The teacher model's parameters: from the GGUF header, or what a server says (only asked when
+        `ask_server`); None when it cannot be told."""
+        if self._teacher is not None:
+            return getattr(self._teacher, "n_params", None)
+        if self.config.urls:
+            if not ask_server:
+                return None
+            try:
+                return getattr(self.load(), "n_params", None)
+            except TeacherError:
+                return None
+        try:
+            return parameter_count(self.corpus.model_path() or default_model_path())
+        except TeacherError:
+            return None
 
     @property
     def is_embedded(self) -> bool:

@@ -30,6 +30,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ingest.deadline import Watchdog
@@ -37,6 +38,7 @@ from ingest.sources import redact
 
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
 from .grammar import GrammarError, schema_to_gbnf
+from .llama import parameter_count, size_from_name
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class _Server:
     n_ctx: int | None
     request_model: str
     llama_server: bool = False  # answered /props, so it has /tokenize and /apply-template
+    n_params: int | None = None  # the model's parameters, where the server says (llama-server: /v1/models meta.n_params)
     schema_form: str = "json_schema"
     in_flight: int = 0
     sent: int = 0
@@ -421,14 +424,25 @@ class HttpTeacher(Teacher):
         server_n_ctx = (generation.get("n_ctx") if isinstance(generation, dict) else None) or props.get("n_ctx")
         if not server_n_ctx:  # vLLM lists the model's context with it
             server_n_ctx = next((m.get("max_model_len") for m in models if str(m["id"]) == model_id), None)
+        meta = next((m.get("meta") for m in models if str(m["id"]) == model_id), None)
+        n_params = meta.get("n_params") if isinstance(meta, dict) else None
+        if not n_params:  # llama_cpp.server says no size: its id is the model's path, which may name one
+            n_params = _size_of(model_id)
         return _Server(
             url=url,
             model_id=model_id,
+            n_params=int(n_params) if isinstance(n_params, (int, float)) and n_params > 0 else None,
             slots=int(total_slots) if isinstance(total_slots, int) and total_slots > 0 else (slots or 1),
             n_ctx=int(server_n_ctx) if isinstance(server_n_ctx, int) and server_n_ctx > 0 else n_ctx,
             request_model=self.model or model_id,
             llama_server=bool(props),
         )
+
+    @property
+    def n_params(self) -> int | None:
+        """The served model's parameters, when a server says (the smallest, if they differ)."""
+        sizes = [s.n_params for s in self._servers if s.n_params]
+        return min(sizes) if sizes else None
 
     @property
     def live_urls(self) -> list[str]:
@@ -674,3 +688,14 @@ class HttpTeacher(Teacher):
         client = getattr(self, "_client", None)
         if client is not None:
             client.close()
+
+
+def _size_of(model_id: str) -> int | None:
+    """A served model's parameters from its id: the GGUF header where the id is the path of a model file on
+    this machine (llama_cpp.server's id is its --model), else a size its name states ("SmolLM2-135M")."""
+    path = Path(model_id)
+    if model_id.endswith(".gguf") and path.is_file():
+        count = parameter_count(path)
+        if count:
+            return count
+    return size_from_name(model_id)

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import os
+import re
 import struct
 import threading
 import time
@@ -58,9 +59,9 @@ _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 
 _GGUF_STRING, _GGUF_ARRAY = 8, 9
 
 
-def trained_context(path: Path) -> int | None:
-    """The context length the model was trained with (`<arch>.context_length` in the GGUF header), read
-    without loading the model; None when the header does not say or cannot be read."""
+def gguf_header(path: Path) -> dict[str, int | float | str]:
+    """The scalar and string keys of a GGUF file's header, read without loading the model ({} when it
+    cannot be read)."""
 
     def read(f, fmt: str):
         size = struct.calcsize(fmt)
@@ -84,19 +85,60 @@ def trained_context(path: Path) -> int | None:
             return None
         raise ValueError(f"unknown GGUF value type {kind}")
 
+    found: dict[str, int | float | str] = {}
     try:
         with path.open("rb") as f:
             if f.read(4) != GGUF_MAGIC or read(f, "<I") < 2:
-                return None
+                return {}
             read(f, "<Q")  # tensors
             for _ in range(read(f, "<Q")):
-                key = string(f)
-                found = value(f, read(f, "<I"))
-                if key.endswith(b".context_length") and isinstance(found, int):
-                    return found
+                key = string(f).decode("utf-8", "replace")
+                item = value(f, read(f, "<I"))
+                if isinstance(item, bytes):
+                    found[key] = item.decode("utf-8", "replace")
+                elif item is not None:
+                    found[key] = item
     except (OSError, ValueError, struct.error, MemoryError):
+        return found
+    return found
+
+
+def trained_context(path: Path) -> int | None:
+    """The context length the model was trained with (`<arch>.context_length` in the GGUF header), read
+    without loading the model; None when the header does not say or cannot be read."""
+    return next((v for k, v in gguf_header(path).items() if k.endswith(".context_length") and isinstance(v, int)), None)
+
+
+_SIZE_LABEL = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)([KMBT])", re.I)
+_SCALE = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def parameter_count(path: Path) -> int | None:
+    """The model's parameters, from its GGUF header (`general.parameter_count`, or `general.size_label`
+    such as "135M", "7B", "8x7B"); None when the header does not say."""
+    header = gguf_header(path)
+    count = header.get("general.parameter_count")
+    if isinstance(count, int) and count > 0:
+        return count
+    label = header.get("general.size_label")
+    m = _SIZE_LABEL.search(label) if isinstance(label, str) else None
+    if m is None:
         return None
-    return None
+    experts = int(m.group(1) or 1)
+    return int(experts * float(m.group(2)) * _SCALE[m.group(3).upper()])
+
+
+# A size in a model's name: "SmolLM2-135M-Instruct", "qwen2.5-0.5b-instruct-q4_k_m", "Mixtral-8x7B".
+_SIZE_IN_NAME = re.compile(r"(?<![\w.])(?:(\d+)x)?(\d+(?:\.\d+)?)([MB])(?![a-z0-9])", re.I)
+
+
+def size_from_name(name: str) -> int | None:
+    """The parameters a model's file or id names ("...-135M-..." is 135 million), None where none is named."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    m = _SIZE_IN_NAME.search(base.replace("_", "-"))
+    if m is None:
+        return None
+    return int(int(m.group(1) or 1) * float(m.group(2)) * _SCALE[m.group(3).upper()])
 
 
 def file_sha256(path: Path, cache_dir: Path | None = None) -> str:

@@ -10,7 +10,10 @@ A fact is a sentence of the chunk (its exact character range) and one target spa
 - a percentage ("40%", "12 per cent")                               -> "What percentage"
 - a count or a measure, the number before its noun ("nine arches")  -> "How many"
 - a name after a person word ("the engineer Margaret Owain")         -> "Who"
-- a name after a place preposition ("to the canal at Millbrook")     -> "Where"
+
+A name after a place preposition ("at Millbrook") is not a fact: on real documents the preposition led as
+often to a function, a figure or a file ("called from InitExtension", "in Fig.1", "in mi/miinitext.c") as
+to a place, and the embedded teacher's "Where" questions were wrong more often than right.
 
 Headings, list fragments, questions and sentences too short or too long to be an answer are not
 facts. The spans are the ones a question can hide and the answer sentence still states: a question
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (
+    AUXILIARIES,
     CLAUSE_CONJUNCTIONS,
+    CLAUSE_VERBS,
     COUNT_WORDS,
     CURRENCY_NAMES,
     ENGLISH_MARKERS,
@@ -34,18 +39,22 @@ from .lexicon import (
     NAME_PARTICLES,
     NOT_COUNTED,
     NOT_NAMES,
+    ORGANISATION_WORDS,
     PERSON_CUES,
-    PLACE_CUES,
     SCALE_WORDS,
     SUBJECT_OPENERS,
+    STOPWORDS,
+    SUBJECT_PRONOUNS,
 )
+from .questions import written_questions
 from .sentences import FACT_CLAUSE_CUT, OPENING_MARKS, sentences
+from .tokens import ALNUM_RUN
 
 # What makes a sentence a fact, and how many facts a chunk gives at most. Measured on the example
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "7"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "12"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -69,9 +78,24 @@ _SPANS: list[tuple[str, str, re.Pattern[str]]] = [
 ]
 _NAME = rf"[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s(?:(?:{'|'.join(NAME_PARTICLES)})\s)?[A-Z][\w’'-]*[a-z][\w’'-]*)*"
 _PERSON_CUE = re.compile(rf"\b(?:{'|'.join(PERSON_CUES)})\.?\s({_NAME})")
-_PLACE_CUE = re.compile(rf"\b(?:{'|'.join(PLACE_CUES)})\s(?:the\s)?({_NAME})")
+_IDENTIFIER = re.compile(r"[a-z][A-Z]|_|\d")  # "InitExtension", "RT_APPGROUP": code, not a name
+_SHOUTED = re.compile(r"[A-Z]{2}")
+_NAMED_YEAR = re.compile(r"\b([A-Z][a-z]+)\s+$")
+_OF_A_SET = re.compile(r"\bof\s+(?:the\s+|its\s+|their\s+)?$", re.I)
+_SINCE = re.compile(r"\b(?:since|until|till|by|before|after)\s+(?:(?:version|release|v)\s*\S+\s+)?(?:\(\s*)?$", re.I)
+# A sentence that points at what the reader sees beside it ("shown in Fig. 1 below", "the statement above",
+# "the following table") is not a fact a question can stand on alone.
+_DEICTIC = re.compile(
+    r"\b(?:Fig(?:ure)?s?\.?\s*\d|Table\s+\d|(?:shown|listed|given|described|see|seen)\s+(?:above|below)"
+    r"|\w+\s+(?:above|below)(?=\s*[,.;:)])|(?:the|this)\s+following\b|as\s+follows\b)", re.I,
+)
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
+# Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
+# searched for it, and a subject longer than this is not taken as a referent.
+REFERRING_PRONOUNS = frozenset("it its they their he his she her this these".split())
+REFERENT_REACH = 2
+REFERENT_MAX_WORDS = 8
 # See lexicon.ENGLISH_WORDS for the measurement.
 ENGLISH_MIN_SHARE = 0.12
 # A markdown link: its text is the sentence's, its target is not ("[the railway](https://...)").
@@ -90,6 +114,9 @@ class Fact:
     wh: str  # the question word: When, How many, ...
     opening: str = ""  # what the question must open with: the question word, and for a count its noun
     at: int = -1  # where `span` is in `sentence` (-1: its first whole-word occurrence)
+    question: str = ""  # a question code wrote (generation/text/questions.py): no teacher is asked
+    answer: str = ""  # the published answer when it is not the sentence: its pronoun subject named
+    context: str = ""  # the sentence before that names what the pronoun refers to: quoted too
 
     def __post_init__(self) -> None:
         if not self.opening:
@@ -97,16 +124,37 @@ class Fact:
 
     @property
     def key(self) -> str:
-        return f"{self.start}:{self.end}:{self.span}"
+        return f"{self.start}:{self.end}:{self.span}:{self.question}"
+
+    @property
+    def said(self) -> str:
+        """The answer as published: the sentence, with its pronoun subject named where it had one."""
+        return self.answer or self.sentence
 
 
 def clean_sentence(raw: str) -> str:
     """The sentence as an answer: list and heading markers, emphasis and link markup removed,
     whitespace folded."""
     text = _MARKUP.sub("", raw)
+    if "<ref" in text or "{{" in text or "[[" in text or "''" in text:
+        text = _wiki(text)
     text = LINK.sub(r"\1", text)  # [text](url): the grounding checker reads past link targets too
     text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
     return " ".join(text.split())
+
+
+_WIKI_REF = re.compile(r"<ref[^>/]*/>|<ref[^>]*>.*?</ref>", re.S)
+_WIKI_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+_WIKI_LINK = re.compile(r"\[\[(?:[^|\]]*\|)?([^\]]*)\]\]")
+_WIKI_EMPHASIS = re.compile(r"'{2,}")
+
+
+def _wiki(text: str) -> str:
+    """MediaWiki markup out of an answer: references, templates, [[links]] (their text kept), bold and italics."""
+    text = _WIKI_REF.sub("", text)
+    text = _WIKI_TEMPLATE.sub("", text)
+    text = _WIKI_LINK.sub(r"\1", text)
+    return _WIKI_EMPHASIS.sub("", text)
 
 
 def is_english(text: str) -> bool:
@@ -137,6 +185,8 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
             taken[start:end] = [True] * (end - start)
             found.append((kind, wh, start, end))
 
+    for lo, hi in _citations(sentence):  # "[@Ramsay:1998]", "<ref>...</ref>", "{{cite ...}}": never asked about
+        taken[lo:hi] = [True] * (hi - lo)
     for kind, wh, pattern in _SPANS:
         for m in pattern.finditer(sentence):
             if kind == "count":
@@ -147,17 +197,36 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
                     continue  # "no more than one train": rarely a count worth a question
                 if m.start() > 0 and sentence[m.start() - 1] in "#№":
                     continue
+                if _OF_A_SET.search(sentence, 0, m.start()):
+                    continue  # "one of the 178 municipal boroughs": the count is of a set the subject is in
+            if kind == "date" and (named := _NAMED_YEAR.search(sentence, 0, m.start())) and named.group(1).lower() not in STOPWORDS:
+                continue  # "the Municipal Corporations Act 1835", "Windows 2000": the year is part of a name
+            if kind in ("date", "time") and _SINCE.search(sentence, 0, m.start()):
+                continue  # "supported since 2021": a teacher asks "When will ... be supported?"
             claim(kind, wh, m.start(), m.end())
     topic_words = {w.lower() for w in re.findall(r"\w+", topic)}
-    for kind, wh, pattern in (("person", "Who", _PERSON_CUE), ("place", "Where", _PLACE_CUE)):
+    for kind, wh, pattern in (("person", "Who", _PERSON_CUE),):
         for m in pattern.finditer(sentence):
             name = m.group(1)
             if name.split()[0] in NOT_NAMES or m.start(1) == 0:
                 continue
+            if _IDENTIFIER.search(name) or ORGANISATION_WORDS & set(name.split()):
+                continue  # "by InitExtension", "by the Free Software Foundation": a function or a body, not a person
+            if sentence[m.start() : m.start(1)].strip() == "by" and (len(name.split()) < 2 or _SHOUTED.search(name)):
+                continue  # "supported by SQLite", "built by Brunel": one word after "by" is as often a thing as a person
             if {w.lower() for w in re.findall(r"\w+", name)} <= topic_words:
                 continue  # the document's own subject is what the question names, not what it asks
             claim(kind, wh, m.start(1), m.end(1))
     return sorted(found, key=lambda f: f[2])
+
+
+_CITATION = re.compile(r"\[[^\]\n]*@[^\]\n]*\]|<ref[^>]*>.*?</ref>|\{\{[^{}]*\}\}|\[\d+(?:[,–-]\d+)*\]", re.S)
+
+
+def _citations(sentence: str) -> list[tuple[int, int]]:
+    if "[" not in sentence and "<ref" not in sentence and "{{" not in sentence:
+        return []
+    return [(m.start(), m.end()) for m in _CITATION.finditer(sentence)]
 
 
 _COUNTED = re.compile(r"\s+([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?(?:\s+(per\s+[a-z]+))?", re.I)
@@ -188,7 +257,7 @@ def _opening(kind: str, wh: str, after: str) -> str:
     return f"{wh} {' '.join(words)}"
 
 
-_PRIORITY = {"date": 0, "money": 1, "count": 2, "percent": 2, "time": 3, "person": 4, "place": 5}
+_PRIORITY = {"date": 0, "money": 1, "count": 2, "percent": 2, "time": 3, "person": 4}
 
 
 def _continues(word: str) -> bool:
@@ -237,13 +306,35 @@ def target_clause(quote: str, target: str, at: int = -1) -> str | None:
 def clause_of(fact: Fact) -> str:
     """The fact's clause as a sentence of its own: what the teacher is shown, so that a small model asks
     about the target's clause and not another one of the sentence."""
-    clause = target_clause(fact.sentence, fact.span, fact.at) or fact.sentence
+    said = fact.said
+    clause = target_clause(said, fact.span, fact.at if not fact.answer else -1) or said
     clause = clause.strip().rstrip(",;:").strip()
     words = clause.split(None, 1)
     if words and words[0].lower() in CLAUSE_CONJUNCTIONS and len(words) > 1:
         clause = words[1]
     clause = clause[:1].upper() + clause[1:]
     return clause if clause.rstrip("\"'”’)").endswith((".", "!", "?")) else clause + "."
+
+
+def _name_subject(sentence: str, pronoun: str, named: str) -> str:
+    """The sentence with its pronoun subject replaced by what it refers to: "It was built in 1886" ->
+    "The Cwm Llys viaduct was built in 1886"; "Its deck is ..." -> "The Cwm Llys viaduct's deck is ..."."""
+    at = sentence.find(pronoun)
+    if at == 0:
+        name = named[:1].upper() + named[1:]
+    else:
+        name = named[:1].lower() + named[1:] if named.split()[0] in ("The", "A", "An") else named
+    if pronoun.lower() in ("its", "their", "his", "her"):
+        name += "’" if name.endswith("s") else "’s"
+    return sentence[:at] + name + sentence[at + len(pronoun) :]
+
+
+def _sentence_naming(text: str, before: int, named: str) -> slice:
+    """The sentence before `before` whose subject is `named`."""
+    for start, end in reversed([s for s in sentences(text[:before]) if s[1] <= before]):
+        if named in " ".join(text[start:end].split()):
+            return slice(start, end)
+    return slice(before, before)
 
 
 def _published_at(raw: str, s: int, sentence: str, span: str) -> int:
@@ -272,18 +363,42 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
             continue
         if not english and not ENGLISH_MARKERS & {w.lower() for w in re.findall(r"[A-Za-z]+", raw)}:
             continue
+        if _DEICTIC.search(raw):
+            continue
         if not text[:start].strip() and raw.lstrip(OPENING_MARKS)[:1].islower():
             continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
         sentence = clean_sentence(raw)
+        answer, context = sentence, ""
+        pronoun = pronoun_subject(sentence)
+        if pronoun is not None:
+            named = referent(text, start, pronoun)
+            if named is None:
+                continue  # "It was built in 1886": what "it" is, the chunk does not say before it
+            answer = _name_subject(sentence, pronoun, named)
+            context = clean_sentence(text[_sentence_naming(text, start, named)])
+        bounds = subject_span(answer)
+        subject = answer[bounds[0] : bounds[1]] if bounds else None
         facts = []
+        written = written_questions(answer, subject, topic)
+        for w in written:
+            facts.append(Fact(
+                sentence=sentence, start=start, end=end, span=w.span or "", kind=w.kind, wh=w.question.split(" ", 1)[0],
+                question=w.question, answer=answer if answer != sentence else "", context=context,
+            ))
+        asked = {w.span for w in written if w.span}
         for kind, wh, s, e in sorted(_spans(raw, topic), key=lambda s: _PRIORITY[s[0]]):
+            if len(facts) >= MAX_SPANS_PER_SENTENCE:
+                break
             span = " ".join(raw[s:e].split())  # a span across a line break is asked for as the answer writes it
+            if span in asked:
+                continue
             at = _published_at(raw, s, sentence, span)
             if at < 0:
                 continue  # inside a link's target or markup: not a thing the answer states
-            facts.append(Fact(sentence=sentence, start=start, end=end, span=span, kind=kind, wh=wh, opening=_opening(kind, wh, raw[e:]), at=at))
-            if len(facts) == MAX_SPANS_PER_SENTENCE:
-                break
+            facts.append(Fact(
+                sentence=sentence, start=start, end=end, span=span, kind=kind, wh=wh, opening=_opening(kind, wh, raw[e:]), at=at,
+                answer=answer if answer != sentence else "", context=context,
+            ))
         if facts:
             per_sentence.append(facts)
     chosen: list[Fact] = []
@@ -292,3 +407,84 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
     if limit is not None:
         chosen = chosen[:limit]
     return tuple(sorted(chosen, key=lambda f: (f.start, f.key)))
+
+
+# The subject of a clause: the words before its verb. Without a tagger the verb is an auxiliary, a word in
+# lexicon.CLAUSE_VERBS, or a word in -ed after the first; leading adverbials ("At its busiest, in 1903,
+# ...", "Today", "Eventually,") are not the subject.
+_ADVERBIAL = re.compile(
+    r"(?:(?:at|in|on|by|during|after|before|since|from|for|with|under|over|until|within|between|around)(?:\s[^,\s]+){1,3}"
+    r"|today|eventually|originally|later|then|now|however|also|finally|meanwhile|since then|[a-z]+ly),\s+"
+    r"|(?:today|now|then|in\s\d{4}|by\s\d{4}|since\s\d{4})\s+",
+    re.I,
+)
+_CONJUNCTION = re.compile(r"(?:and|but|or|while|whereas)\s+", re.I)
+_SUBJECT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+SUBJECT_MAX_WORDS = 12  # "The line's most famous structure, the Cwm Llys viaduct, has ..."
+
+
+def subject_span(clause: str, target: str = "") -> tuple[int, int] | None:
+    """Where the clause's subject is in `clause` (its words before the verb, or before `target`), or None
+    when it cannot be told."""
+    at = len(clause) - len(clause.lstrip().lstrip(OPENING_MARKS))
+    if (m := _CONJUNCTION.match(clause, at)) is not None:
+        at = m.end()
+    while (m := _ADVERBIAL.match(clause, at)) is not None:
+        at = m.end()
+    stop = clause.find(target, at) if target else -1
+    stop = stop if stop >= 0 else len(clause)
+    words = []
+    for m in _SUBJECT_WORD.finditer(clause, at, stop):
+        low = m.group().lower()
+        if low in AUXILIARIES or low in CLAUSE_VERBS or (words and low.endswith("ed") and len(low) > 4):
+            break
+        words.append(m)
+        if len(words) == SUBJECT_MAX_WORDS:
+            break
+    if not words:
+        return None
+    return words[0].start(), words[-1].end()
+
+
+def clause_subject(clause: str, target: str = "") -> list[str]:
+    """The words of the clause's subject, or [] when it is a pronoun or cannot be told."""
+    span = subject_span(clause, target)
+    if span is None:
+        return []
+    words = ALNUM_RUN.findall(clause[span[0] : span[1]])
+    if not words or words[0].lower() in SUBJECT_PRONOUNS:
+        return []
+    return words
+
+
+def pronoun_subject(sentence: str) -> str | None:
+    """The pronoun a sentence opens its subject with ("It", "They", "Its", "This"), or None."""
+    span = subject_span(sentence)
+    if span is None:
+        return None
+    first = ALNUM_RUN.match(sentence, span[0])
+    if first is None:
+        return None
+    return first.group() if first.group().lower() in REFERRING_PRONOUNS else None
+
+
+def referent(text: str, before: int, pronoun: str) -> str | None:
+    """What a pronoun that opens the sentence at `before` refers to: the subject of one of the two
+    sentences before it in `text` (the nearest whose subject is not itself a pronoun), when it fits the
+    pronoun (a person's name for he or she). None when nothing before it says (a question about "it" would
+    have to guess)."""
+    for start, end in reversed([s for s in sentences(text[:before]) if s[1] <= before][-REFERENT_REACH:]):
+        sentence = text[start:end]
+        span = subject_span(sentence)
+        if span is None:
+            continue
+        subject = " ".join(sentence[span[0] : span[1]].split())
+        first = subject.split(None, 1)[0].lower()
+        if first in SUBJECT_PRONOUNS:
+            continue
+        if pronoun.lower() in ("he", "she", "his", "her") and not subject[:1].isupper():
+            return None
+        if len(subject.split()) > REFERENT_MAX_WORDS:
+            return None
+        return subject
+    return None

@@ -101,20 +101,27 @@ MONTHS = tuple("January February March April May June July August September Octo
 DAYS = tuple("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
 MONTHS_AND_DAYS = frozenset(w.lower() for w in MONTHS + DAYS)
 
-# Irregular past forms, so that "took over" in an answer matches "take over" in a question.
-IRREGULAR = {
-    past: base
-    for base, forms in {
-        "become": "became", "begin": "began begun", "bring": "brought", "build": "built", "buy": "bought",
-        "choose": "chose chosen", "come": "came", "draw": "drew drawn", "fall": "fell fallen",
-        "give": "gave given", "go": "went gone", "grow": "grew grown", "hold": "held", "keep": "kept",
-        "know": "knew known", "lead": "led", "leave": "left", "lose": "lost", "make": "made", "meet": "met",
-        "pay": "paid", "rise": "rose risen", "run": "ran", "see": "saw seen", "sell": "sold", "send": "sent",
-        "spend": "spent", "stand": "stood", "strike": "struck", "take": "took taken", "teach": "taught",
-        "tell": "told", "think": "thought", "win": "won", "write": "wrote written",
-    }.items()
-    for past in forms.split()
+# Irregular verbs: base -> (past, past participle). IRREGULAR maps each form back to its base, so that
+# "took over" in an answer matches "take over" in a question; code-written questions take the past from
+# a participle ("The church was built by ..." -> "Who built the church?").
+IRREGULAR_FORMS = {
+    "become": ("became", "become"), "begin": ("began", "begun"), "bring": ("brought", "brought"), "build": ("built", "built"),
+    "buy": ("bought", "bought"), "choose": ("chose", "chosen"), "come": ("came", "come"), "draw": ("drew", "drawn"),
+    "fall": ("fell", "fallen"), "find": ("found", "found"), "give": ("gave", "given"), "go": ("went", "gone"),
+    "grow": ("grew", "grown"), "hold": ("held", "held"), "keep": ("kept", "kept"), "know": ("knew", "known"),
+    "lead": ("led", "led"), "leave": ("left", "left"), "lose": ("lost", "lost"), "make": ("made", "made"),
+    "meet": ("met", "met"), "pay": ("paid", "paid"), "rise": ("rose", "risen"), "run": ("ran", "run"),
+    "see": ("saw", "seen"), "sell": ("sold", "sold"), "send": ("sent", "sent"), "spend": ("spent", "spent"),
+    "stand": ("stood", "stood"), "strike": ("struck", "struck"), "take": ("took", "taken"), "teach": ("taught", "taught"),
+    "tell": ("told", "told"), "think": ("thought", "thought"), "win": ("won", "won"), "write": ("wrote", "written"),
+    "draw up": ("drew up", "drawn up"), "set": ("set", "set"), "put": ("put", "put"), "shut": ("shut", "shut"),
+    "bear": ("bore", "born"), "sing": ("sang", "sung"), "speak": ("spoke", "spoken"), "break": ("broke", "broken"),
+    "drive": ("drove", "driven"), "ride": ("rode", "ridden"), "forget": ("forgot", "forgotten"), "lay": ("laid", "laid"),
 }
+# Bases whose forms are not read back for matching: "found" is also "to found", "born" is its own word.
+_NOT_MATCHED = frozenset(("find", "bear", "draw up", "set", "put", "shut", "sing", "speak", "break", "drive", "ride", "forget", "lay"))
+IRREGULAR = {form: base for base, forms in IRREGULAR_FORMS.items() if base not in _NOT_MATCHED for form in forms if form != base}
+PAST_OF_PARTICIPLE = {participle: past for past, participle in IRREGULAR_FORMS.values()}
 
 # Comparatives and superlatives of the adjectives questions measure with: "Which river is longer ...?"
 # of "the second longest after the Volga".
@@ -205,7 +212,11 @@ PERSON_CUES = (
     "by engineer architect founder designer director author builder owner manager chairman president "
     "inventor artist Mr Mrs Ms Dr Sir Lady Lord Professor"
 ).split()
-PLACE_CUES = "in at from to near towards reached".split()
+# A name with one of these words is an organisation, not a person ("by the Free Software Foundation").
+ORGANISATION_WORDS = frozenset(
+    """Ministry University College School Department Agency Corporation Company Council Committee Foundation Institute
+    Society Association Commission Inc Ltd Group Project Office Service Bureau Board Centre Center Laboratory Bank Trust""".split()
+)
 NAME_PARTICLES = "of de la le van von du da".split()  # "Duke of Wellington", "Ludwig van Beethoven"
 # A fact sentence does not open with these: it leans on the sentence before.
 LEANING_OPENERS = frozenset(("However", "But", "Also", "And", "Or", "So"))
@@ -228,4 +239,14 @@ CLAUSE_CONJUNCTIONS = frozenset("and but or while whereas".split())
 SUBJECT_OPENERS = frozenset(
     """the a an it its they their he his she her we our you your i this that these those there
     around about some over nearly almost more most many few all each every no several""".split()
+)
+
+# -- sentence ends (generation/text/sentences.py) --------------------------------------------------------
+
+# Abbreviations a period follows without ending the sentence: titles before a name, and the usual short
+# forms ("Dr. Smith", "Acme Inc. said", "see Fig. 3"); a single capital (an initial: "Frederick W. Mote")
+# and dotted abbreviations ("U.S.", "e.g.") are recognised by their shape.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st sr jr inc ltd co corp no nos vs fig figs vol pp ca approx gen gov sen rep rev mt ft
+    jan feb aug sept oct nov dec est dept univ""".split()
 )

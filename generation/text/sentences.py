@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .lexicon import ABBREVIATIONS
 from .tokens import ALNUM_RUN
 
 CACHE_SIZE = 512
@@ -52,7 +53,7 @@ def segments(text: str) -> tuple[tuple[int, int], ...]:
 # A sentence ends at ".", "!" or "?" (and their CJK forms) before a word that is not lower case: a capital
 # of any script, a digit, a quote or bracket, or a letter of a script without case.
 _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]*_]*)\s+(?=[\"'“‘(\[*_]*[^\W_])|(?<=[。！？])\s*(?=\S)")
-_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")
+_BLOCK = re.compile(r"\n\s*\n|\n[ \t]*(?:-{3,}|={3,}|~{3,}|\^{3,}|\*{3,}|_{3,}|#{3,}|\+{3,})[ \t]*(?=\n|$)|\n(?=\s*(?:[-*+>#|]|\d+[.)])\s)")  # a "-----" line under a heading
 OPENING_MARKS = "\"'“‘([*_`"
 # A line of a block shorter than this share of its longest line, with no closing punctuation, and
 # followed by a capital, is a heading (the example PDF's "Engineering Report 2024" above its text).
@@ -100,11 +101,30 @@ def sentences(text: str) -> list[tuple[int, int]]:
         for m in _SENTENCE_END.finditer(block):
             if block[m.end() : m.end() + 8].lstrip(OPENING_MARKS)[:1].islower():
                 continue  # "e.g. the", "approx. five": an abbreviation, not a sentence end
+            if _abbreviation_before(block, m.start()):
+                continue  # "Frederick W. Mote", "the U.S. National Science Foundation", "Dr. Owain"
             out.append((start, block_start + m.start() + len(m.group(1) or "")))  # closing quotes stay
             start = block_start + m.end()
         out.append((start, block_end))
         block_start = next_start
     return [(s + _leading(text[s:e]), e - _trailing(text[s:e])) for s, e in out if text[s:e].strip()]
+
+
+_WORD_BEFORE_PERIOD = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)\.$")
+
+
+def _abbreviation_before(block: str, end: int) -> bool:
+    """The period before `end` closes an abbreviation, not a sentence: an initial (one capital letter), a
+    dotted abbreviation ("U.S.", "e.g."), or one of lexicon.ABBREVIATIONS."""
+    if end == 0 or block[end - 1] != ".":
+        return False
+    m = _WORD_BEFORE_PERIOD.search(block, max(0, end - 20), end)
+    if m is None:
+        return False
+    word = m.group(1)
+    if m.start() > 0 and (block[m.start() - 1].isalnum() or block[m.start() - 1] == "."):
+        return False
+    return (len(word) == 1 and word.isupper()) or "." in word or word.lower() in ABBREVIATIONS
 
 
 def _leading(s: str) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..decode import looks_binary
 from ..records import Document, Source, SourceError, sha256_hex
 from ..sources import Raw
-from .base import Extracted, ReadOptions, Reader
+from .base import Extracted, ReadOptions, Reader, fallback_title, usable_title
 from .docx import DocxReader
 from .epub import EpubReader
 from .fb2 import Fb2Reader
@@ -113,9 +113,10 @@ def extract(source: Source, data: bytes, options: ReadOptions = ReadOptions()) -
         raise  # the worker's memory ceiling: ingest.pool names it
     except Exception as exc:  # MuPDF's, lxml's and the Office libraries' own errors: a lying page tree, a loop, a parser limit
         raise SourceError("extract_error", f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    title = usable_title(found.title) or fallback_title(found.text, source.source_id)
     return Document(
         source_id=source.source_id, kind=source.kind, text_sha256=sha256_hex(found.text), text=found.text,
-        title=found.title, author=found.author, date=found.date, url=found.url, pages=found.pages, sections=found.sections,
+        title=title, author=found.author, date=found.date, url=found.url, pages=found.pages, sections=found.sections,
         warnings=found.warnings,
     )
 

@@ -13,6 +13,7 @@ docs/architecture.md, "Add a reader", is the recipe.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -72,3 +73,46 @@ def clean_field(value: str | None) -> str | None:
     """A metadata value (title, author) normalized; None when nothing is left."""
     value = normalize(value) if value else None
     return value or None
+
+
+# A document's title, when the format names none (plain text, a PDF whose metadata holds "Untitled" or
+# "Microsoft Word - report.docx"): its first line when that line reads as a title, else its file name
+# made readable when its words are words ("Packet_switching.txt"), else none: "scan_0413.pdf" names no
+# subject, and a question or prompt that names it by its file name is wrong.
+TITLE_MAX_CHARS = 100
+TITLE_MAX_WORDS = 14
+_SENTENCE_END = re.compile(r"[.,;:!?]$|[.!?]\s+[A-Z]")
+_JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pptx?|xlsx?|pdf|txt|md|html?|odt|tex|indd))$", re.I)
+_MARKUP_EDGES = re.compile(r"^[\s#=*_>`\-]+|[\s#=*_`]+$")
+_ID_PART = re.compile(r"^(?:[a-z]{0,3}\d[\w.]*|v\d+|final|draft|copy|new|old|img|dsc|scan|doc|file|page|untitled)$", re.I)
+
+
+def usable_title(title: str | None) -> str | None:
+    """`title`, or None when it is empty or a placeholder an editor wrote ("Untitled", a file name)."""
+    if not title or _JUNK_TITLE.match(title.strip()):
+        return None
+    return title
+
+
+def fallback_title(text: str, source_id: str) -> str | None:
+    """The first line of `text` when it reads as a title (short, no sentence end, not markup), else the
+    file name made readable ("Packet_switching.txt" -> "Packet switching", "2023-annual-report-final.pdf"
+    -> "Annual report"); None where the name is only numbers and codes ("IMG_0413.pdf")."""
+    for line in text.split("\n", 3)[:3]:
+        line = _MARKUP_EDGES.sub("", line.strip())
+        if line and len(line) <= TITLE_MAX_CHARS and len(line.split()) <= TITLE_MAX_WORDS and not _SENTENCE_END.search(line) and not line.startswith(("{", "<", "[", "|")):
+            if any(c.isalpha() for c in line) and not _JUNK_TITLE.match(line):
+                return line
+        if line:
+            break
+    stem = source_id.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    stem = stem.rsplit(".", 1)[0] if "." in stem[1:] else stem
+    words = [w for w in re.split(r"[\s_\-+.]+", stem) if w]
+    while words and _ID_PART.match(words[0]):
+        words.pop(0)
+    while words and _ID_PART.match(words[-1]):
+        words.pop()
+    if not any(len(w) >= 3 and w.isalpha() for w in words):
+        return None
+    readable = " ".join(words)
+    return readable[:1].upper() + readable[1:]

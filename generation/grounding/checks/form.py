@@ -3,7 +3,9 @@
 The question: words in it, a question mark (or an imperative: "Name the ..."), not a sentence copied
 from the chunk, not cut off, not about "the text", no pronoun that points outside it. The answer: not
 empty, not the question again, not cut off, not looping, not "the text does not say". For a question
-written for one fact (fact-first), also: it does not give its own answer away, and it names something.
+written for one fact (fact-first), also: it does not give its own answer away, it names something, it
+does not ask about the future of a sentence that does not speak of one, and the names it writes are names
+the text writes (a small teacher joins two names into one that is in neither: "John the Revolt in the West").
 """
 
 from __future__ import annotations
@@ -58,13 +60,17 @@ class FormCheck(Check):
         "answer_refers_to_text": "the answer is about \"the text\", not about its subject",
         "question_gives_answer": "fact-first: the question holds its own answer (or another value of its sentence)",
         "unnamed_subject": "fact-first: the question names nothing (no name, no number)",
+        "changed_tense": "fact-first: the question asks what will be, and its sentence does not say what will be",
+        "misjoined_name": "fact-first: the question writes a name (capitalised words together) that the text does not",
     }
+    VERSION = 2  # 2: changed_tense, misjoined_name
     zero_score = True
 
     def run(self, pair: PairContext) -> Finding:
         form = _question_form(pair.question, pair.chunk) + _answer_form(pair.answer, pair.question, pair.new_content, pair.content)
         if pair.target and pair.quotes:
             form += _target_form(pair.question_tokens, pair.question_vocab, pair.target, pair.quotes[0])
+            form += _target_wording(pair.question, " ".join(pair.quotes), pair.chunk, pair.title or "")
         return Finding(reasons=form, values={"form": form})
 
 
@@ -90,6 +96,28 @@ def _target_form(question_tokens: list[Token], question_vocab: frozenset[str], t
         reasons.append("question_gives_answer")
     if not any(is_name(t) or t.kind == "num" for t in question_tokens):
         reasons.append("unnamed_subject")
+    return reasons
+
+
+_FUTURE = re.compile(r"\b(?:will|shall|won't|going to)\b", re.I)
+_NAME_RUN = re.compile(r"[A-Z][\w’'./-]*(?:\s+(?:(?:of|the|in|on|for|and|de|la|le|von|van)\s+)*[A-Z][\w’'./-]*)+")
+
+
+def _target_wording(question: str, quotes: str, chunk: ChunkContext, title: str) -> list[str]:
+    """changed_tense: "When will the syntax be supported?" of "has been supported since 2021";
+    misjoined_name: a run of capitalised words of the question (past its first word) that neither the
+    chunk nor the title writes together."""
+    reasons = []
+    if _FUTURE.search(question) and not _FUTURE.search(quotes):
+        reasons.append("changed_tense")
+    first = question.lstrip().split(None, 1)
+    rest = first[1] if len(first) == 2 else ""
+    folded_title = fold(title)
+    for run in _NAME_RUN.findall(rest):
+        name = fold(run)
+        if name and name not in chunk.folded and name not in folded_title:
+            reasons.append("misjoined_name")
+            break
     return reasons
 
 

@@ -89,7 +89,7 @@ class NoveltyCheck(Check):
         plain_limit = cfg.question_novel_words if pair.target else 10**6
         novel += _novel_question_terms(pair.question_tokens, chunk, plain_limit, pair.title_vocab, pair.title)
         if pair.target and pair.quotes:
-            novel += _off_fact_words(pair.question_tokens, pair.quotes[0], pair.title_vocab)
+            novel += _off_fact_words(pair.question_tokens, " ".join(pair.quotes), pair.title_vocab)  # the fact, and the sentence naming its subject
         novel = list(dict.fromkeys(novel))
         return Finding(reasons=novel, values={"novel": novel})
 

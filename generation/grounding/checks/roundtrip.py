@@ -14,9 +14,8 @@ import re
 from pydantic import Field
 
 from generation.records import QuoteSpan
-from generation.text.facts import find_target, target_clause
-from generation.text.lexicon import AUXILIARIES, CLAUSE_VERBS, IMPERATIVES, MEASURE_WORDS, SUBJECT_PRONOUNS
-from generation.text.sentences import OPENING_MARKS
+from generation.text.facts import clause_subject, find_target, target_clause
+from generation.text.lexicon import AUXILIARIES, IMPERATIVES, MEASURE_WORDS
 from generation.text.tokens import ALNUM_RUN, Token, name_variant, present, tokens, vocabulary
 
 from ..context import FRAME_KEYS, ChunkContext, PairContext, quoted
@@ -61,36 +60,9 @@ class RoundtripCheck(Check):
 # name; unless it is only the measure's own name ("a height of 28 metres" is asked "How many metres high").
 _MEASURED = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s+of\s+(?:about\s+|around\s+|some\s+|over\s+|nearly\s+)?$")
 
-_ADVERBIAL = re.compile(
-    r"(?:(?:at|in|on|by|during|after|before|since|from|for|with|under|over|until|within|between|around)(?:\s[^,\s]+){1,3}"
-    r"|today|eventually|originally|later|then|now|however|also|finally|meanwhile|since then|[a-z]+ly),\s+"
-    r"|(?:today|now|then|in\s\d{4}|by\s\d{4}|since\s\d{4})\s+",
-    re.I,
-)
-
 # A quoted sentence that opens by pointing back, or a code block, is led to by the sentence before it.
 _POINTS_BACK = re.compile(r"\W*(?:(?:\w+\s+)?(?:this|these|those|such)|it|its|they|their|he|his|she|her)\b", re.I)
 _CODE_BLOCK = re.compile(r"\s*(?:```|~~~|\$ |>>> |(?: {4}|\t)\S)")
-SUBJECT_MAX_WORDS = 12  # "The line's most famous structure, the Cwm Llys viaduct, has ..."
-
-
-def _clause_subject(clause: str, target: str) -> list[str]:
-    """The words of the clause's subject, or [] when it is a pronoun or cannot be told."""
-    text = clause.strip().lstrip(OPENING_MARKS)
-    text = re.sub(r"^(?:and|but|or|while|whereas)\s+", "", text, flags=re.I)
-    while (m := _ADVERBIAL.match(text)) is not None:
-        text = text[m.end() :]
-    words: list[str] = []
-    for word in ALNUM_RUN.findall(text.split(target, 1)[0] if target else text):
-        low = word.lower()
-        if low in AUXILIARIES or low in CLAUSE_VERBS or (words and low.endswith("ed") and len(low) > 4):
-            break
-        words.append(word)
-        if len(words) == SUBJECT_MAX_WORDS:
-            break
-    if not words or words[0].lower() in SUBJECT_PRONOUNS:
-        return []
-    return words
 
 
 def _names_the_subject(question_tokens: list[Token], clause: str, target: str, title: frozenset[str]) -> bool:
@@ -98,7 +70,7 @@ def _names_the_subject(question_tokens: list[Token], clause: str, target: str, t
     "The Cob took 4 years to complete", not "How many years does the Ffestiniog Railway take ...", a small
     model's habit of putting the document's subject everywhere. A subject the title names is named by
     the title's words too."""
-    subject = [t for t in tokens(" ".join(_clause_subject(clause, target))) if t.kind not in ("stop", "num", "date")]
+    subject = [t for t in tokens(" ".join(clause_subject(clause, target))) if t.kind not in ("stop", "num", "date")]
     if not subject:
         return True
     vocab = vocabulary(question_tokens)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from generation.config import load_corpus
-from generation.strategies.fact_first import QUESTION_MAX_TOKENS, generate_fact_pairs, read_question
+from generation.strategies.fact_first import QUESTION_MAX_TOKENS, WRITTEN_BY_CODE, generate_fact_pairs, read_question
 from generation.strategies import GenerationSettings
 from generation.grounding import GroundingChecker
 from generation.pipeline.run import Run
@@ -42,17 +42,28 @@ def test_one_grammar_constrained_call_per_fact_and_the_sentence_is_the_answer():
         teacher, TEXT, key="k", gen_sig="g", settings=settings(), title=TITLE,
         accept=lambda c: checker.check(TEXT, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded,
     )
-    assert result.status == "ok" and result.calls == 3
+    assert result.status == "ok" and result.calls == 2  # the date of a plain passive sentence: code writes its question
     by_target = {c.target: c for c in result.candidates}
     assert set(by_target) == {"6", "1886", "nine"}
+    built = by_target["1886"]
+    assert built.question == "When was the Cwm Llys viaduct built?" and built.teacher_id == WRITTEN_BY_CODE
     arches = by_target["nine"]
-    assert arches.answer == "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
-    assert arches.quotes == [arches.answer]
+    # "It" is named in the published answer, and the sentence that names it is quoted too
+    assert arches.answer == "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    assert arches.quotes == [
+        "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres.",
+        "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook.",
+    ]
+    assert all(checker.check(TEXT, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded for c in by_target.values())
     calls = teacher.history
     assert all(call["max_tokens"] == QUESTION_MAX_TOKENS and call["json_schema"] is None for call in calls)
-    assert [c["grammar"].split("\n")[0] for c in calls] == [
-        'root ::= "How many kilometres " body "?"', 'root ::= "When " body "?"', 'root ::= "How many arches " body "?"'
-    ]
+    assert [c["grammar"].split("\n")[0] for c in calls] == ['root ::= "How many kilometres " body "?"', 'root ::= "How many arches " body "?"']
+
+
+def test_a_sentence_whose_it_the_text_before_does_not_name_gets_no_question():
+    teacher = FakeTeacher(default=writer)
+    result = generate_fact_pairs(teacher, "It was built in 1886 of local granite and is 28 metres high.", key="k", gen_sig="g", settings=settings(), title=TITLE)
+    assert result.candidates == [] and teacher.history == []
 
 
 def test_the_fixed_examples_lead_every_prompt_so_llama_cpp_reuses_them():
@@ -66,7 +77,7 @@ def test_the_fixed_examples_lead_every_prompt_so_llama_cpp_reuses_them():
 def test_a_fact_gets_more_tries_until_one_passes_and_every_try_is_kept():
     teacher = FakeTeacher(["How many arches?", "How many arches does the railway have?", GOOD["nine"]], default=writer)
     checker = GroundingChecker()
-    text = "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    text = "The Cwm Llys viaduct is made of local granite, and it has nine arches, each with a span of 11 metres."
     result = generate_fact_pairs(
         teacher, text, key="k", gen_sig="g", settings=settings(facts_per_chunk=1, candidates_per_fact=3), title=TITLE,
         accept=lambda c: checker.check(text, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded,
@@ -96,7 +107,11 @@ def test_a_run_with_fact_first_publishes_the_facts_and_says_how_much_it_covers(t
     pairs = [json.loads(line) for line in (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()]
     assert {p["question"] for p in pairs} == set(GOOD.values())
     text = (tmp_path / "viaduct.md").read_text()
-    assert all(text[p["char_start"] : p["char_end"]] == p["answer"].rstrip(".") for p in pairs)  # the text's own sentence
+    assert all(q.rstrip(".") in text[p["char_start"] : p["char_end"]] for p in pairs for q in p["quotes"])  # the span holds what it quotes
+    assert {p["answer"] for p in pairs} == {  # the text's own sentences, "It" named by the sentence before
+        "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook.",
+        "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres.",
+    }
     report = (tmp_path / "out" / "report.md").read_text()
     assert "coverage: 2 of 2 facts have a published pair (100%" in report
     again = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
@@ -104,7 +119,7 @@ def test_a_run_with_fact_first_publishes_the_facts_and_says_how_much_it_covers(t
 
 
 def test_a_question_that_gives_its_answer_away_is_rejected_and_reported(tmp_path):
-    teacher = FakeTeacher(default=lambda m: "When was the Cwm Llys viaduct built in 1886?")
+    teacher = FakeTeacher(default=lambda m: "How many arches, nine, does the Cwm Llys viaduct have?")
     outcome = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\ncandidates_per_fact = 1\n'), teacher=teacher).run()
     assert outcome.manifest["rejections"]["question_gives_answer"] >= 1
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
@@ -118,6 +133,21 @@ def test_the_strategy_is_fact_first_for_the_embedded_teacher_and_free_form_for_y
     assert Run(load_corpus(tmp_path)).settings.strategy == "free_form"
     (tmp_path / "corpus.toml").write_text('[teacher]\nurls = ["http://127.0.0.1:9"]\n[generation]\nstrategy = "fact_first"\n')
     assert Run(load_corpus(tmp_path)).settings.strategy == "fact_first"
+
+
+def test_auto_picks_fact_first_for_a_small_served_model_and_says_why(tmp_path):
+    from tests.generation.teachers.test_http import FakeServer
+
+    small, large = FakeServer(model_id="/m/SmolLM2-135M-Instruct.Q4_1.gguf"), FakeServer(meta={"n_params": 8_030_261_248}, props={})
+    try:
+        for server, strategy, why in ((small, "fact_first", "135M parameters"), (large, "free_form", "8.0B parameters")):
+            (tmp_path / "corpus.toml").write_text(f'[teacher]\nurls = ["{server.url}"]\n')
+            run = Run(corpus(tmp_path, (tmp_path / "corpus.toml").read_text()))
+            run.generation_signature()
+            assert run.state.settings.strategy == strategy and why in run.state.strategy_reason
+    finally:
+        small.close()
+        large.close()
 
 
 def test_the_strategy_is_part_of_the_generation_signature():
@@ -142,7 +172,10 @@ def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_pat
     assert outcome.exit_code == 0 and m["strategy"] == "fact_first"
     assert m["pairs"]["published"] >= 6, m
     pairs = [json.loads(line) for line in (tmp_path / ".groundqa" / "out" / "pairs.jsonl").read_text().splitlines()]
-    assert all(p["question"].endswith("?") and p["answer"] in history.read_text().replace("\n", " ") for p in pairs)
+    flat = " ".join(history.read_text().split())
+    assert all(q in flat for p in pairs for q in p["quotes"]) and all(p["question"].endswith("?") for p in pairs)
+    # the answer is the quoted sentence, or that sentence with its opening pronoun named ("It was ..." -> "The line was ...")
+    assert all(p["answer"] in flat or p["answer"].endswith(p["quotes"][0].split(" ", 1)[1]) for p in pairs)
     assert m["teacher"]["cached_prompt_tokens"] > m["teacher"]["prompt_tokens"] / 2  # the few-shot prefix is reused
 
 
@@ -192,7 +225,8 @@ def test_a_sentence_with_a_link_is_published_with_the_links_text(tmp_path):
 
 
 def test_the_reject_rate_of_fact_first_counts_facts_not_tries(tmp_path):
-    # Every fact passes on its third try: 6 of 9 questions rejected, but no fact left without a pair.
+    # Every fact the teacher is asked passes on its third try: 4 of 6 questions rejected, no fact left without
+    # a pair (the date of "It was built in 1886" gets its question from code, not the teacher).
     tries: dict[str, int] = {}
 
     def third_time_lucky(messages):
@@ -203,5 +237,5 @@ def test_the_reject_rate_of_fact_first_counts_facts_not_tries(tmp_path):
     toml = '[generation]\nstrategy = "fact_first"\n[grounding]\nmax_reject_rate = 0.5\n'
     outcome = Run(corpus(tmp_path, toml), teacher=FakeTeacher(default=third_time_lucky)).run()
     m = outcome.manifest
-    assert m["pairs"]["rejected"] == 6 and m["pairs"]["published"] == 3
+    assert m["pairs"]["rejected"] == 4 and m["pairs"]["published"] == 3
     assert outcome.exit_code == 0 and not m["failures"]

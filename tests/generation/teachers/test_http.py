@@ -32,8 +32,9 @@ class FakeServer:
     the next chat requests, in order; after it, `default` is answered. `props` None = no /props. A
     body that is a function writes the whole answer itself (it is given the request handler)."""
 
-    def __init__(self, *, props: dict | None = None, model_id: str = "/models/tiny.gguf", delay: float = 0.0):
+    def __init__(self, *, props: dict | None = None, model_id: str = "/models/tiny.gguf", delay: float = 0.0, meta: dict | None = None):
         self.props = props
+        self.meta = meta
         self.model_id = model_id
         self.delay = delay
         self.script: list[tuple[int, dict[str, str], Any]] = []
@@ -77,7 +78,8 @@ class FakeServer:
                 if self.path == "/props" and server.props is not None:
                     self.answer(200, {}, server.props)
                 elif self.path == "/v1/models":
-                    self.answer(200, {}, {"object": "list", "data": [{"id": server.model_id, "object": "model"}]})
+                    model = {"id": server.model_id, "object": "model", **({"meta": server.meta} if server.meta else {})}
+                    self.answer(200, {}, {"object": "list", "data": [model]})
                 else:
                     self.answer(404, {}, {"detail": "Not Found"})
 
@@ -157,6 +159,14 @@ def test_probe_reads_model_slots_and_context_from_props(servers):
     assert t.teacher_id == "server:qwen-7b.gguf"  # a GGUF path is named by its file
     assert teacher([plain.url]).n_ctx == 4096
     assert teacher([plain.url], model="qwen2.5:7b").teacher_id == "server:qwen2.5:7b"
+
+
+def test_the_served_models_size_is_what_the_server_says_or_what_its_name_says(servers):
+    # llama-server lists meta.n_params; llama_cpp.server only an id, which is the model's path
+    assert teacher([servers(props={"total_slots": 4}, model_id="m.gguf", meta={"n_params": 134_515_008}).url]).n_params == 134_515_008
+    assert teacher([servers(model_id="/models/SmolLM2-135M-Instruct.Q4_1.gguf").url]).n_params == 135_000_000
+    assert teacher([servers(model_id="/models/qwen2.5-7b-instruct-q4_k_m.gguf").url]).n_params == 7_000_000_000
+    assert teacher([servers(model_id="/models/tiny.gguf").url]).n_params is None  # no size: the run says it does not know
 
 
 def test_request_body_and_completion(servers):

@@ -68,7 +68,7 @@ def test_a_heading_line_run_into_a_pdf_paragraph_is_its_own_block():
 
 def test_text_with_quotes_backslashes_and_other_scripts():
     text = (
-        'It was called the "first oil shock" by many, and prices rose from $3 to $12 in 1974.\n\n'
+        'The rise was called the "first oil shock" by many, and prices rose from $3 to $12 in 1974.\n\n'
         "The archive moved to C:\\Archive\\1973 in 1975 after the ministry closed.\n\n"
         "В 1973 году цены на нефть выросли в четыре раза. 東京の物価は1974年に上がった。"
     )
@@ -113,7 +113,7 @@ def test_a_span_across_a_line_break_is_asked_for_as_the_answer_writes_it():
 def test_a_link_gives_its_text_to_the_answer_and_its_address_to_nothing():
     text = "The line was opened in 1887 by [the Harrow company](https://example.org/harrow/1923) at Millbrook."
     facts = select_facts(text, "", None)
-    assert {f.span for f in facts} == {"1887", "Millbrook"}  # not the 1923 of the address
+    assert {f.span for f in facts} == {"1887"}  # not the 1923 of the address (and a place is not a fact)
     assert facts[0].sentence == "The line was opened in 1887 by the Harrow company at Millbrook."
 
 

@@ -53,4 +53,12 @@ def test_markdown_keeps_its_markup_and_takes_the_first_heading_as_title():
     doc = read("guide.md", md.encode())
     assert doc.title == "The Real Title"
     assert "- one\n- two" in doc.text and "## Not the title" in doc.text
-    assert read("plain.txt", md.encode()).title is None
+    assert read("plain.txt", md.encode()).title == "Intro"  # plain text has no markup: a short first line is its title
+
+
+def test_a_title_is_never_a_file_name_of_codes_nor_a_sentence():
+    # A title is what questions name a document's subject by: "IMG_0413" or a first sentence never is one.
+    assert read("IMG_0413.txt", b"The pump was serviced in May. It runs again.\n").title is None
+    assert read("scans/2023-annual-report-final.txt", b"The pump was serviced in May.\n").title == "Annual report"
+    assert read("notes.txt", "Réseau de chaleur — guide d'exploitation\n\nLe réseau dessert 40 bâtiments.\n".encode()).title == "Réseau de chaleur — guide d'exploitation"
+    assert read("Untitled.txt", b"Microsoft Word - report.docx\n\nThe report is short.\n").title is None

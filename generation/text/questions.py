@@ -1,0 +1,188 @@
+"""Questions that code writes for sentences of a known shape, with no teacher: a definition ("Docker is an
+open platform ..." -> "What is Docker?"), a purpose ("X is used to ..." -> "What is X used for?"), a
+procedure ("To remove a package, run ..." -> "How do you remove a package?"), and the dates, agents and
+counts of plain sentences ("The church was built in 1475." -> "When was the church built?"; "... was
+created by Ian Murdock" -> "Who created ...?"; "Debian includes 59100 packages" -> "How many packages does
+Debian include?").
+
+Precision first: a shape is taken only when the sentence's subject is a short noun phrase that names
+something (a capitalised word, a term in code, or the document's subject), and the question is built from
+the sentence's own words, so it cannot name what the sentence does not say. Everything else is left to
+the teacher (fact-first) or asked of nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import PAST_OF_PARTICIPLE, STOPWORDS
+
+SUBJECT_MAX_WORDS = 7
+_NAMEISH = re.compile(r"[A-Z]|`|\d|[+#_/]|\w\.\w")
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_DATE = (
+    r"(?:(?:[1-9]|[12]\d|3[01])\s(?:January|February|March|April|May|June|July|August|September|October|November|December),?\s(?:1[5-9]\d\d|20\d\d)"
+    r"|(?:January|February|March|April|May|June|July|August|September|October|November|December)(?:\s(?:[1-9]|[12]\d|3[01]),?)?\s(?:1[5-9]\d\d|20\d\d)"
+    r"|(?:1[5-9]\d\d|20\d\d))"
+)
+_NAME = r"[A-Z][\w’'.-]*[a-z][\w’'-]*(?:\s(?:(?:of|de|la|le|van|von|du|da)\s)?[A-Z][\w’'.-]*)*"
+_DEFINITION = re.compile(r"(?P<be>is|are) (?P<article>an?|the) (?P<predicate>[^;]+?)\.$")
+# "X is a trademark of Y", "X is a separate entity from Y", "X is one of the ...", "X is a bit slower, but ...":
+# true sentences, but what they say is not what X is (read on the real documents of bench/realdocs).
+_NOT_DEFINING = re.compile(
+    r"^(?:(?:\w+ )?(?:number|part|result|member|copy|subset|example|variant|version|function|kind|lot|bit|couple|pair|one|few|half) of\b"
+    r"|same\b|(?:\w+ )?(?:separate|different|distinct|similar|related|independent|good|bad|great)\b"
+    r"|(?:registered )?trade ?mark\b)|\btrade ?marks?\b|,\s*(?:however|but|though)\b|\b(?:however|but|although|whereas)\b"
+)
+_PURPOSE = re.compile(r"(?P<be>is|are) used (?:to|for) (?P<what>[^;]+?)\.$")
+_PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |officially |later )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
+_PASSIVE_AGENT = re.compile(rf"(?P<be>was|were) (?:first |originally |jointly )?(?P<verb>[a-z]+) by (?P<agent>{_NAME})")
+_COUNT = re.compile(
+    rf"(?P<verb>has|have|had|includes|include|included|contains|contain|contained|comprises|comprised) "
+    rf"(?:about |around |over |more than |nearly |some |almost |approximately )?(?P<number>{_NUMBER}) (?P<noun>(?:[a-z][a-z-]+ )?[a-z][a-z-]+s)\b"
+)
+# One word that names a thing of its own: "cron", "atd", "git-clean"; what it is, or what it does with a
+# verb of what software does ("at executes a command at a specified moment" -> "What does at do?").
+_TERM = re.compile(r"[a-z][\w.-]{1,30}")
+_NOT_TERMS = frozenset("everything something nothing anything everyone someone nobody anyone one none all each both either neither".split())
+_DOES = re.compile(
+    r"(?P<verb>execute|run|create|remove|delete|show|print|display|list|return|sort|store|send|read|write|manage|handle"
+    r"|provide|convert|check|deal|schedule|start|stop|compute|generate|produce|update)s?(?P<particle> with)?\b(?!\s+(?:it|them|this)\b)[^;]{8,}\.$"
+)
+_CAN_PURPOSE = re.compile(r"can be used (?:to|for) (?P<what>[^;]+?)\.$")
+# "A topological order", "An UPSERT clause": a common noun with its article, what a definition defines; not
+# "An inscription on a stone" (one thing, with its place) nor "A second effort" (one of several, in context).
+_INDEFINITE = re.compile(r"An? (?!(?:second|third|first|last|next|further|other|new|few|similar|related)\b)(?:[\w-]+ ){0,2}[\w-]+")
+# "If any cycle is detected, CycleError will be raised.": a condition with a subject and a verb, and a
+# consequence that says what will happen (not an instruction: "If you want ..., you have to ...").
+_IF_THEN = re.compile(
+    r"^If (?P<condition>(?!you\b|there (?:is|are) (?:one|none)\b)(?:the |a |an |any |no |some |more than )?[\w.`'-]+(?: [\w.`'-]+){0,3} "
+    r"(?:is|are|was|were|has|have|does|do|fails?|exists?|contains?|reaches|matches|returns?)\b[^,;:]{0,80}), "
+    r"(?P<then>(?!you\b|then\b)[^;]*\b(?:will|is|are)\b[^;]*)\.$"
+)
+_YOU_CAN = re.compile(
+    r"^You can (?:(?P<goal>[a-z][^,;:]{3,80}?) by [a-z]+ing\b.*|[a-z][^,;:]{3,80}? (?:in order )?to (?P<goal2>[a-z][^,;:]{3,80}))\.$"
+)
+# A condition or a goal that points at what the question cannot name ("if it fails", "to change them").
+_POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her|above|below|following|one(?! or\b))\b", re.I)
+_TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
+_PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
+_IMPERATIVE_STARTS = frozenset(
+    """run use add type set create open edit install click enter select specify pass call include remove delete change go
+    navigate choose configure append copy put make write start stop restart enable disable press check save download
+    upload mount unmount log sign""".split()
+)
+_RUN_TO = re.compile(r"^(?:Run|Use|Type|Enter|Execute|Call|Pass|Add|Set) (?:the )?(?P<what>`[^`]{1,60}`|\S{1,60})(?: (?:command|option|flag|function|method))? to (?P<goal>[a-z][^.;:]{3,80})\.$")
+_DO = {"has": "does", "have": "do", "had": "did", "includes": "does", "include": "do", "included": "did", "contains": "does",
+       "contain": "do", "contained": "did", "comprises": "does", "comprised": "did"}
+_BASE = {"has": "have", "have": "have", "had": "have", "includes": "include", "include": "include", "included": "include",
+         "contains": "contain", "contain": "contain", "contained": "contain", "comprises": "comprise", "comprised": "comprise"}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A question code wrote for a sentence: what kind of thing it asks for, and the span of the sentence that
+    answers it (None for a definition, a purpose or a procedure: the sentence is the answer)."""
+
+    question: str
+    kind: str
+    span: str | None
+
+
+def written_questions(sentence: str, subject: str | None, title: str = "") -> list[Written]:
+    """Questions for `sentence` (its words as the answer states them), whose subject is `subject` (the words
+    before its verb, None when unknown); `title` is the document's, whose words name its subject."""
+    if (m := _TERM_ENTRY.match(sentence)) is not None:  # "tar.umask:: This variable can be used to restrict ..."
+        sentence, subject = f"{m['term']} {m['rest']}", m["term"]
+    general = _general(sentence, subject)
+    if subject is None or not _names_something(subject, title):
+        procedure = _procedure(sentence)
+        return general + ([procedure] if procedure else [])
+    rest = sentence[sentence.find(subject) + len(subject) :].lstrip(" ,")
+    asked = _in_question(subject)
+    found: list[Written] = []
+    if (m := _PURPOSE.match(rest)) is not None:
+        found.append(Written(f"What {m['be']} {asked} used for?", "purpose", None))
+    elif (m := _CAN_PURPOSE.match(rest)) is not None:
+        found.append(Written(f"What can {asked} be used for?", "purpose", None))
+    elif (m := _DEFINITION.match(rest)) is not None and not _NOT_DEFINING.search(m["predicate"]):
+        found.append(Written(f"What {m['be']} {asked}?", "definition", None))
+    if (m := _PASSIVE_AGENT.match(rest)) is not None and _participle(m["verb"]):
+        found.append(Written(f"Who {_past(m['verb'])} {asked}?", "person", m["agent"]))
+    if (m := _PASSIVE_DATE.match(rest)) is not None and _participle(m["verb"]):
+        found.append(Written(f"When {m['be']} {asked} {m['verb']}?", "date", m["date"]))
+    if (m := _COUNT.match(rest)) is not None:
+        found.append(Written(f"How many {m['noun']} {_DO[m['verb']]} {asked} {_BASE[m['verb']]}?", "count", m["number"]))
+    procedure = _procedure(sentence)
+    asked_already = {w.question for w in found}
+    return [w for w in general if w.question not in asked_already] + found + ([procedure] if procedure else [])
+
+
+def _general(sentence: str, subject: str | None) -> list[Written]:
+    """Shapes whose subject need not be a name: "A topological order is a linear ordering ..." (what a
+    common noun is), "If any cycle is detected, CycleError will be raised." (what happens if), "You can
+    input patterns to exclude files ..." and "You can stop it by ..." (how you can)."""
+    found: list[Written] = []
+    term, _, rest = sentence.partition(" ")
+    if _TERM.fullmatch(term) and term.lower() not in STOPWORDS and term.lower() not in _NOT_TERMS:
+        m = _DEFINITION.match(rest)
+        if m is not None and m["be"] == "is" and not _NOT_DEFINING.search(m["predicate"]):
+            found.append(Written(f"What is {term}?", "definition", None))  # "cron is the daemon responsible for ..."
+        elif (m := _DOES.match(rest)) is not None and f" {m['verb'].capitalize()}" not in rest:  # not a reference card's row
+            found.append(Written(f"What does {term} {m['verb']}{m['particle'] or ''}?", "function", None))
+    if subject is not None and _INDEFINITE.fullmatch(subject):
+        rest = sentence[len(subject) :].lstrip()
+        m = _DEFINITION.match(rest)
+        plain = not any(w.lower() in STOPWORDS for w in subject.split()[1:])
+        if m is not None and m["be"] == "is" and m["article"] != "the" and plain and not _NOT_DEFINING.search(m["predicate"]):
+            found.append(Written(f"What is {subject[0].lower()}{subject[1:]}?", "definition", None))
+    if (m := _IF_THEN.match(sentence)) is not None and not _POINTS_AWAY.search(m["condition"]):
+        found.append(Written(f"What happens if {m['condition']}?", "condition", None))
+    if (m := _YOU_CAN.match(sentence)) is not None:
+        goal = m["goal"] or m["goal2"]
+        if not _POINTS_AWAY.search(goal if m["goal"] else m.group(0)):
+            found.append(Written(f"How can you {goal}?", "procedure", None))
+    return found
+
+
+def _procedure(sentence: str) -> Written | None:
+    if (m := _PROCEDURE.match(sentence)) is not None:
+        then = m["then"].lstrip("`'\"")
+        first = then.split(None, 1)[0].lower() if then else ""
+        if first in _IMPERATIVE_STARTS or re.match(r"you (?:can|must|should|need to)\b", then):
+            return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
+    if (m := _RUN_TO.match(sentence)) is not None:
+        return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
+    return None
+
+
+def _names_something(subject: str, title: str) -> bool:
+    """A short noun phrase with a name or a term in it ("The RETURNING clause", "Debian", "`git clean`"), or
+    the document's own subject; not a pronoun, not "The results"."""
+    words = subject.split()
+    if not words or len(words) > SUBJECT_MAX_WORDS or any(c in subject for c in ",;:()[]"):
+        return False
+    if words[0].lower() in STOPWORDS and words[0].lower() not in ("the", "a", "an"):
+        return False  # "It", "This", "Each of ..."
+    if any(_NAMEISH.search(w) for w in words[1:]) or (_NAMEISH.search(words[0]) and words[0].lower() not in ("the", "a", "an")):
+        return True
+    title_words = {w.lower() for w in re.findall(r"\w+", title)}
+    content = [w.lower() for w in words if w.lower() not in STOPWORDS]
+    return bool(content) and set(content) <= title_words
+
+
+def _in_question(subject: str) -> str:
+    """The subject as it stands inside a question: "The church" -> "the church"."""
+    first, _, rest = subject.partition(" ")
+    if first in ("The", "A", "An"):
+        return f"{first.lower()} {rest}"
+    return subject
+
+
+def _participle(verb: str) -> bool:
+    return verb.endswith("ed") or verb in PAST_OF_PARTICIPLE
+
+
+def _past(participle: str) -> str:
+    return PAST_OF_PARTICIPLE.get(participle, participle)

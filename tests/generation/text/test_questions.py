@@ -1,0 +1,78 @@
+"""Questions code writes for sentences of a known shape: the shapes read on real documents
+(bench/realdocs), and the sentences of those shapes that must get no question."""
+
+import pytest
+
+from generation.text.facts import select_facts, subject_span
+from generation.text.questions import written_questions
+
+
+def asked(sentence: str, title: str = "") -> list[str]:
+    bounds = subject_span(sentence)
+    return [w.question for w in written_questions(sentence, sentence[bounds[0] : bounds[1]] if bounds else None, title)]
+
+
+@pytest.mark.parametrize(
+    "sentence, question",
+    [
+        ("Debian GNU/Linux is a particular distribution of the Linux operating system.", "What is Debian GNU/Linux?"),
+        ("A topological order is a linear ordering of the vertices in a graph.", "What is a topological order?"),
+        ("The `git clean` command is used to remove untracked files from the working tree.", "What is the `git clean` command used for?"),
+        ("tar.umask:: This variable can be used to restrict the permission bits of tar archive entries.", "What can tar.umask be used for?"),
+        ("If any cycle is detected, CycleError will be raised.", "What happens if any cycle is detected?"),
+        ("You can input space-separated patterns to exclude files and directories from deletion.", "How can you exclude files and directories from deletion?"),
+        ("You can stop a running container by typing “docker stop” and its name.", "How can you stop a running container?"),
+        ("To remove a package, run apt-get remove with its name.", "How do you remove a package?"),
+        ("The Debian Project was created by Ian Murdock in 1993.", "Who created the Debian Project?"),
+        ("Debian includes more than 59100 software packages.", "How many software packages does Debian include?"),
+        ("cron is the daemon responsible for executing scheduled and recurring commands.", "What is cron?"),
+        ("atd deals with commands to be executed a single time, at a specific moment in the future.", "What does atd deal with?"),
+    ],
+)
+def test_a_sentence_of_a_known_shape_gets_its_question_from_code(sentence, question):
+    assert question in asked(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "X Window System is a trademark of The Open Group.",  # true, but not what X Window System is
+        "The Debian Project is a separate entity from the FSF, however we communicate regularly.",
+        "A command-line tool to test WebDAV is cadaver.",  # the definition runs the other way
+        "If you want to access the web-server by its IP, you have to type that in.",  # an instruction, "its"
+        "If true, enable the format for use by remote clients.",  # no subject in the condition
+        "You can change them later to suit the server.",  # "them": what, the question could not say
+        "An inscription on a stone is a memorial to one Dunoatus.",  # one thing, not a kind of thing
+        "A second effort is the port to a BSD kernel.",  # one of several, in context
+        "If there is one, its ID is returned.",
+        "everything is a file, in Unix.",
+        "apt-file list package-name List contents of a package.",  # a reference card's row, not a sentence
+        "If you do add any parameters, be sure to type the boot method (the default is install) first.",
+        "It is a clause added to INSERT that makes it an UPDATE.",  # a pronoun names nothing
+    ],
+)
+def test_a_sentence_whose_shape_would_mislead_gets_no_question_from_code(sentence):
+    assert asked(sentence) == []
+
+
+def test_a_sentence_that_points_at_a_figure_or_the_text_above_is_not_a_fact():
+    text = (
+        "The viaduct was built in 1886 of local granite by the county. "
+        "An example is shown in Fig. 1 below, where the arches were rebuilt in 1903. "
+        "In the INSERT statement above, SQLite computes the values for all three columns."
+    )
+    assert {f.sentence for f in select_facts(text, "", None)} == {"The viaduct was built in 1886 of local granite by the county."}
+
+
+def test_a_count_of_a_set_a_year_in_a_name_and_a_since_date_are_not_asked():
+    text = (
+        "The Borough of Bodmin was one of the 178 municipal boroughs reformed under the Municipal Corporations Act 1835. "
+        "The RETURNING syntax has been supported by SQLite since version 3.35.0 (2021-03-12)."
+    )
+    assert select_facts(text, "", None) == ()
+
+
+def test_a_heading_underlined_with_dashes_is_not_the_subject_of_the_sentence_after_it():
+    text = "Introduction\n------------\nThe Git development community is a widely distributed, diverse group of individuals.\n"
+    facts = select_facts(text, "", None)
+    assert [f.question for f in facts] == ["What is the Git development community?"]
