@@ -54,7 +54,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "12"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "13"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -87,7 +87,8 @@ _SINCE = re.compile(r"\b(?:since|until|till|by|before|after)\s+(?:(?:version|rel
 # "the following table") is not a fact a question can stand on alone.
 _DEICTIC = re.compile(
     r"\b(?:Fig(?:ure)?s?\.?\s*\d|Table\s+\d|(?:shown|listed|given|described|see|seen)\s+(?:above|below)"
-    r"|\w+\s+(?:above|below)(?=\s*[,.;:)])|(?:the|this)\s+following\b|as\s+follows\b)", re.I,
+    r"|\w+\s+(?:above|below)(?=\s*[,.;:)])|(?:the|this)\s+following\b|as\s+follows\b"
+    r"|\b(?:this|these)\s+(?:function|document|section|page|chapter|manual|guide|paper|article|file|extension|request|example|command|option)s?\b)", re.I,
 )
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
@@ -379,7 +380,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
         bounds = subject_span(answer)
         subject = answer[bounds[0] : bounds[1]] if bounds else None
         facts = []
-        written = written_questions(answer, subject, topic)
+        written = written_questions(answer, subject, topic, text)
         for w in written:
             facts.append(Fact(
                 sentence=sentence, start=start, end=end, span=w.span or "", kind=w.kind, wh=w.question.split(" ", 1)[0],

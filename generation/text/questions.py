@@ -66,6 +66,9 @@ _YOU_CAN = re.compile(
 )
 # A condition or a goal that points at what the question cannot name ("if it fails", "to change them").
 _POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her|above|below|following|one(?! or\b))\b", re.I)
+# What a condition must name for its question to stand alone: "If DeclareExtensionSecurity is called with
+# secure = TRUE" can be asked; "If there is a problem" and "If an extension is secure" cannot.
+_NAMES_IN_CONDITION = re.compile(r"(?<=\s)[A-Z]|`|\d|[_=/]|\w\.\w|--?\w")
 _TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
 _PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
 _IMPERATIVE_STARTS = frozenset(
@@ -90,13 +93,14 @@ class Written:
     span: str | None
 
 
-def written_questions(sentence: str, subject: str | None, title: str = "") -> list[Written]:
+def written_questions(sentence: str, subject: str | None, title: str = "", text: str = "") -> list[Written]:
     """Questions for `sentence` (its words as the answer states them), whose subject is `subject` (the words
-    before its verb, None when unknown); `title` is the document's, whose words name its subject."""
+    before its verb, None when unknown); `title` is the document's, whose words name its subject, and
+    `text` the chunk around the sentence, which tells a name from a word capitalised to open a sentence."""
     if (m := _TERM_ENTRY.match(sentence)) is not None:  # "tar.umask:: This variable can be used to restrict ..."
         sentence, subject = f"{m['term']} {m['rest']}", m["term"]
     general = _general(sentence, subject)
-    if subject is None or not _names_something(subject, title):
+    if subject is None or not _names_something(subject, title, text):
         procedure = _procedure(sentence)
         return general + ([procedure] if procedure else [])
     rest = sentence[sentence.find(subject) + len(subject) :].lstrip(" ,")
@@ -137,7 +141,7 @@ def _general(sentence: str, subject: str | None) -> list[Written]:
         plain = not any(w.lower() in STOPWORDS for w in subject.split()[1:])
         if m is not None and m["be"] == "is" and m["article"] != "the" and plain and not _NOT_DEFINING.search(m["predicate"]):
             found.append(Written(f"What is {subject[0].lower()}{subject[1:]}?", "definition", None))
-    if (m := _IF_THEN.match(sentence)) is not None and not _POINTS_AWAY.search(m["condition"]):
+    if (m := _IF_THEN.match(sentence)) is not None and not _POINTS_AWAY.search(m["condition"]) and _NAMES_IN_CONDITION.search(m["condition"]):
         found.append(Written(f"What happens if {m['condition']}?", "condition", None))
     if (m := _YOU_CAN.match(sentence)) is not None:
         goal = m["goal"] or m["goal2"]
@@ -157,19 +161,38 @@ def _procedure(sentence: str) -> Written | None:
     return None
 
 
-def _names_something(subject: str, title: str) -> bool:
+def _names_something(subject: str, title: str, text: str = "") -> bool:
     """A short noun phrase with a name or a term in it ("The RETURNING clause", "Debian", "`git clean`"), or
-    the document's own subject; not a pronoun, not "The results"."""
+    the document's own subject; not a pronoun, not "The results", and not a word that is capitalised only
+    because it opens the sentence ("First is the trunk ...", "Modeling reactive flows is ...")."""
     words = subject.split()
     if not words or len(words) > SUBJECT_MAX_WORDS or any(c in subject for c in ",;:()[]"):
         return False
     if words[0].lower() in STOPWORDS and words[0].lower() not in ("the", "a", "an"):
         return False  # "It", "This", "Each of ..."
-    if any(_NAMEISH.search(w) for w in words[1:]) or (_NAMEISH.search(words[0]) and words[0].lower() not in ("the", "a", "an")):
+    if any(_NAMEISH.search(w) for w in words[1:]) or (words[0].lower() not in ("the", "a", "an") and _is_name(words[0], title, text)):
         return True
     title_words = {w.lower() for w in re.findall(r"\w+", title)}
     content = [w.lower() for w in words if w.lower() not in STOPWORDS]
     return bool(content) and set(content) <= title_words
+
+
+_TERMISH = re.compile(r"[A-Za-z][a-z]*[A-Z]|\d|[`_/+#]|\w\.\w")  # "SQLite", "X11R7.7", "GNU/Linux", "tar.umask"
+
+
+def _is_name(word: str, title: str, text: str) -> bool:
+    """A sentence's first word names something: it is a term by its form, or a word of the title, or the
+    text writes it capitalised inside a sentence and never in lower case (what a truecaser asks)."""
+    if _TERMISH.search(word):
+        return True
+    bare = word.strip("\"'“”‘’`")
+    if not bare[:1].isupper():
+        return False
+    if bare.lower() in {w.lower() for w in re.findall(r"\w+", title)}:
+        return True
+    if re.search(rf"\b{re.escape(bare.lower())}\b", text):
+        return False  # "first", "modeling": the text writes it as a word
+    return re.search(rf"(?<=[a-z,;] ){re.escape(bare)}\b", text) is not None
 
 
 def _in_question(subject: str) -> str:

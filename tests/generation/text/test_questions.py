@@ -19,7 +19,10 @@ def asked(sentence: str, title: str = "") -> list[str]:
         ("A topological order is a linear ordering of the vertices in a graph.", "What is a topological order?"),
         ("The `git clean` command is used to remove untracked files from the working tree.", "What is the `git clean` command used for?"),
         ("tar.umask:: This variable can be used to restrict the permission bits of tar archive entries.", "What can tar.umask be used for?"),
-        ("If any cycle is detected, CycleError will be raised.", "What happens if any cycle is detected?"),
+        (
+            "If DeclareExtensionSecurity is called with secure = TRUE, the extension is available to untrusted clients.",
+            "What happens if DeclareExtensionSecurity is called with secure = TRUE?",
+        ),
         ("You can input space-separated patterns to exclude files and directories from deletion.", "How can you exclude files and directories from deletion?"),
         ("You can stop a running container by typing “docker stop” and its name.", "How can you stop a running container?"),
         ("To remove a package, run apt-get remove with its name.", "How do you remove a package?"),
@@ -30,7 +33,7 @@ def asked(sentence: str, title: str = "") -> list[str]:
     ],
 )
 def test_a_sentence_of_a_known_shape_gets_its_question_from_code(sentence, question):
-    assert question in asked(sentence)
+    assert question in asked(sentence, title="The Debian GNU/Linux FAQ")  # "Debian" opens a sentence: the title says it is a name
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,9 @@ def test_a_sentence_of_a_known_shape_gets_its_question_from_code(sentence, quest
         "An inscription on a stone is a memorial to one Dunoatus.",  # one thing, not a kind of thing
         "A second effort is the port to a BSD kernel.",  # one of several, in context
         "If there is one, its ID is returned.",
+        "If there is a problem, the installer will stop and show a message.",  # names nothing: asked of any program
+        "If an extension is secure, this function is called to register it.",
+        "First is the trunk, which is where all development happens.",  # "First" is capitalised to open the sentence
         "everything is a file, in Unix.",
         "apt-file list package-name List contents of a package.",  # a reference card's row, not a sentence
         "If you do add any parameters, be sure to type the boot method (the default is install) first.",
@@ -76,3 +82,12 @@ def test_a_heading_underlined_with_dashes_is_not_the_subject_of_the_sentence_aft
     text = "Introduction\n------------\nThe Git development community is a widely distributed, diverse group of individuals.\n"
     facts = select_facts(text, "", None)
     assert [f.question for f in facts] == ["What is the Git development community?"]
+
+
+def test_a_word_capitalised_to_open_a_sentence_is_not_a_name_but_a_name_the_text_writes_is():
+    text = (
+        "Castro is a compressible hydrodynamics code for astrophysics. We run Castro on GPUs. "
+        "Modeling reactive flows is a core capability of Castro. Many codes rely on modeling of flows."
+    )
+    questions = [f.question for f in select_facts(text, "", None) if f.question]
+    assert "What is Castro?" in questions and not any("Modeling" in q for q in questions)
