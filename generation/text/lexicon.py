@@ -250,3 +250,17 @@ ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st sr jr inc ltd co corp no nos vs fig figs vol pp ca approx gen gov sen rep rev mt ft
     jan feb aug sept oct nov dec est dept univ""".split()
 )
+
+# generation/text/questions.py: words that open a sentence but name no term ("everything is a file"), the
+# verbs that open the step of a procedure ("To remove a package, run ..."), and the verbs of a count
+# ("Debian includes 59100 packages" -> "How many packages does Debian include?"): their "do" and base form.
+NOT_TERMS = frozenset("everything something nothing anything everyone someone nobody anyone one none all each both either neither".split())
+PROCEDURE_VERBS = frozenset(
+    """run use add type set create open edit install click enter select specify pass call include remove delete change go
+    navigate choose configure append copy put make write start stop restart enable disable press check save download
+    upload mount unmount log sign""".split()
+)
+COUNT_VERB_DO = {"has": "does", "have": "do", "had": "did", "includes": "does", "include": "do", "included": "did", "contains": "does",
+                 "contain": "do", "contained": "did", "comprises": "does", "comprised": "did"}
+COUNT_VERB_BASE = {"has": "have", "have": "have", "had": "have", "includes": "include", "include": "include", "included": "include",
+                   "contains": "contain", "contain": "contain", "contained": "contain", "comprises": "comprise", "comprised": "comprise"}

@@ -1,6 +1,9 @@
 """Questions that code writes for sentences of a known shape, with no teacher: a definition ("Docker is an
-open platform ..." -> "What is Docker?"), a purpose ("X is used to ..." -> "What is X used for?"), a
-procedure ("To remove a package, run ..." -> "How do you remove a package?"), and the dates, agents and
+open platform ..." -> "What is Docker?", "A topological order is ..." -> "What is a topological order?"),
+a purpose ("X is used to ..." -> "What is X used for?"), a procedure ("To remove a package, run ..." -> "How
+do you remove a package?", "You can stop it by ..."), a condition that names something ("If --format is
+not given, ..." -> "What happens if --format is not given?"), what a command does ("atd deals with ..."
+-> "What does atd deal with?"), and the dates, agents and
 counts of plain sentences ("The church was built in 1475." -> "When was the church built?"; "... was
 created by Ian Murdock" -> "Who created ...?"; "Debian includes 59100 packages" -> "How many packages does
 Debian include?").
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import PAST_OF_PARTICIPLE, STOPWORDS
+from .lexicon import COUNT_VERB_BASE, COUNT_VERB_DO, NOT_TERMS, PAST_OF_PARTICIPLE, PROCEDURE_VERBS, STOPWORDS
 
 SUBJECT_MAX_WORDS = 7
 _NAMEISH = re.compile(r"[A-Z]|`|\d|[+#_/]|\w\.\w")
@@ -45,7 +48,6 @@ _COUNT = re.compile(
 # One word that names a thing of its own: "cron", "atd", "git-clean"; what it is, or what it does with a
 # verb of what software does ("at executes a command at a specified moment" -> "What does at do?").
 _TERM = re.compile(r"[a-z][\w.-]{1,30}")
-_NOT_TERMS = frozenset("everything something nothing anything everyone someone nobody anyone one none all each both either neither".split())
 _DOES = re.compile(
     r"(?P<verb>execute|run|create|remove|delete|show|print|display|list|return|sort|store|send|read|write|manage|handle"
     r"|provide|convert|check|deal|schedule|start|stop|compute|generate|produce|update)s?(?P<particle> with)?\b(?!\s+(?:it|them|this)\b)[^;]{8,}\.$"
@@ -71,16 +73,7 @@ _POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he
 _NAMES_IN_CONDITION = re.compile(r"(?<=\s)[A-Z]|`|\d|[_=/]|\w\.\w|--?\w")
 _TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
 _PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
-_IMPERATIVE_STARTS = frozenset(
-    """run use add type set create open edit install click enter select specify pass call include remove delete change go
-    navigate choose configure append copy put make write start stop restart enable disable press check save download
-    upload mount unmount log sign""".split()
-)
 _RUN_TO = re.compile(r"^(?:Run|Use|Type|Enter|Execute|Call|Pass|Add|Set) (?:the )?(?P<what>`[^`]{1,60}`|\S{1,60})(?: (?:command|option|flag|function|method))? to (?P<goal>[a-z][^.;:]{3,80})\.$")
-_DO = {"has": "does", "have": "do", "had": "did", "includes": "does", "include": "do", "included": "did", "contains": "does",
-       "contain": "do", "contained": "did", "comprises": "does", "comprised": "did"}
-_BASE = {"has": "have", "have": "have", "had": "have", "includes": "include", "include": "include", "included": "include",
-         "contains": "contain", "contain": "contain", "contained": "contain", "comprises": "comprise", "comprised": "comprise"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +110,7 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
     if (m := _PASSIVE_DATE.match(rest)) is not None and _participle(m["verb"]):
         found.append(Written(f"When {m['be']} {asked} {m['verb']}?", "date", m["date"]))
     if (m := _COUNT.match(rest)) is not None:
-        found.append(Written(f"How many {m['noun']} {_DO[m['verb']]} {asked} {_BASE[m['verb']]}?", "count", m["number"]))
+        found.append(Written(f"How many {m['noun']} {COUNT_VERB_DO[m['verb']]} {asked} {COUNT_VERB_BASE[m['verb']]}?", "count", m["number"]))
     procedure = _procedure(sentence)
     asked_already = {w.question for w in found}
     return [w for w in general if w.question not in asked_already] + found + ([procedure] if procedure else [])
@@ -129,7 +122,7 @@ def _general(sentence: str, subject: str | None) -> list[Written]:
     input patterns to exclude files ..." and "You can stop it by ..." (how you can)."""
     found: list[Written] = []
     term, _, rest = sentence.partition(" ")
-    if _TERM.fullmatch(term) and term.lower() not in STOPWORDS and term.lower() not in _NOT_TERMS:
+    if _TERM.fullmatch(term) and term.lower() not in STOPWORDS and term.lower() not in NOT_TERMS:
         m = _DEFINITION.match(rest)
         if m is not None and m["be"] == "is" and not _NOT_DEFINING.search(m["predicate"]):
             found.append(Written(f"What is {term}?", "definition", None))  # "cron is the daemon responsible for ..."
@@ -154,7 +147,7 @@ def _procedure(sentence: str) -> Written | None:
     if (m := _PROCEDURE.match(sentence)) is not None:
         then = m["then"].lstrip("`'\"")
         first = then.split(None, 1)[0].lower() if then else ""
-        if first in _IMPERATIVE_STARTS or re.match(r"you (?:can|must|should|need to)\b", then):
+        if first in PROCEDURE_VERBS or re.match(r"you (?:can|must|should|need to)\b", then):
             return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
     if (m := _RUN_TO.match(sentence)) is not None:
         return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
