@@ -10,6 +10,7 @@ and labelled once, at the end.
                                                  write bench/realdocs/labels/<part>-todo.jsonl: every
                                                  published pair and a sample of rejected ones, to label
     python bench/realdocs.py run --part second   the same on bench/realdocs2, a second held-out set (all test)
+    python bench/realdocs.py run --part third    the same on bench/realdocs3, a third (all test)
     python bench/realdocs.py score --part dev    precision (right / published, from labels/<part>.jsonl),
                                                  pairs per chunk of English prose, coverage, per kind
 
@@ -37,11 +38,14 @@ DATA = HERE / "realdocs"
 LABELS = DATA / "labels"
 WORK = Path("/tmp/groundqa-realdocs")
 REJECTED_SAMPLE = 30  # rejected pairs a run puts beside its published ones for reading
-DEV, TEST, SECOND = "dev", "test", "second"
+DEV, TEST, SECOND, THIRD = "dev", "test", "second", "third"
 # A second held-out set (bench/realdocs2: 16 documents of the same eight kinds, none of the first set's
 # projects or pages), collected after the first test half had been read, to measure the rules changed
 # after that reading; all of it is test.
 SECOND_DATA = HERE / "realdocs2"
+# A third (bench/realdocs3: 14 documents, none of the first two sets' projects), collected after the second
+# had been read, to measure the rules changed after that reading; all of it is test.
+THIRD_DATA = HERE / "realdocs3"
 
 
 def split_of(doc_id: str) -> str:
@@ -50,12 +54,12 @@ def split_of(doc_id: str) -> str:
 
 
 def data_of(part: str) -> Path:
-    return SECOND_DATA if part == SECOND else DATA
+    return {SECOND: SECOND_DATA, THIRD: THIRD_DATA}.get(part, DATA)
 
 
 def documents(part: str) -> list[dict]:
     rows = [json.loads(line) for line in (data_of(part) / "sources.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    return rows if part == SECOND else [r for r in rows if split_of(r["id"]) == part]
+    return rows if part in (SECOND, THIRD) else [r for r in rows if split_of(r["id"]) == part]
 
 
 def folder_of(part: str, fresh: bool) -> Path:
@@ -154,7 +158,7 @@ def score(part: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("run", "score", "figures"))
-    parser.add_argument("--part", choices=(DEV, TEST, SECOND), default=DEV)
+    parser.add_argument("--part", choices=(DEV, TEST, SECOND, THIRD), default=DEV)
     parser.add_argument("--fresh", action="store_true", help="start from an empty store (every chunk generated again)")
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -51,6 +51,8 @@ class RunOutcome:
 # JSON), and the embedded 135M model writes no usable pair at all; from 3B up instruct models write
 # whole grounded pairs. Below it, fact-first: code picks the facts, the teacher asks one question each.
 FREE_FORM_MIN_PARAMS = 3_000_000_000
+# Below this, a fact-first teacher is asked only for dates, times and people (fact_first.NOT_FOR_A_SMALL_TEACHER).
+SMALL_TEACHER_PARAMS = 1_000_000_000
 
 
 def choose_strategy(name: str, spec: TeacherSpec, ask_server: bool = False) -> tuple[str, str]:
@@ -66,6 +68,14 @@ def choose_strategy(name: str, spec: TeacherSpec, ask_server: bool = False) -> t
     if spec.is_embedded:
         return "fact_first", "auto: the embedded teacher is small, so code picks the facts and it writes the questions"
     return "free_form", "auto: the teacher's size is not known (no size in its GGUF header, or the server does not say), so it writes whole pairs"
+
+
+def is_small(spec: TeacherSpec, ask_server: bool = False) -> bool:
+    """The embedded teacher, or one whose size is known to be under SMALL_TEACHER_PARAMS."""
+    if spec.is_embedded:
+        return True
+    params = spec.parameters(ask_server=ask_server)
+    return params is not None and params < SMALL_TEACHER_PARAMS
 
 
 class Run:
@@ -95,6 +105,7 @@ class Run:
             strategy=name,
             facts_per_chunk=cfg.generation.facts_per_chunk,
             candidates_per_fact=cfg.generation.candidates_per_fact,
+            small_teacher=is_small(spec),
         )
         try:
             chunker = Chunker(cfg.chunking.tokens, cfg.chunking.overlap, cfg.chunking.encoding)
@@ -263,8 +274,9 @@ class Run:
         if self.corpus.config.generation.strategy == AUTO and self.corpus.config.teacher.urls:
             # A server's size is known once it is asked: asked now, as its identity is for the signature.
             name, why = choose_strategy(AUTO, state.spec, ask_server=True)
-            if name != state.settings.strategy:
-                state.settings.strategy = name
+            small = is_small(state.spec, ask_server=True)
+            if (name, small) != (state.settings.strategy, state.settings.small_teacher):
+                state.settings.strategy, state.settings.small_teacher = name, small
                 state.strategy = strategy_for(state.settings)
             state.strategy_reason = why
         sig = state.strategy.signature(state.spec.identity)

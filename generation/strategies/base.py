@@ -32,6 +32,7 @@ class GenerationSettings:
     facts_per_chunk: int | None = None  # fact-first: None = every fact the chunk has, up to facts.MAX_FACTS_PER_CHUNK
     candidates_per_fact: int = 3
     fact_prompt: str = "fact_first_v1"
+    small_teacher: bool = False  # fact-first: a teacher under 1B parameters is not asked for counts (fact_first.py)
 
 
 @dataclass

@@ -54,7 +54,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "13"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "14"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -90,6 +90,10 @@ _DEICTIC = re.compile(
     r"|\w+\s+(?:above|below)(?=\s*[,.;:)])|(?:the|this)\s+following\b|as\s+follows\b"
     r"|\b(?:this|these)\s+(?:function|document|section|page|chapter|manual|guide|paper|article|file|extension|request|example|command|option)s?\b)", re.I,
 )
+# Inside a sentence, "this argument", "these files", "in this case" point at what an earlier sentence
+# named ("If nargs is 0, this argument is ignored"); an answer holding one would not say what it means.
+# (A sentence that opens with "This ..." is led to its referent instead: REFERRING_PRONOUNS.)
+_POINTS_BACK = re.compile(r"\b(?:this|these)\s+(?!following\b)[a-z]", re.I)
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
@@ -353,9 +357,10 @@ def _published_at(raw: str, s: int, sentence: str, span: str) -> int:
 
 
 @lru_cache(maxsize=256)
-def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_CHUNK) -> tuple[Fact, ...]:
+def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_CHUNK, unwritten: frozenset[str] = frozenset()) -> tuple[Fact, ...]:
     """The chunk's facts in reading order, at most MAX_SPANS_PER_SENTENCE a sentence and `limit` in all
-    (sentences first, so a long chunk is covered before any sentence gets a second question)."""
+    (sentences first, so a long chunk is covered before any sentence gets a second question); none of the
+    kinds in `unwritten` unless code wrote its question."""
     per_sentence: list[list[Fact]] = []
     english = is_english(text)
     for start, end in sentences(text):
@@ -364,7 +369,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
             continue
         if not english and not ENGLISH_MARKERS & {w.lower() for w in re.findall(r"[A-Za-z]+", raw)}:
             continue
-        if _DEICTIC.search(raw):
+        if _DEICTIC.search(raw) or (_POINTS_BACK.search(raw.lstrip(OPENING_MARKS).split(None, 1)[-1]) and "::" not in raw):
             continue
         if not text[:start].strip() and raw.lstrip(OPENING_MARKS)[:1].islower():
             continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
@@ -391,7 +396,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
             if len(facts) >= MAX_SPANS_PER_SENTENCE:
                 break
             span = " ".join(raw[s:e].split())  # a span across a line break is asked for as the answer writes it
-            if span in asked:
+            if span in asked or kind in unwritten:
                 continue
             at = _published_at(raw, s, sentence, span)
             if at < 0:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import COUNT_VERB_BASE, COUNT_VERB_DO, NOT_TERMS, PAST_OF_PARTICIPLE, PROCEDURE_VERBS, STOPWORDS
+from .lexicon import COUNT_VERB_BASE, COUNT_VERB_DO, COUNT_WORDS, NOT_TERMS, PAST_OF_PARTICIPLE, PROCEDURE_VERBS, STOPWORDS
 
 SUBJECT_MAX_WORDS = 7
+# Content words a procedure's goal needs when it names nothing (see _placed).
+MIN_GOAL_WORDS = 2
 _NAMEISH = re.compile(r"[A-Z]|`|\d|[+#_/]|\w\.\w")
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _DATE = (
@@ -41,10 +43,15 @@ _NOT_DEFINING = re.compile(
 _PURPOSE = re.compile(r"(?P<be>is|are) used (?:to|for) (?P<what>[^;]+?)\.$")
 _PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |officially |later )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
 _PASSIVE_AGENT = re.compile(rf"(?P<be>was|were) (?:first |originally |jointly )?(?P<verb>[a-z]+) by (?P<agent>{_NAME})")
-_COUNT = re.compile(
+_COUNTED = (
     rf"(?P<verb>has|have|had|includes|include|included|contains|contain|contained|comprises|comprised) "
-    rf"(?:about |around |over |more than |nearly |some |almost |approximately )?(?P<number>{_NUMBER}) (?P<noun>(?:[a-z][a-z-]+ )?[a-z][a-z-]+s)\b"
+    rf"(?:about |around |over |more than |nearly |some |almost |approximately )?(?P<number>{_NUMBER}|{'|'.join(COUNT_WORDS[1:])}) "
+    r"(?!(?:hundred|thousand|million|billion|dozen|percent)\b)(?P<noun>(?:[a-z][a-z-]+ )?[a-z][a-z-]+s)\b(?! of\b)"
 )
+_COUNT = re.compile(_COUNTED)
+# "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches": the count of the
+# sentence's subject in a clause of its own.
+_AND_ITS_COUNT = re.compile(rf"[^;]*?, and (?:it|they) {_COUNTED}")
 # One word that names a thing of its own: "cron", "atd", "git-clean"; what it is, or what it does with a
 # verb of what software does ("at executes a command at a specified moment" -> "What does at do?").
 _TERM = re.compile(r"[a-z][\w.-]{1,30}")
@@ -71,6 +78,13 @@ _POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he
 # What a condition must name for its question to stand alone: "If DeclareExtensionSecurity is called with
 # secure = TRUE" can be asked; "If there is a problem" and "If an extension is secure" cannot.
 _NAMES_IN_CONDITION = re.compile(r"(?<=\s)[A-Z]|`|\d|[_=/]|\w\.\w|--?\w")
+# A function's signature: a name that reads as code ("ffi_prep_cif", "os.path.join", "getLogger") and its
+# parenthesised parameters, each a type and a name.
+_SIGNATURE = re.compile(r"(?P<owner>\b[A-Za-z_][\w.:]*(?:_|\.|::|[a-z][A-Z])[\w.:]*)\s?\((?P<params>[^()]*[\w*&]\s+[*&]*\w+\s*(?:,[^()]*)?)\)")
+# A sentence that defines a bare lower-case word: "rtype is a pointer to ...", and how many of those make
+# the chunk a list of fields.
+_FIELD_DEFINITION = re.compile(r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*([a-z][a-z0-9_]*) (?:is|are) (?:an?|the|not|used|only|ignored|either)\b")
+MIN_FIELDS = 3
 _TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
 _PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
 _RUN_TO = re.compile(r"^(?:Run|Use|Type|Enter|Execute|Call|Pass|Add|Set) (?:the )?(?P<what>`[^`]{1,60}`|\S{1,60})(?: (?:command|option|flag|function|method))? to (?P<goal>[a-z][^.;:]{3,80})\.$")
@@ -92,9 +106,9 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
     `text` the chunk around the sentence, which tells a name from a word capitalised to open a sentence."""
     if (m := _TERM_ENTRY.match(sentence)) is not None:  # "tar.umask:: This variable can be used to restrict ..."
         sentence, subject = f"{m['term']} {m['rest']}", m["term"]
-    general = _general(sentence, subject)
+    general = _general(sentence, subject, title, text)
     if subject is None or not _names_something(subject, title, text):
-        procedure = _procedure(sentence)
+        procedure = _procedure(sentence, title)
         return general + ([procedure] if procedure else [])
     rest = sentence[sentence.find(subject) + len(subject) :].lstrip(" ,")
     asked = _in_question(subject)
@@ -109,14 +123,14 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
         found.append(Written(f"Who {_past(m['verb'])} {asked}?", "person", m["agent"]))
     if (m := _PASSIVE_DATE.match(rest)) is not None and _participle(m["verb"]):
         found.append(Written(f"When {m['be']} {asked} {m['verb']}?", "date", m["date"]))
-    if (m := _COUNT.match(rest)) is not None:
+    if (m := _COUNT.match(rest) or _AND_ITS_COUNT.match(rest)) is not None:
         found.append(Written(f"How many {m['noun']} {COUNT_VERB_DO[m['verb']]} {asked} {COUNT_VERB_BASE[m['verb']]}?", "count", m["number"]))
-    procedure = _procedure(sentence)
+    procedure = _procedure(sentence, title)
     asked_already = {w.question for w in found}
     return [w for w in general if w.question not in asked_already] + found + ([procedure] if procedure else [])
 
 
-def _general(sentence: str, subject: str | None) -> list[Written]:
+def _general(sentence: str, subject: str | None, title: str = "", text: str = "") -> list[Written]:
     """Shapes whose subject need not be a name: "A topological order is a linear ordering ..." (what a
     common noun is), "If any cycle is detected, CycleError will be raised." (what happens if), "You can
     input patterns to exclude files ..." and "You can stop it by ..." (how you can)."""
@@ -124,10 +138,14 @@ def _general(sentence: str, subject: str | None) -> list[Written]:
     term, _, rest = sentence.partition(" ")
     if _TERM.fullmatch(term) and term.lower() not in STOPWORDS and term.lower() not in NOT_TERMS:
         m = _DEFINITION.match(rest)
-        if m is not None and m["be"] == "is" and not _NOT_DEFINING.search(m["predicate"]):
-            found.append(Written(f"What is {term}?", "definition", None))  # "cron is the daemon responsible for ..."
+        owner = _parameter_of(term, text)
+        where = f"In {owner}, what" if owner else "What"
+        if owner == "" or (owner is None and _one_of_fields(term, text) and term.lower() not in title.lower()):
+            pass  # a parameter of several functions of the chunk, or a field of a list: whose, the question could not say
+        elif m is not None and m["be"] == "is" and not _NOT_DEFINING.search(m["predicate"]):
+            found.append(Written(f"{where} is {term}?", "definition", None))  # "cron is the daemon responsible for ..."
         elif (m := _DOES.match(rest)) is not None and f" {m['verb'].capitalize()}" not in rest:  # not a reference card's row
-            found.append(Written(f"What does {term} {m['verb']}{m['particle'] or ''}?", "function", None))
+            found.append(Written(f"{where} does {term} {m['verb']}{m['particle'] or ''}?", "function", None))
     if subject is not None and _INDEFINITE.fullmatch(subject):
         rest = sentence[len(subject) :].lstrip()
         m = _DEFINITION.match(rest)
@@ -138,16 +156,49 @@ def _general(sentence: str, subject: str | None) -> list[Written]:
         found.append(Written(f"What happens if {m['condition']}?", "condition", None))
     if (m := _YOU_CAN.match(sentence)) is not None:
         goal = m["goal"] or m["goal2"]
-        if not _POINTS_AWAY.search(goal if m["goal"] else m.group(0)):
+        if not _POINTS_AWAY.search(goal if m["goal"] else m.group(0)) and _placed(goal, title):
             found.append(Written(f"How can you {goal}?", "procedure", None))
     return found
 
 
-def _procedure(sentence: str) -> Written | None:
+def _parameter_of(term: str, text: str) -> str | None:
+    """The function whose signature in `text` lists `term` as a parameter ("ffi_prep_cif (ffi_cif *cif, ...,
+    ffi_type *rtype)" for "rtype"): a parameter is defined only inside its function, so its question names it.
+    None where `term` is no parameter, "" where it is one of several functions'."""
+    owners = {m["owner"] for m in _SIGNATURE.finditer(text) if re.search(rf"[\s*&]{re.escape(term)}\s*(?:\[\d*\]\s*)?[,)]", m["params"] + ")")}
+    if not owners:
+        return None
+    return owners.pop() if len(owners) == 1 else ""
+
+
+def _one_of_fields(term: str, text: str) -> bool:
+    """`term` is one of several lower-case words the chunk defines one after another ("nargs is the number
+    of arguments ...", "rtype is a pointer ...", "argtypes is a vector ..."): the parameters or fields of
+    something the chunk names elsewhere, or not at all (an extractor may drop a signature's line)."""
+    defined = {m[1] for m in _FIELD_DEFINITION.finditer(text)}
+    return term in defined and len(defined) >= MIN_FIELDS
+
+
+def _procedure(sentence: str, title: str = "") -> Written | None:
+    """"How do you ...?" of "To X, run ..." and "Use X to ...", where the goal names something (a name, a
+    term, a word of the title): "How do you avoid surprises?" asks about nothing a reader could place."""
+    written = _procedure_shape(sentence)
+    return written if written is not None and _placed(written.question[len("How do you ") : -1], title) else None
+
+
+def _placed(goal: str, title: str) -> bool:
+    """A goal a reader can place without its document: it names something, or says enough ("remove a
+    package", not "choose everything")."""
+    content = {w.lower() for w in re.findall(r"\w+", goal)} - STOPWORDS - NOT_TERMS
+    title_words = {w.lower() for w in re.findall(r"\w+", title)} - STOPWORDS
+    return bool(_NAMES_IN_CONDITION.search(f" {goal}")) or bool(content & title_words) or len(content) >= MIN_GOAL_WORDS
+
+
+def _procedure_shape(sentence: str) -> Written | None:
     if (m := _PROCEDURE.match(sentence)) is not None:
         then = m["then"].lstrip("`'\"")
-        first = then.split(None, 1)[0].lower() if then else ""
-        if first in PROCEDURE_VERBS or re.match(r"you (?:can|must|should|need to)\b", then):
+        first, _, after = then.lower().partition(" ")
+        if (first in PROCEDURE_VERBS and not after.startswith("of ")) or re.match(r"you (?:can|must|should|need to)\b", then):
             return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
     if (m := _RUN_TO.match(sentence)) is not None:
         return Written(f"How do you {m['goal'].rstrip()}?", "procedure", None)
@@ -159,8 +210,12 @@ def _names_something(subject: str, title: str, text: str = "") -> bool:
     the document's own subject; not a pronoun, not "The results", and not a word that is capitalised only
     because it opens the sentence ("First is the trunk ...", "Modeling reactive flows is ...")."""
     words = subject.split()
-    if not words or len(words) > SUBJECT_MAX_WORDS or any(c in subject for c in ",;:()[]"):
-        return False
+    if not words or len(words) > SUBJECT_MAX_WORDS or any(c in subject for c in ",;:()[]<>{}") or " or " in subject:
+        return False  # a list, markup, or one of two things ("LABEL=<label> or UUID=<uuid>")
+    if _VALUE_SUBJECT.match(subject):
+        return False  # "The number 2048 is the size of the key": what the value is of, the context says
+    if words[0].endswith("ing") and words[0][:1].isupper() and words[0].lower() not in {w.lower() for w in re.findall(r"\w+", title)}:
+        return False  # an activity ("Generating a key for the DSA algorithm is a two-step process"), not a thing
     if words[0].lower() in STOPWORDS and words[0].lower() not in ("the", "a", "an"):
         return False  # "It", "This", "Each of ..."
     if any(_NAMEISH.search(w) for w in words[1:]) or (words[0].lower() not in ("the", "a", "an") and _is_name(words[0], title, text)):
@@ -170,6 +225,7 @@ def _names_something(subject: str, title: str, text: str = "") -> bool:
     return bool(content) and set(content) <= title_words
 
 
+_VALUE_SUBJECT = re.compile(r"(?:the|this|that) (?:number|value|figure|string|word|name|letter)s? \S", re.I)
 _TERMISH = re.compile(r"[A-Za-z][a-z]*[A-Z]|\d|[`_/+#]|\w\.\w")  # "SQLite", "X11R7.7", "GNU/Linux", "tar.umask"
 
 

@@ -62,8 +62,9 @@ class FormCheck(Check):
         "unnamed_subject": "fact-first: the question names nothing (no name, no number)",
         "changed_tense": "fact-first: the question asks what will be, and its sentence does not say what will be",
         "misjoined_name": "fact-first: the question writes a name (capitalised words together) that the text does not",
+        "ungrammatical_question": "the question joins 'do' with 'be' (\"When did the poem be published?\")",
     }
-    VERSION = 2  # 2: changed_tense, misjoined_name
+    VERSION = 3  # 2: changed_tense, misjoined_name; 3: ungrammatical_question
     zero_score = True
 
     def run(self, pair: PairContext) -> Finding:
@@ -132,6 +133,14 @@ _REFERS_TO_TEXT = re.compile(
 )
 
 _PRONOUN = r"(?:he|she|they|it|him|her|them|his|their)"
+
+# "When did the poem of Waterloo be published?": a question led by "do" whose verb is "be" (a small teacher
+# mixing "When was ... published" with "When did ... publish"). "Does it need to be set?" and "What does
+# 'be' mean?" are English: "be" after "to" or a modal, or quoted, is not this.
+_DO_BE = re.compile(
+    r"^\W*(?:\w+\s+){0,3}?(?:do|does|did)\s+(?:(?!to\b|not\b|can\b|could\b|will\b|would\b|should\b|must\b|may\b|might\b)[\w’'-]+\s+){1,6}be\s+\w+(?:ed|en)\b",
+    re.I,
+)
 
 _UNRESOLVED = re.compile(
     rf"^\W*(?:\S+\s+){{0,2}}{_PRONOUN}\b"
@@ -220,6 +229,8 @@ def _question_form(question: str, chunk: ChunkContext) -> list[str]:
         reasons.append("no_question_mark" if interrogative_start else "not_a_question")
     if len(words) < MIN_QUESTION_WORDS:
         reasons.append("question_too_short")
+    if _DO_BE.search(text):
+        reasons.append("ungrammatical_question")
     lowered = {w.lower() for w in words}
     if not lowered.isdisjoint(TEXT_WORDS) and _REFERS_TO_TEXT.search(text):
         reasons.append("refers_to_text")

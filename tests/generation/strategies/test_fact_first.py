@@ -15,12 +15,12 @@ from generation.teachers import FakeTeacher
 
 TEXT = (
     "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook. "
-    "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    "It was built in 1886 of local granite, and it rests on nine arches, each with a span of 11 metres."
 )
 TITLE = "The Cwm Llys viaduct"
 GOOD = {
     "1886": "When was the Cwm Llys viaduct built?",
-    "nine": "How many arches does the Cwm Llys viaduct have?",
+    "nine": "How many arches does the Cwm Llys viaduct rest on?",
     "6": "How many kilometres above Millbrook does the Cwm Llys viaduct lie?",
 }
 
@@ -49,9 +49,9 @@ def test_one_grammar_constrained_call_per_fact_and_the_sentence_is_the_answer():
     assert built.question == "When was the Cwm Llys viaduct built?" and built.teacher_id == WRITTEN_BY_CODE
     arches = by_target["nine"]
     # "It" is named in the published answer, and the sentence that names it is quoted too
-    assert arches.answer == "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
+    assert arches.answer == "The Cwm Llys viaduct was built in 1886 of local granite, and it rests on nine arches, each with a span of 11 metres."
     assert arches.quotes == [
-        "It was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres.",
+        "It was built in 1886 of local granite, and it rests on nine arches, each with a span of 11 metres.",
         "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook.",
     ]
     assert all(checker.check(TEXT, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded for c in by_target.values())
@@ -77,7 +77,7 @@ def test_the_fixed_examples_lead_every_prompt_so_llama_cpp_reuses_them():
 def test_a_fact_gets_more_tries_until_one_passes_and_every_try_is_kept():
     teacher = FakeTeacher(["How many arches?", "How many arches does the railway have?", GOOD["nine"]], default=writer)
     checker = GroundingChecker()
-    text = "The Cwm Llys viaduct is made of local granite, and it has nine arches, each with a span of 11 metres."
+    text = "The Cwm Llys viaduct is made of local granite, and it rests on nine arches, each with a span of 11 metres."
     result = generate_fact_pairs(
         teacher, text, key="k", gen_sig="g", settings=settings(facts_per_chunk=1, candidates_per_fact=3), title=TITLE,
         accept=lambda c: checker.check(text, c.question, c.answer, c.quotes, target=c.target, title=TITLE).grounded,
@@ -110,7 +110,7 @@ def test_a_run_with_fact_first_publishes_the_facts_and_says_how_much_it_covers(t
     assert all(q.rstrip(".") in text[p["char_start"] : p["char_end"]] for p in pairs for q in p["quotes"])  # the span holds what it quotes
     assert {p["answer"] for p in pairs} == {  # the text's own sentences, "It" named by the sentence before
         "The Cwm Llys viaduct carries the railway across the river Llys, 6 kilometres above Millbrook.",
-        "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres.",
+        "The Cwm Llys viaduct was built in 1886 of local granite, and it rests on nine arches, each with a span of 11 metres.",
     }
     report = (tmp_path / "out" / "report.md").read_text()
     assert "coverage: 2 of 2 facts have a published pair (100%" in report
@@ -119,7 +119,7 @@ def test_a_run_with_fact_first_publishes_the_facts_and_says_how_much_it_covers(t
 
 
 def test_a_question_that_gives_its_answer_away_is_rejected_and_reported(tmp_path):
-    teacher = FakeTeacher(default=lambda m: "How many arches, nine, does the Cwm Llys viaduct have?")
+    teacher = FakeTeacher(default=lambda m: "How many arches, nine, does the Cwm Llys viaduct rest on?")
     outcome = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\ncandidates_per_fact = 1\n'), teacher=teacher).run()
     assert outcome.manifest["rejections"]["question_gives_answer"] >= 1
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
@@ -213,14 +213,14 @@ def test_with_no_limit_set_a_chunk_is_asked_at_most_the_default_number_of_facts(
 def test_a_sentence_with_a_link_is_published_with_the_links_text(tmp_path):
     (tmp_path / "viaduct.md").write_text(
         f"# {TITLE}\n\nThe Cwm Llys viaduct was built in 1886 of local granite by "
-        "[the Harrow Valley company](https://example.org/harrow/1923), and it has nine arches.\n"
+        "[the Harrow Valley company](https://example.org/harrow/1923), and it rests on nine arches.\n"
     )
     (tmp_path / "corpus.toml").write_text('[generation]\nstrategy = "fact_first"\n')
     outcome = Run(load_corpus(tmp_path), teacher=FakeTeacher(default=writer)).run()
     assert outcome.exit_code == 0 and outcome.manifest["pairs"]["published"] == 2
     pairs = [json.loads(line) for line in (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()]
     assert {p["answer"] for p in pairs} == {
-        "The Cwm Llys viaduct was built in 1886 of local granite by the Harrow Valley company, and it has nine arches."
+        "The Cwm Llys viaduct was built in 1886 of local granite by the Harrow Valley company, and it rests on nine arches."
     }
 
 

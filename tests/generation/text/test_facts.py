@@ -40,7 +40,7 @@ def test_headings_questions_and_the_documents_own_subject_are_not_facts():
 
 
 def test_a_count_opens_with_its_noun_as_the_text_writes_it():
-    text = "The Cwm Llys viaduct has nine stone arches. Trains must cross it at no more than 10 kilometres per hour."
+    text = "The Cwm Llys viaduct stands on nine stone arches. Trains must cross it at no more than 10 kilometres per hour."
     assert facts_of(text, "") == {("nine", "How many stone arches"), ("10", "How many kilometres per hour")}
 
 

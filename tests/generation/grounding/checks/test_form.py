@@ -30,6 +30,7 @@ from tests.generation.grounding.support import check
         ("Who founded Vellmark Instruments?", "Vellmark Instruments.", "answer_repeats_question"),
         ("Who founded Vellmark Instruments?", "The text does not say.", "answer_unknown"),
         ("Who founded Vellmark Instruments?", "According to the passage, Harald Brenner.", "answer_refers_to_text"),
+        ("When did Vellmark Instruments be founded?", "In 1889.", "ungrammatical_question"),  # the embedded teacher's "When did ... be ...ed"
     ],
 )
 
@@ -49,6 +50,7 @@ def test_form_reasons(checker, question, answer, reason):
         ("Where had Harald Brenner worked as a clockmaker?", "In Ostmoor"),
         ("How many years had Brenner worked as a clockmaker?", "12 years"),  # "twelve" in the chunk
         ("Where had Harald Brenner worked, in Ostmoor or in Karsby?", "In Ostmoor"),  # a choice
+        ("Did Vellmark Instruments need to be founded in Karsby?", "No, in Ostmoor."),  # "be" after "to" is English
     ],
 )
 
