@@ -58,6 +58,8 @@ OPENING_MARKS = "\"'“‘([*_`"
 # A line of a block shorter than this share of its longest line, with no closing punctuation, and
 # followed by a capital, is a heading (the example PDF's "Engineering Report 2024" above its text).
 HEADING_LINE_SHARE = 0.75
+# A line in capitals is a heading whatever follows it (a man page's "DESCRIPTION" above "lz4 is ...").
+_SHOUTED_HEADING = re.compile(r"[A-Z][A-Z0-9 &/-]{2,40}")
 
 
 def blocks(text: str) -> list[tuple[int, int, int]]:
@@ -79,7 +81,7 @@ def blocks(text: str) -> list[tuple[int, int, int]]:
             if (
                 stripped
                 and not stripped.endswith((".", ",", ";", ":", "-", "!", "?", ")"))
-                and following[:1].isupper()
+                and (following[:1].isupper() or _SHOUTED_HEADING.fullmatch(stripped))
                 and len(stripped) < HEADING_LINE_SHARE * longest
             ):
                 out.append((start, line_end, line_end + 1))

@@ -123,3 +123,11 @@ def test_the_count_of_a_named_subject_in_a_clause_of_its_own_gets_its_question_f
     text = "The Cwm Llys viaduct was built in 1886 of local granite, and it has nine arches, each with a span of 11 metres."
     questions = {f.question: f.span for f in select_facts(text, "The Cwm Llys viaduct", None) if f.question}
     assert questions["How many arches does the Cwm Llys viaduct have?"] == "nine"
+
+
+def test_a_man_pages_section_heading_is_not_part_of_the_sentence_under_it():
+    text = (
+        "NAME\n       lz4 - lz4, unlz4 - Compress or decompress .lz4 files\n\n"
+        "DESCRIPTION\n       lz4 is an extremely fast lossless compression algorithm, based on the LZ77 family.\n"
+    )
+    assert [f.question for f in select_facts(text, "", None) if f.question] == ["What is lz4?"]
