@@ -56,7 +56,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-DEDUP_VERSION = "1"
+DEDUP_VERSION = "2"  # 2: articles out
 NUM_PERM = 128
 # The answer's share of the slots (and so of the similarity); see the module docstring.
 ANSWER_SHARE = 0.25
@@ -75,13 +75,16 @@ WORD_CACHE = 200_000  # word -> hash entries kept while one `signatures` call ru
 
 _MAX_HASH = np.uint32(0xFFFFFFFF)
 _NOT_WORD = re.compile(r"[\W_]+")
+_ARTICLES = frozenset(("a", "an", "the"))
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
 
 
 def normalize(text: str) -> str:
-    """NFKC, lowercase, every run of punctuation or whitespace one space."""
-    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).split())
+    """NFKC, lowercase, every run of punctuation or whitespace one space, no articles ("When was the
+    Pitcairn Island discovered?" is "When was Pitcairn Island discovered?": a small teacher asked both of
+    one sentence in the third realdocs set, and their shingles shared too few bigrams to meet)."""
+    return " ".join(w for w in _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).split() if w not in _ARTICLES)
 
 
 def shingles(text: str) -> list[str]:

@@ -27,6 +27,9 @@ DUPLICATES = [
     ("What is the refund window?", "30 days.", "what is the refund window", "30 days"),
     ("Who wrote the employee handbook?", "The HR department",
      "Who wrote the employee handbook ?", "The HR department."),
+    # the embedded teacher, twice of one sentence (bench/realdocs3): an article is no other question
+    ("When was Pitcairn Island discovered?", "Pitcairn Island was discovered in 1767 by the British.",
+     "When was the Pitcairn Island discovered?", "Pitcairn Island was discovered in 1767 by the British."),
 ]
 DISTINCT = [
     ("What year was Acme Corporation founded?", "1998", "Where was Acme Corporation founded?", "Lyon"),
@@ -64,6 +67,7 @@ def test_normalize_lowercases_drops_punctuation_and_collapses_whitespace():
     assert normalize("  What YEAR was\tAcme's  ﬁrm founded?!  ") == "what year was acme s firm founded"
     assert normalize("full-time, part_time") == "full time part time"
     assert normalize("?!") == ""
+    assert normalize("When was the Island discovered by a sailor?") == "when was island discovered by sailor"
 
 
 def test_shingles_are_words_and_bigrams():
