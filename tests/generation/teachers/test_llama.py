@@ -70,6 +70,7 @@ def test_a_one_chunk_corpus_runs_end_to_end_with_the_embedded_teacher(tmp_path, 
     outcome = Run(load_corpus(tmp_path), teacher=teacher).run()
     m = outcome.manifest
     assert m["chunks"]["total"] == 1 and m["teacher"]["calls"] >= 1
+    assert m["teacher"]["threads"]["n_threads"] >= 1 and "allowed" in m["teacher"]["threads"]["reason"]
     out = tmp_path / "out"
     published = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
     rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
@@ -103,3 +104,10 @@ def test_the_teacher_roundtrip_gets_a_sentence_number_from_the_embedded_teacher(
     assert verdict.teacher_sentence is not None and 0 <= verdict.teacher_sentence <= count
     assert not {"teacher_roundtrip_failed", "teacher_roundtrip_unclear"} & set(verdict.reasons)
 
+
+
+@pytest.mark.real
+def test_an_explicit_n_threads_is_what_llama_cpp_runs():
+    with LlamaCppTeacher(n_ctx=512, n_threads=1) as teacher:
+        assert (teacher.llm.n_threads, teacher.llm.n_threads_batch) == (1, 1)
+        assert teacher.thread_report() == {"n_threads": 1, "reason": "[teacher] n_threads = 1", "changes": 0}
