@@ -108,6 +108,29 @@ def test_the_teacher_roundtrip_gets_a_sentence_number_from_the_embedded_teacher(
 
 @pytest.mark.real
 def test_an_explicit_n_threads_is_what_llama_cpp_runs():
+    import llama_cpp
+
     with LlamaCppTeacher(n_ctx=512, n_threads=1) as teacher:
-        assert (teacher.llm.n_threads, teacher.llm.n_threads_batch) == (1, 1)
+        ctx = teacher.llm._ctx.ctx
+        assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)
         assert teacher.thread_report() == {"n_threads": 1, "reason": "[teacher] n_threads = 1", "changes": 0}
+
+
+@pytest.mark.real
+def test_the_teacher_follows_a_change_in_the_free_cores_between_calls():
+    import llama_cpp
+
+    from generation.teachers.threads import REVIEW_SECONDS, ThreadGovernor
+    from tests.generation.teachers.test_threads import FakeReadings
+
+    machine = FakeReadings(2, busy=0.0)
+    with LlamaCppTeacher(n_ctx=512) as teacher:
+        teacher.threads = ThreadGovernor(None, machine)
+        teacher.threads.initial()
+        machine.busy = 1.0  # another process takes a core
+        machine.advance(REVIEW_SECONDS)
+        reply = teacher.complete([{"role": "user", "content": "Say yes."}], max_tokens=4, temperature=0.0)
+        assert reply.usage.completion_tokens > 0
+        ctx = teacher.llm._ctx.ctx
+        assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)  # what llama.cpp runs
+        assert teacher.thread_report()["changes"] == 1
