@@ -64,8 +64,8 @@ from generation.strategies import GenerationSettings  # noqa: E402
 from generation.strategies.free_form import build_messages, generate_pairs, load_prompt, reply_schema  # noqa: E402
 from generation.teachers.http import HttpTeacher  # noqa: E402
 from generation.teachers.llama import default_model_path  # noqa: E402
-from tests.support.servers import local_server  # noqa: E402
 from ingest.records import short_hash  # noqa: E402
+from tests.support.servers import local_server  # noqa: E402
 
 TARGET_RATIO = 0.9
 EXAMPLE = ROOT / "corpora" / "example" / "docs" / "history.md"
@@ -289,10 +289,8 @@ def several_slots(args: argparse.Namespace) -> int:
     requests: groundqa's request bodies are recorded on a first pass over each batch, then the three
     clients take the batches in rotation. Compared by wall time for the same requests (and completion
     tokens/s)."""
-    import os
-
-    from generation.strategies.fact_first import generate_fact_pairs
     from generation.grounding import GroundingChecker, GroundingConfig
+    from generation.strategies.fact_first import generate_fact_pairs
     from tests.support.servers import local_llama_server
 
     chunks = make_chunks(args.chunks)

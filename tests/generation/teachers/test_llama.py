@@ -5,9 +5,9 @@ import json
 import pytest
 
 from generation.config import load_corpus
+from generation.pipeline.run import Run
 from generation.strategies import GenerationSettings
 from generation.strategies.free_form import generate_pairs, reply_schema
-from generation.pipeline.run import Run
 from generation.teachers import TeacherError, probability_of
 from generation.teachers.llama import LlamaCppTeacher, default_model_path
 
