@@ -33,11 +33,22 @@ and completion tokens/s of each, groundqa's grounded pairs per minute, the ratio
 
 instead runs the fact-first strategy in-process on the example history, and prints the prompt tokens
 sent and those llama.cpp evaluated (the rest came from the reused prefix), and questions per second.
+
+    python bench/teacher.py --busy [--repeats 2] [--model M.gguf]
+
+runs the same fact-first prompts in-process (the example history, one question a fact, seed 0) with
+the threads groundqa chooses (generation/teachers/threads.py) and with one thread per allowed core,
+while one competing CPU-bound process (a python busy loop) runs beside it; the two take turns, first
+one then the other, for each repeat. Prints each pass's wall time (the model's load not counted), the
+automatic choice and its reason, the ratio of the totals, and whether both wrote the same questions.
+`--quiet` measures the same without the competing process.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -53,8 +64,8 @@ from generation.strategies import GenerationSettings  # noqa: E402
 from generation.strategies.free_form import build_messages, generate_pairs, load_prompt, reply_schema  # noqa: E402
 from generation.teachers.http import HttpTeacher  # noqa: E402
 from generation.teachers.llama import default_model_path  # noqa: E402
-from tests.support.servers import local_server  # noqa: E402
 from ingest.records import short_hash  # noqa: E402
+from tests.support.servers import local_server  # noqa: E402
 
 TARGET_RATIO = 0.9
 EXAMPLE = ROOT / "corpora" / "example" / "docs" / "history.md"
@@ -149,6 +160,50 @@ def fact_first_prefix_reuse(model: Path | None) -> int:
     return 0
 
 
+def shared_machine(model: Path | None, repeats: int, busy: bool) -> int:
+    """The in-process teacher on fixed prompts with its automatic threads and with a thread per core,
+    beside one competing busy process (or none)."""
+    from generation.strategies.fact_first import generate_fact_pairs
+    from generation.teachers.llama import LlamaCppTeacher
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    settings = GenerationSettings(strategy="fact_first", candidates_per_fact=1, seed=0)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    sides = {"automatic": None, f"{cores} threads (one per core)": cores}
+    seconds = {side: 0.0 for side in sides}
+    questions: dict[str, list[list[str]]] = {side: [] for side in sides}
+    print(f"{cores} cores allowed; load average {os.getloadavg()[0]:.2f} before; competing busy process: {'yes' if busy else 'no'}")
+    competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        time.sleep(1.0)  # let it take its core before the teacher looks
+        for repeat in range(repeats):
+            order = list(sides) if repeat % 2 == 0 else list(reversed(sides))
+            for side in order:
+                with LlamaCppTeacher(model, n_ctx=2048, n_threads=sides[side]) as teacher:
+                    started = time.perf_counter()
+                    result = generate_fact_pairs(teacher, text, key="bench", gen_sig="bench", settings=settings, title="The Harrow Valley Railway")
+                    took = time.perf_counter() - started
+                    report = teacher.thread_report()
+                seconds[side] += took
+                questions[side].append([c.question for c in result.candidates])
+                print(
+                    f"  repeat {repeat + 1} {side:26s} {result.calls:3d} questions, {result.usage.completion_tokens:5d} tokens "
+                    f"in {took:6.1f} s; {report['reason']} (changed {report['changes']} times while running)",
+                    flush=True,
+                )
+    finally:
+        if competitor is not None:
+            competitor.terminate()
+            competitor.wait()
+    for side, total in seconds.items():
+        print(f"{side:26s}: {total:7.1f} s over {repeats} pass(es) = {total / repeats:6.1f} s a pass")
+    auto, per_core = seconds.values()
+    print(f"one thread per core / automatic: {per_core / auto:.2f}")
+    same = all(a == b for a, b in zip(*questions.values())) and len({len(q) for q in questions.values()}) == 1
+    print(f"same questions: {'yes' if same else 'NO'}")
+    return 0 if same else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=8)
@@ -162,7 +217,11 @@ def main() -> int:
     parser.add_argument("--fact-first", action="store_true", help="measure the fact-first prompt prefix reuse in-process instead")
     parser.add_argument("--llama-server", action="store_true", help="start llama.cpp's llama-server, and add the sequential client")
     parser.add_argument("--slots", type=int, default=4, help="parallel slots of the started llama-server")
+    parser.add_argument("--busy", action="store_true", help="in-process, automatic threads vs one per core, beside a busy process")
+    parser.add_argument("--quiet", action="store_true", help="as --busy, without the competing process")
     args = parser.parse_args()
+    if args.busy or args.quiet:
+        return shared_machine(args.model, args.repeats, busy=args.busy)
     if args.fact_first:
         return fact_first_prefix_reuse(args.model)
     if args.llama_server:
@@ -230,10 +289,8 @@ def several_slots(args: argparse.Namespace) -> int:
     requests: groundqa's request bodies are recorded on a first pass over each batch, then the three
     clients take the batches in rotation. Compared by wall time for the same requests (and completion
     tokens/s)."""
-    import os
-
-    from generation.strategies.fact_first import generate_fact_pairs
     from generation.grounding import GroundingChecker, GroundingConfig
+    from generation.strategies.fact_first import generate_fact_pairs
     from tests.support.servers import local_llama_server
 
     chunks = make_chunks(args.chunks)

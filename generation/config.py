@@ -109,7 +109,7 @@ class TeacherConfig(Section):
     server_model: str | None = None  # the "model" field sent to a server, where it serves several
     slots: Integer | None = Field(None, ge=1)  # requests in flight per URL when /props does not say
     n_ctx: Integer = Field(4096, ge=256, le=1 << 20)  # and not above the model's trained context (load_corpus)
-    n_threads: Integer | None = Field(None, ge=1)
+    n_threads: Integer | None = Field(None, ge=1)  # in-process: None = the free cores (generation/teachers/threads.py)
     n_gpu_layers: Integer = 0
     max_tokens: Integer = Field(768, ge=16)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
@@ -140,7 +140,7 @@ class TeacherConfig(Section):
     def _at_most_the_cores(cls, n: int | None) -> int | None:
         cores = os.cpu_count() or 1
         if n is not None and n > cores:
-            raise ValueError(f"this machine has {cores} cores; more threads than cores only slows llama.cpp down (leave it unset for half the cores)")
+            raise ValueError(f"this machine has {cores} cores; more threads than cores only slows llama.cpp down (leave it unset: the teacher then runs on the cores other processes leave free)")
         return n
 
     @model_validator(mode="after")

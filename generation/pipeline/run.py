@@ -310,6 +310,7 @@ class Run:
                 "cached_prompt_tokens": teacher["cached_tokens"],  # of prompt_tokens: reused, not evaluated again
                 "completion_tokens": teacher["completion_tokens"],
                 "seconds": round(float(teacher["seconds"]), 3),
+                "threads": state.spec.thread_report(),  # the in-process teacher's threads and why; None when not loaded
             },
             "failures": state.failures,
             "skipped": state.skipped,

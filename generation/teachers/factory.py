@@ -8,7 +8,7 @@ server that is down then is not an error until there is work for it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ingest.sources import redact
 
@@ -114,6 +114,11 @@ class TeacherSpec:
                     seed=self.config.seed,
                 )
         return self._teacher
+
+    def thread_report(self) -> dict[str, Any] | None:
+        """The in-process teacher's threads and why they were chosen, once it is loaded; None otherwise."""
+        report = getattr(self._teacher, "thread_report", None)
+        return report() if callable(report) else None
 
     def close(self) -> None:
         if self._owned and self._teacher is not None:

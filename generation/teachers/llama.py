@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 import struct
 import threading
@@ -17,6 +16,7 @@ from typing import Any
 
 from .base import Completion, Message, Teacher, TeacherError, TokenLogprob, Usage
 from .grammar import GrammarError, schema_to_gbnf
+from .threads import ThreadGovernor
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,10 @@ class LlamaCppTeacher(Teacher):
     """A GGUF model loaded once, in this process. The chat template comes from the GGUF.
 
     Log-probabilities are given for the first generated token (what the grounding judge reads),
-    computed from that step's logits, so the model needs no `logits_all` buffer."""
+    computed from that step's logits, so the model needs no `logits_all` buffer.
+
+    Its threads are the cores free for it (generation/teachers/threads.py), looked at again while it
+    works, unless `n_threads` is given."""
 
     slots = 1
 
@@ -188,13 +191,14 @@ class LlamaCppTeacher(Teacher):
         check_gguf(path)
         self.model_path = path
         self.teacher_id = f"llama.cpp:{path.name}"
+        self.threads = ThreadGovernor(n_threads)
+        chosen = self.threads.initial()
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path),
                 n_ctx=n_ctx,
-                # Half the cores, as llama.cpp itself defaults: on this 2-core machine, with anything
-                # else running, 2 threads ran about 9x slower than 1 (1.9 against 17 tokens/s).
-                n_threads=n_threads or max(1, (os.cpu_count() or 2) // 2),
+                n_threads=chosen.n,
+                n_threads_batch=chosen.n,  # llama-cpp-python's default is every core, prompt batches included
                 n_gpu_layers=n_gpu_layers,
                 seed=seed,
                 verbose=False,
@@ -246,6 +250,7 @@ class LlamaCppTeacher(Teacher):
             except GrammarError as exc:
                 raise TeacherError(f"the reply schema cannot be turned into a grammar: {exc}", kind="bad_grammar") from exc
         with self._lock:
+            self._review_threads()
             if top_logprobs and max_tokens == 1:
                 return self._first_token(messages, top_logprobs, started)
             kwargs: dict[str, Any] = {}
@@ -274,6 +279,19 @@ class LlamaCppTeacher(Teacher):
             finish_reason=choice.get("finish_reason"),
             seconds=time.perf_counter() - started,
         )
+
+    def _review_threads(self) -> None:
+        """Follow a change in how busy the cores are (a process that started or stopped beside this one)."""
+        changed = self.threads.review()
+        if changed is not None:
+            self.llm._ctx.set_n_threads(changed.n, changed.n)
+            self.llm.n_threads = self.llm.n_threads_batch = changed.n
+
+    def thread_report(self) -> dict[str, Any]:
+        """The threads it runs and why, for the manifest: the last choice, and how often it changed."""
+        current = self.threads.current
+        assert current is not None
+        return {"n_threads": current.n, "reason": current.reason, "changes": self.threads.changes}
 
     def _checked_grammar(self, grammar: str):
         """The grammar as llama-cpp-python takes it, once llama.cpp's own parser has accepted it. A

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from generation.config import load_corpus
+from generation.pipeline.run import Run
 from generation.strategies import GenerationSettings
 from generation.strategies.free_form import generate_pairs, reply_schema
-from generation.pipeline.run import Run
 from generation.teachers import TeacherError, probability_of
 from generation.teachers.llama import LlamaCppTeacher, default_model_path
 
@@ -70,6 +70,7 @@ def test_a_one_chunk_corpus_runs_end_to_end_with_the_embedded_teacher(tmp_path, 
     outcome = Run(load_corpus(tmp_path), teacher=teacher).run()
     m = outcome.manifest
     assert m["chunks"]["total"] == 1 and m["teacher"]["calls"] >= 1
+    assert m["teacher"]["threads"]["n_threads"] >= 1 and "allowed" in m["teacher"]["threads"]["reason"]
     out = tmp_path / "out"
     published = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
     rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
@@ -103,3 +104,33 @@ def test_the_teacher_roundtrip_gets_a_sentence_number_from_the_embedded_teacher(
     assert verdict.teacher_sentence is not None and 0 <= verdict.teacher_sentence <= count
     assert not {"teacher_roundtrip_failed", "teacher_roundtrip_unclear"} & set(verdict.reasons)
 
+
+
+@pytest.mark.real
+def test_an_explicit_n_threads_is_what_llama_cpp_runs():
+    import llama_cpp
+
+    with LlamaCppTeacher(n_ctx=512, n_threads=1) as teacher:
+        ctx = teacher.llm._ctx.ctx
+        assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)
+        assert teacher.thread_report() == {"n_threads": 1, "reason": "[teacher] n_threads = 1", "changes": 0}
+
+
+@pytest.mark.real
+def test_the_teacher_follows_a_change_in_the_free_cores_between_calls():
+    import llama_cpp
+
+    from generation.teachers.threads import REVIEW_SECONDS, ThreadGovernor
+    from tests.generation.teachers.test_threads import FakeReadings
+
+    machine = FakeReadings(2, busy=0.0)
+    with LlamaCppTeacher(n_ctx=512) as teacher:
+        teacher.threads = ThreadGovernor(None, machine)
+        teacher.threads.initial()
+        machine.busy = 1.0  # another process takes a core
+        machine.advance(REVIEW_SECONDS)
+        reply = teacher.complete([{"role": "user", "content": "Say yes."}], max_tokens=4, temperature=0.0)
+        assert reply.usage.completion_tokens > 0
+        ctx = teacher.llm._ctx.ctx
+        assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)  # what llama.cpp runs
+        assert teacher.thread_report()["changes"] == 1
