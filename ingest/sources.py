@@ -170,13 +170,18 @@ def walk(
             d for d in dirnames if not d.startswith(".") and _resolved(here / d) not in skip_paths and _inside(here / d, root) is not False
         )
         for name in sorted(filenames):
+            if name.startswith("."):
+                continue
             path = here / name
-            if name.startswith(".") or _resolved(path) in skip_paths:
+            # `here` is a real folder (os.walk does not enter linked ones), so only a link needs resolving: one
+            # lstat a file instead of one for each part of its path (a third of an unchanged night's scan)
+            link = path.is_symlink()
+            if (_resolved(path) if link else path) in skip_paths:
                 continue
             rel = source_id_of(path.relative_to(root).as_posix())
             if not any(glob_match(rel, g) for g in include) or any(glob_match(rel, g) for g in exclude):
                 continue
-            if _inside(path, root) is False:
+            if link and _inside(path, root) is False:
                 logger.info("skipping %s: a link that leads out of %s", path, root)
                 if skipped is not None:
                     skipped.append((rel, f"a symbolic link to {_target(path)}, outside the corpus folder: not read"))
