@@ -189,6 +189,9 @@ def run(
         False, "--retry-invalid", help="Ask again now for the chunks whose reply was invalid (else \\[generation] retry_invalid_after runs later)."
     ),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: \\[sources] jobs, or one per core)."),
+    verify: bool = typer.Option(
+        False, "--verify", help="Read and hash every source in full, trusting no file's size, mtime and inode (done every 7th run anyway)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run the whole pipeline, incrementally: only new or changed chunks go to the teacher.
@@ -233,7 +236,7 @@ def run(
             progress_bar.start()
         outcome = Run(
             loaded, limit_chunks=limit_chunks, on_progress=on_progress, on_scan=on_scan, allow_retire=allow_retire,
-            retry_invalid=retry_invalid, jobs=jobs,
+            retry_invalid=retry_invalid, jobs=jobs, verify=verify,
         ).run()
     except LockedError as exc:
         raise _fail(str(exc), EXIT_NOTHING)

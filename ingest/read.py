@@ -2,7 +2,8 @@
 came from or the reason it could not be read. `groundqa ingest` and the run's scan stage both read
 through `read_all`.
 
-A file is read by `sources.read_file` (regular files only, capped while reading), a web page by
+A file is read by `sources.read_file` (regular files only, capped while reading; not opened when it has
+the size, mtime and inode of its last read, where the caller gives them), a web page by
 `sources.fetch_url` (conditionally, when the last run's ETag or Last-Modified is known). What fails is a
 `SourceError` in the stream, in its place, never an exception: the caller counts it and goes on.
 
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 from .deadline import Watchdog
 from .records import SourceError
-from .sources import DEFAULT_MAX_BYTES, FETCH_DEADLINE, Raw, fetch_client, fetch_url, read_file, redact
+from .sources import DEFAULT_MAX_BYTES, FETCH_DEADLINE, FileStat, Raw, fetch_client, fetch_url, read_file, redact
 
 # Pages fetched at once, in all and from one host. 4 a host stays below the 6 connections a browser
 # opens to one site; 16 in all keeps a slow host from holding up the others. Measured with
@@ -51,10 +52,12 @@ DEFAULT_FETCH_BUDGET = 600.0
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file to read: its source id (the path relative to the corpus, or as given) and where it is."""
+    """A file to read: its source id (the path relative to the corpus, or as given), where it is, and the
+    FileStat of its last read, if it is to be read only when that changed (as a web page's validators)."""
 
     source_id: str
     path: Path
+    unless: FileStat | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def read_one(ref: Ref, *, max_bytes: int = DEFAULT_MAX_BYTES, **fetch: Any) -> R
     """One ref read or fetched (`fetch`: more arguments for fetch_url), or the reason it could not be."""
     try:
         if isinstance(ref, FileRef):
-            return read_file(ref.source_id, ref.path, max_bytes)
+            return read_file(ref.source_id, ref.path, max_bytes, unless=ref.unless)
         if isinstance(ref, UrlRef):
             return fetch_url(ref.url, max_bytes=max_bytes, etag=ref.etag, last_modified=ref.last_modified, **fetch)
         return SourceError("not_found", "no such file or folder")

@@ -1,6 +1,8 @@
 """The `groundqa` command as a user types it (typer's CliRunner), with the fake teacher."""
 
 import json
+import os
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -173,6 +175,22 @@ def test_run_refuses_to_retire_a_vanished_knowledge_base_without_allow_retire(kb
     assert len((kb / "out" / "pairs.jsonl").read_text().splitlines()) == 3
     confirmed = runner.invoke(app, ["run", str(kb), "-q", "--allow-retire"])
     assert (kb / "out" / "pairs.jsonl").read_text() == "" and confirmed.exit_code == 1  # nothing left to publish
+
+
+def test_run_verify_reads_every_source_in_full_and_says_so(kb, fake_teacher):
+    old = time.time() - 86_400  # written a day ago: trusted by its stat on the next run
+    for name in ("alder.md", "birch.txt", "cedar.md"):
+        os.utime(kb / name, (old, old))
+    assert runner.invoke(app, ["run", str(kb)]).exit_code == 0
+    quiet = runner.invoke(app, ["run", str(kb)])
+    assert quiet.exit_code == 0, quiet.output
+    assert "0 bytes from 0 sources; 3 unchanged, not read" in quiet.output
+    verified = runner.invoke(app, ["run", str(kb), "--verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "from 3 sources; every source read in full" in verified.output
+    manifest = json.loads((kb / "out" / "manifest.json").read_text())
+    assert manifest["scan"]["verified"] and manifest["scan"]["read"] == 3 and manifest["sources"]["unchanged"] == 3
+    assert "--verify" in runner.invoke(app, ["run", "--help"]).output
 
 
 def test_verbose_run_logs_no_url_credentials_not_even_the_http_clients_own_lines(tmp_path, site):

@@ -92,6 +92,7 @@ class Run:
         retry_invalid: bool = False,
         jobs: int | None = None,
         on_scan: Callable[..., None] | None = None,
+        verify: bool = False,
     ):
         cfg = corpus.config
         spec = TeacherSpec(corpus, teacher)
@@ -116,7 +117,7 @@ class Run:
             raise ConfigError(f"{corpus.config_path or corpus.root}: {exc}") from None
         options = RunOptions(
             limit_chunks=limit_chunks, allow_retire=allow_retire, retry_invalid=retry_invalid, jobs=jobs,
-            on_progress=on_progress, on_scan=on_scan,
+            on_progress=on_progress, on_scan=on_scan, verify=verify,
         )
         self.state = RunState(
             corpus=corpus, options=options, spec=spec, chunker=chunker, settings=settings, strategy=strategy,
@@ -298,6 +299,7 @@ class Run:
             "exit_code": exit_code,
             "signatures": {k: state.signatures.get(k) for k in ("chunking", "generation", "grounding")},
             "sources": {k: sources[k] for k in ("seen", "added", "changed", "unchanged", "removed", "failed")},
+            "scan": state.scan or {"bytes_read": 0, "read": 0, "trusted": 0, "verified": False},
             "chunks": {k: chunks[k] for k in ("total", "generated", "reused")},
             "pairs": {k: pairs[k] for k in ("generated", "grounded", "rejected", "duplicates", "published", "carried", "retired")},
             "rejections": dict(sorted(state.reasons.items())),

@@ -1,6 +1,11 @@
 """The run's first stage: read every source, extract and chunk the new and changed ones in worker
 processes (ingest.pool), and keep the store's sources and chunks up to date.
 
+A file whose size, mtime and inode are those of its last read is trusted without being opened (its stored
+hash, text and chunks stand), and a web page that answers 304 is not downloaded; every VERIFY_EVERY-th
+scan, and `groundqa run --verify`, reads and hashes every source in full. The manifest's "scan" says how
+many bytes were read.
+
 A source that cannot be read or extracted is a counted failure with its reason, never a stop: the
 extractors run in other processes with a time budget and a memory ceiling, and the bytes a source
 failed on are remembered, so the next run reports them again without trying them again (until the
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -20,10 +26,10 @@ from generation.config import ConfigError
 from generation.errors import RetirementRefused
 from generation.pipeline.state import RunState
 from ingest.pool import ExtractPool, Limits
-from ingest.readers import ReadOptions
 from ingest.read import FileRef, Ref, UrlRef, read_all
+from ingest.readers import ReadOptions
 from ingest.records import SourceError, sha256_hex
-from ingest.sources import Raw, fetch_url, is_url, redact, shown
+from ingest.sources import FileStat, Raw, fetch_url, is_url, read_file, redact, shown
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,17 @@ NOT_REMEMBERED = frozenset({
     "extract_timeout", "extract_crashed", "duplicate_source_id",
 })
 AGAIN = " (the same bytes as before: not tried again)"
+# A file whose size, mtime (ns) and inode are those of its last read is trusted without reading it, the
+# shortcut rsync's quick check (size and mtime) and git's index (stat data) take. Every VERIFY_EVERY-th scan
+# reads and hashes every source in full anyway (so does `groundqa run --verify`), to catch what the stat
+# cannot show: an edit that kept the size and put the old mtime back (`touch -r`, a restore or a sync tool
+# that sets times), bytes changed under the file system. 7: weekly for a nightly job, so such an edit is
+# published within a week, and the full read costs one night in seven.
+VERIFY_EVERY = 7
+# A file modified less than this before the scan began is read in full next time as well: an edit in the
+# same tick of the file system's clock as the read would keep the mtime (git's "racy" entries). 2 s: the
+# coarsest timestamps in use (FAT's); ext4, XFS, btrfs, APFS and NTFS keep finer ones.
+RACY_SECONDS = 2.0
 
 
 @dataclass
@@ -71,6 +88,11 @@ class SourceScan:
         # Failed sources whose pairs are to be retired (a file whose new bytes do not extract, a web page
         # past its grace runs): done after the retirement guard, so a refused run forgets nothing.
         self.to_retire: list[tuple[str, str, str, str | None]] = []  # (source id, kind, message, failed key)
+        self.scan: Counter = Counter()  # bytes_read, read (sources whose bytes were read), trusted (not read)
+        self.started_ns = time.time_ns()
+        self.verify = True  # read every source in full: decided in run(), from the store
+        self.paths: dict[str, Any] = {}  # a file's source id -> its path
+        self.chunked: set[str] = set()  # the sources with chunks under the current chunker signature
 
     @property
     def store(self):
@@ -83,8 +105,12 @@ class SourceScan:
     def run(self) -> list[str]:
         assert self.store is not None
         stored = self.store.sources()
+        since = self.store.scans_since_verified()
+        self.verify = self.state.options.verify or since is None or since >= VERIFY_EVERY - 1
+        self.chunked = self.store.sources_with_chunks(self.chunker.signature)
         skipped: list[tuple[str, str]] = []
         files = list(self.corpus.files(skipped))
+        self.paths = dict(files)
         self.state.skipped = [{"source": source_id, "reason": reason} for source_id, reason in skipped]
         web = self.web_sources()  # read the urls_file once
         progress = ScanProgress(total=len(files) + len(web))
@@ -101,6 +127,7 @@ class SourceScan:
         def to_extract() -> Iterator[tuple[str, Raw]]:
             """The sources that need extracting; the others are settled here as they are read."""
             for source_id, raw in self.read_all(files, stored, web):
+                self.count_read(raw)
                 if source_id in seen:  # two names that escape to the same id ("caf\xe9.md", "caf\\xe9.md")
                     self.counts["sources"]["seen"] += 1
                     self.counts["sources"]["failed"] += 1
@@ -123,7 +150,7 @@ class SourceScan:
                     step(failed=True)
                     continue
                 raw, digest = settled
-                pending[source_id] = (digest, before)
+                pending[source_id] = (digest, before, self.trustable(raw.stat))
                 yield source_id, raw
 
         cfg = self.cfg.sources
@@ -132,13 +159,17 @@ class SourceScan:
         options = ReadOptions(ocr=cfg.ocr, ocr_page_seconds=cfg.ocr_page_seconds)
         with ExtractPool((chunking.tokens, chunking.overlap, chunking.encoding), jobs=self.jobs or cfg.jobs, limits=limits, options=options) as pool:
             for source_id, result in pool.map(to_extract()):
-                digest, before = pending.pop(source_id)
+                digest, before, stat = pending.pop(source_id)
                 failed = isinstance(result, SourceError)
                 if failed:
                     self.extract_failed(source_id, result, digest, before, live)
                 else:
-                    self.save_extracted(source_id, *result, before=before, digest=digest, live=live)
+                    self.save_extracted(source_id, *result, before=before, digest=digest, live=live, stat=stat)
                 step(failed=failed)
+
+        verified = self.scan["trusted"] == 0  # every source read in full: --verify, the VERIFY_EVERY-th scan, or nothing to trust
+        self.state.scan = {"bytes_read": self.scan["bytes_read"], "read": self.scan["read"], "trusted": self.scan["trusted"], "verified": verified}
+        self.store.count_scan(verified)
 
         gone = sorted(set(stored) - seen)
         self.guard_retirement(gone, live)
@@ -164,22 +195,25 @@ class SourceScan:
         extract with their digest."""
         assert self.store is not None
         counts = self.counts["sources"]
-        if raw.not_modified and before is not None and before.status == "ok":
-            if self.store.has_chunks(source_id, self.chunker.signature):
+        if raw.not_modified:
+            if before is not None and before.status == "ok" and source_id in self.chunked:
                 counts["unchanged"] += 1
+                self.scan["trusted"] += 1
                 live.append(source_id)
                 return None
-            try:  # 304, but our chunks are gone (the chunking changed): fetch the page whole
-                raw = fetch_url(web.get(source_id, source_id), max_bytes=self.cfg.sources.max_bytes)
+            try:  # 304 or the same stat, but our chunks are gone (the chunking changed): read it whole
+                raw = self.read_whole(source_id, web)
             except SourceError as exc:
                 self.source_failed(source_id, exc, before, live)
                 return exc
+            self.count_read(raw)
         digest = sha256_hex(raw.data)
         if before is not None and before.status == "ok" and before.content_sha256 == digest and self.store.has_chunks(source_id, self.chunker.signature):
             counts["unchanged"] += 1
             live.append(source_id)
-            if (raw.mtime, raw.etag, raw.last_modified) != (before.mtime, before.etag, before.last_modified):
-                self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified)
+            stat = self.trustable(raw.stat)
+            if (raw.mtime, raw.etag, raw.last_modified, stat) != (before.mtime, before.etag, before.last_modified, before.stat):
+                self.store.touch_source(source_id, raw.mtime, raw.etag, raw.last_modified, stat)  # touched, same bytes: not extracted
             return None
         if before is not None and before.status == "failed" and before.failed_key == failed_key(digest):
             known = SourceError(before.error_kind or "extract_error", (before.error_message or "").removesuffix(AGAIN) + AGAIN)
@@ -187,14 +221,41 @@ class SourceScan:
             return known
         return raw, digest
 
-    def save_extracted(self, source_id: str, source: Any, doc: Any, chunks: list, *, before: Any, digest: str, live: list[str]) -> None:
+    def read_whole(self, source_id: str, web: dict[str, str]) -> Raw:
+        """A source's bytes, unconditionally (raises SourceError)."""
+        max_bytes = self.cfg.sources.max_bytes
+        if source_id in self.paths:
+            return read_file(source_id, self.paths[source_id], max_bytes)
+        return fetch_url(web.get(source_id, source_id), max_bytes=max_bytes)
+
+    def count_read(self, raw: Raw | SourceError) -> None:
+        if isinstance(raw, Raw) and not raw.not_modified:
+            self.scan["read"] += 1
+            self.scan["bytes_read"] += len(raw.data)
+
+    def trustable(self, stat: FileStat | None) -> FileStat | None:
+        """The stat to trust a file by on the next scans; None (read it in full next time) for a file
+        modified within RACY_SECONDS of this scan's start, which a same-tick edit could leave unchanged."""
+        if stat is None or stat.mtime_ns > self.started_ns - int(RACY_SECONDS * 1e9):
+            return None
+        return stat
+
+    def known_stat(self, source_id: str, before: Any) -> FileStat | None:
+        """The stat a file is trusted by in this scan (not opened while it has it), None to read it."""
+        if self.verify or before is None or before.status != "ok" or source_id not in self.chunked:
+            return None
+        return before.stat
+
+    def save_extracted(
+        self, source_id: str, source: Any, doc: Any, chunks: list, *, before: Any, digest: str, live: list[str], stat: FileStat | None = None
+    ) -> None:
         assert self.store is not None
         if before is None or before.content_sha256 is None:
             state = "added"
         else:
             state = "changed" if before.content_sha256 != digest else "unchanged"  # unchanged: re-chunked only
         with self.store.transaction():
-            self.store.save_source_ok(source, doc, self.run_id, changed=state != "unchanged")
+            self.store.save_source_ok(source, doc, self.run_id, changed=state != "unchanged", stat=stat)
             self.store.replace_chunks(source_id, self.chunker.signature, chunks, [sha256_hex(c.text) for c in chunks])
         self.counts["sources"][state] += 1
         live.append(source_id)
@@ -242,13 +303,14 @@ class SourceScan:
         )
 
     def read_all(self, files: list, stored: dict, web: dict[str, str]) -> Iterator[tuple[str, Raw | SourceError]]:
-        """Every file, then every web page (conditionally, with the validators of its last good fetch)."""
+        """Every file (not opened where its stat is that of its last read), then every web page (conditionally,
+        with the validators of its last good fetch); all of them in full when this scan verifies."""
         def refs() -> Iterator[Ref]:
             for source_id, path in files:
-                yield FileRef(source_id, path)
+                yield FileRef(source_id, path, self.known_stat(source_id, stored.get(source_id)))
             for source_id, url in web.items():
                 before = stored.get(source_id)
-                ok = before is not None and before.status == "ok"
+                ok = before is not None and before.status == "ok" and not self.verify
                 yield UrlRef(source_id, url, before.etag if ok else None, before.last_modified if ok else None)
 
         return read_all(refs(), max_bytes=self.cfg.sources.max_bytes, fetch_budget=self.cfg.sources.fetch_budget)

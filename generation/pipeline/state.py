@@ -42,6 +42,7 @@ class RunOptions:
     allow_retire: bool = False  # confirm a mass retirement
     retry_invalid: bool = False  # ask again now the chunks whose reply was invalid
     jobs: int | None = None  # extraction worker processes; None: [sources] jobs, or one per core
+    verify: bool = False  # read and hash every source in full, trusting no file's stat (scan.VERIFY_EVERY)
     on_progress: ProgressCallback | None = None
     on_scan: Callable[..., None] | None = None
 
@@ -66,6 +67,7 @@ class RunState:
     reasons: Counter = field(default_factory=Counter)  # rejections by reason, in the published dataset
     signatures: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
+    scan: dict[str, Any] = field(default_factory=dict)  # bytes read from sources, sources read and trusted, verified
     published: list[Pair] = field(default_factory=list)  # the set publish wrote; recorded in the store once shown
     interrupted: bool = False
 

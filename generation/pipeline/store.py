@@ -30,8 +30,9 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from generation.records import Candidate, Decision, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
+from ingest.sources import FileStat
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = [
     # version 1
@@ -102,6 +103,12 @@ _SCHEMA = [
         who TEXT NOT NULL, at TEXT NOT NULL, source_id TEXT, source_text_sha TEXT,
         grounding_sig TEXT, verdict TEXT
     );
+    """,
+    # version 5: a file's modification time in nanoseconds and inode as of its last read (with its size), so
+    # that a file whose three are unchanged is trusted without reading it (generation/pipeline/scan.py)
+    """
+    ALTER TABLE sources ADD COLUMN mtime_ns INTEGER;
+    ALTER TABLE sources ADD COLUMN inode INTEGER;
     """,
 ]
 
@@ -223,6 +230,16 @@ class StoredSource:
     error_message: str | None
     failed_runs: int
     failed_key: str | None = None
+    mtime_ns: int | None = None
+    inode: int | None = None
+
+    @property
+    def stat(self) -> FileStat | None:
+        """The file's size, mtime and inode when it was last read, if they were kept (a file written just
+        before it was read has none: scan.py's RACY_SECONDS)."""
+        if self.size is None or self.mtime_ns is None or self.inode is None:
+            return None
+        return FileStat(self.size, self.mtime_ns, self.inode)
 
 
 class Store:
@@ -296,6 +313,20 @@ class Store:
             for r in rows
         ]
 
+    def scans_since_verified(self) -> int | None:
+        """Scans that trusted unchanged files since the last one that read every source in full; None before
+        the first full one is recorded (a store of an older groundqa)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='scans_since_verified'").fetchone()
+        return int(row[0]) if row else None
+
+    def count_scan(self, verified: bool) -> None:
+        """A scan finished: one that read every source in full starts the count again."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO meta VALUES ('scans_since_verified', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                ("0" if verified else str((self.scans_since_verified() or 0) + 1),),
+            )
+
     # -- sources --------------------------------------------------------------------------------
     def titles(self) -> dict[str, str | None]:
         """Source id -> its document's title, None where it has none (a path is not a subject: see subject())."""
@@ -309,35 +340,40 @@ class Store:
     def sources(self) -> dict[str, StoredSource]:
         rows = self.db.execute(
             "SELECT source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,"
-            " status, error_kind, error_message, failed_runs, failed_key FROM sources"
+            " status, error_kind, error_message, failed_runs, failed_key, mtime_ns, inode FROM sources"
         ).fetchall()
         return {r[0]: StoredSource(*r) for r in rows}
 
-    def save_source_ok(self, source: Source, doc: Document, run_id: int, changed: bool) -> None:
+    def save_source_ok(self, source: Source, doc: Document, run_id: int, changed: bool, stat: FileStat | None = None) -> None:
+        """`stat`: the file's, as read, to trust it by on later runs (None: read it in full next time)."""
         self.db.execute(
             """INSERT INTO sources (source_id, kind, content_sha256, size, mtime, etag, last_modified, text_sha256, title,
-                   pages, status, error_kind, error_message, failed_runs, first_seen_run, last_changed_run)
-               VALUES (?,?,?,?,?,?,?,?,?,?,'ok',NULL,NULL,0,?,?)
+                   pages, status, error_kind, error_message, failed_runs, first_seen_run, last_changed_run, mtime_ns, inode)
+               VALUES (?,?,?,?,?,?,?,?,?,?,'ok',NULL,NULL,0,?,?,?,?)
                ON CONFLICT (source_id) DO UPDATE SET kind=excluded.kind, content_sha256=excluded.content_sha256,
                    size=excluded.size, mtime=excluded.mtime, etag=excluded.etag, last_modified=excluded.last_modified,
                    text_sha256=excluded.text_sha256, title=excluded.title, pages=excluded.pages, status='ok', error_kind=NULL,
                    error_message=NULL, failed_runs=0, failed_key=NULL,
-                   last_changed_run=CASE WHEN ? THEN excluded.last_changed_run ELSE sources.last_changed_run END""",
+                   last_changed_run=CASE WHEN ? THEN excluded.last_changed_run ELSE sources.last_changed_run END,
+                   mtime_ns=excluded.mtime_ns, inode=excluded.inode""",
             (source.source_id, source.kind, source.content_sha256, source.size, source.mtime, source.etag,
              source.last_modified, doc.text_sha256, doc.title, json.dumps([p.model_dump() for p in doc.pages]),
-             run_id, run_id, changed),
+             run_id, run_id, stat.mtime_ns if stat else None, stat.inode if stat else None, changed),
         )
 
     def page_spans(self, source_id: str) -> list[PageSpan]:
         row = self.db.execute("SELECT pages FROM sources WHERE source_id=?", (source_id,)).fetchone()
         return [PageSpan(**p) for p in json.loads(row[0])] if row and row[0] else []
 
-    def touch_source(self, source_id: str, mtime: float | None, etag: str | None, last_modified: str | None) -> None:
-        """Same bytes, new file time or web validators: keep them, so the next conditional request is current."""
+    def touch_source(
+        self, source_id: str, mtime: float | None, etag: str | None, last_modified: str | None, stat: FileStat | None = None
+    ) -> None:
+        """Same bytes, new file time or web validators: keep them, so the next conditional request (or
+        trusted stat: `stat`, None to read the file in full next time) is current."""
         self.db.execute(
-            "UPDATE sources SET mtime=?, etag=?, last_modified=?, status='ok', error_kind=NULL, error_message=NULL,"
-            " failed_runs=0 WHERE source_id=?",
-            (mtime, etag, last_modified, source_id),
+            "UPDATE sources SET mtime=?, etag=?, last_modified=?, mtime_ns=?, inode=?, status='ok', error_kind=NULL,"
+            " error_message=NULL, failed_runs=0 WHERE source_id=?",
+            (mtime, etag, last_modified, stat.mtime_ns if stat else None, stat.inode if stat else None, source_id),
         )
 
     def save_source_failed(self, source_id: str, kind: str, message: str, run_id: int, failed_key: str | None = None) -> int:
@@ -372,6 +408,10 @@ class Store:
         return self.db.execute(
             "SELECT 1 FROM chunks WHERE source_id=? AND chunker_sig=? LIMIT 1", (source_id, chunker_sig)
         ).fetchone() is not None
+
+    def sources_with_chunks(self, chunker_sig: str) -> set[str]:
+        """Every source that has chunks under this signature (one query, for a scan of many sources)."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT source_id FROM chunks WHERE chunker_sig=?", (chunker_sig,))}
 
     def chunks(self, source_ids: Iterable[str], chunker_sig: str) -> list[tuple["StoredChunk", str]]:
         """The chunks of these sources in source order, then document order, with their text hashes."""

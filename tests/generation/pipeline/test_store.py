@@ -55,3 +55,19 @@ def test_published_set_tracks_additions_and_retirements(tmp_path):
     assert store.set_published([a, b, c], run_id=3) == (1, 0)  # a comes back
     assert store.retired() == []
     assert store.published_records() == ['{"pair_id":"a"}', '{"pair_id":"b"}', '{"pair_id":"c"}']
+
+
+def test_a_store_from_before_file_stats_migrates_and_its_sources_are_read_in_full_once(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = Store(path)
+    store.db.execute("INSERT INTO sources (source_id, content_sha256, size, mtime, status) VALUES ('a.md', 'abc', 12, 1.5, 'ok')")
+    for column in ("mtime_ns", "inode"):
+        store.db.execute(f"ALTER TABLE sources DROP COLUMN {column}")
+    store.db.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
+    store.close()
+    store = Store(path)
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "5"
+    kept = store.sources()["a.md"]
+    assert (kept.content_sha256, kept.size, kept.stat) == ("abc", 12, None)  # no stat to trust it by: read next run
+    assert store.scans_since_verified() is None  # so the next scan reads every source in full
+    store.close()
