@@ -55,3 +55,28 @@ def test_published_set_tracks_additions_and_retirements(tmp_path):
     assert store.set_published([a, b, c], run_id=3) == (1, 0)  # a comes back
     assert store.retired() == []
     assert store.published_records() == ['{"pair_id":"a"}', '{"pair_id":"b"}', '{"pair_id":"c"}']
+
+
+def _generation(store: Store, text_hash: str, run_id: int) -> None:
+    from generation.records import Candidate
+
+    pair = Candidate(pair_id=f"p-{text_hash}", chunk_id=text_hash, index=0, question="Q?", answer="A.", teacher_id="fake")
+    store.save_generation(
+        text_hash, "g", status="ok", candidates=[pair], raw_reply="{}", error=None, teacher_id="fake",
+        prompt_tokens=1, completion_tokens=1, seconds=0.1, run_id=run_id,
+    )
+
+
+def test_generations_keep_their_age_order_across_runs(tmp_path):
+    """Dedup keeps the oldest pair: a run that reopens the store goes on after the last generation."""
+    path = tmp_path / "state.sqlite"
+    store = Store(path)
+    for name in ("b", "a"):
+        _generation(store, name, run_id=1)
+    store.close()
+    store = Store(path)
+    _generation(store, "c", run_id=2)
+    _generation(store, "a", run_id=2)  # generated again: now the youngest
+    assert list(store.candidates("g")) == ["b", "c", "a"]
+    assert [r[0] for r in store.db.execute("SELECT seq FROM generations ORDER BY seq")] == [1, 3, 4]
+    store.close()
