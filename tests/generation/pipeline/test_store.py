@@ -2,8 +2,8 @@ import sqlite3
 
 import pytest
 
-from generation.records import Record
 from generation.pipeline.store import SCHEMA_VERSION, Store
+from generation.records import Candidate, Record
 
 
 def test_store_is_wal_sqlite_with_a_schema_version(tmp_path):
@@ -58,8 +58,6 @@ def test_published_set_tracks_additions_and_retirements(tmp_path):
 
 
 def _generation(store: Store, text_hash: str, run_id: int) -> None:
-    from generation.records import Candidate
-
     pair = Candidate(pair_id=f"p-{text_hash}", chunk_id=text_hash, index=0, question="Q?", answer="A.", teacher_id="fake")
     store.save_generation(
         text_hash, "g", status="ok", candidates=[pair], raw_reply="{}", error=None, teacher_id="fake",
