@@ -2,8 +2,8 @@ import sqlite3
 
 import pytest
 
-from generation.records import Record
 from generation.pipeline.store import SCHEMA_VERSION, Store
+from generation.records import Candidate, Record
 
 
 def test_store_is_wal_sqlite_with_a_schema_version(tmp_path):
@@ -70,4 +70,27 @@ def test_a_store_from_before_file_stats_migrates_and_its_sources_are_read_in_ful
     kept = store.sources()["a.md"]
     assert (kept.content_sha256, kept.size, kept.stat) == ("abc", 12, None)  # no stat to trust it by: read next run
     assert store.scans_since_verified() is None  # so the next scan reads every source in full
+    store.close()
+
+
+def _generation(store: Store, text_hash: str, run_id: int) -> None:
+    pair = Candidate(pair_id=f"p-{text_hash}", chunk_id=text_hash, index=0, question="Q?", answer="A.", teacher_id="fake")
+    store.save_generation(
+        text_hash, "g", status="ok", candidates=[pair], raw_reply="{}", error=None, teacher_id="fake",
+        prompt_tokens=1, completion_tokens=1, seconds=0.1, run_id=run_id,
+    )
+
+
+def test_generations_keep_their_age_order_across_runs(tmp_path):
+    """Dedup keeps the oldest pair: a run that reopens the store goes on after the last generation."""
+    path = tmp_path / "state.sqlite"
+    store = Store(path)
+    for name in ("b", "a"):
+        _generation(store, name, run_id=1)
+    store.close()
+    store = Store(path)
+    _generation(store, "c", run_id=2)
+    _generation(store, "a", run_id=2)  # generated again: now the youngest
+    assert list(store.candidates("g")) == ["b", "c", "a"]
+    assert [r[0] for r in store.db.execute("SELECT seq FROM generations ORDER BY seq")] == [1, 3, 4]
     store.close()
