@@ -19,8 +19,9 @@ from generation.dedup import Deduper
 from generation.grounding import GroundingChecker
 from generation.outputs.card import axolotl_snippet, dataset_card, llama_factory_info
 from generation.outputs.coverage import coverage, totals
-from generation.outputs.files import write_text_atomic
+from generation.outputs.files import SetWriter
 from generation.outputs.report import render_report
+from generation.outputs.shards import Layout, shard_count
 from generation.outputs.training import VALIDATION, assign_splits, write_outputs
 from generation.records import Pair, Rejection, Verdict
 from ingest.normalize import normalize
@@ -180,25 +181,32 @@ def collect(state: RunState, stored: Stored, duplicate_of: dict[str, str]) -> Da
 
 def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored, dataset: Dataset) -> None:
     """The set's files in this run's staging folder (publish.OutputSet), each whole; the set is shown
-    when the run finishes."""
+    when the run finishes. Sharded from `SHARD_FROM_DOCUMENTS` documents, keeping the shown set's shard count
+    while it fits; every file whose bytes the shown set already holds is linked from it, not written."""
     assert state.output is not None and state.store is not None
     out = state.cfg.output
     folder = state.output.stage()
     published = assign_splits(dataset.published, out.validation_share)  # each pair's split, by its document
+    shown = state.output.shown_manifest().get("files") or {}
+    documents = len({chunk.source_id for chunk, _ in chunks})
+    layout = Layout(shard_count(documents, (shown.get("shards") or {}).get("count"), out.documents_per_shard))
+    writer = SetWriter(folder, state.output.previous())
     written = write_outputs(
         folder, published, dataset.rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
-        turns=out.turns, answer_style=out.answer_style, titles=stored.titles,
+        turns=out.turns, answer_style=out.answer_style, titles=stored.titles, layout=layout, writer=writer,
     )
     per_source = coverage((c for c, _ in chunks), published, stored.titles)
     state.coverage = totals(per_source)
-    write_text_atomic(folder / "report.md", render_report(state.corpus.name, published, dataset.rejected, per_source))
-    write_training_files(state, folder, published, written)
+    writer.put("report.md", render_report(state.corpus.name, published, dataset.rejected, per_source).encode("utf-8"))
+    write_training_files(state, writer, published, written, layout)
+    writer.close()
+    state.files = {"shards": layout.describe(out.documents_per_shard), **writer.figures()}
     state.counts["pairs"]["retired"] = len(state.store.published_ids() - {p.pair_id for p in published})
     state.published = published
     state.output.complete()  # shown, and recorded in the store, when the run finishes
 
 
-def write_training_files(state: RunState, folder: Path, published: list[Pair], written: dict[str, Path]) -> None:
+def write_training_files(state: RunState, writer: SetWriter, published: list[Pair], written: dict[str, Path], layout: Layout) -> None:
     """The dataset card (README.md) and the trainer configs, naming only the files written."""
     out = state.cfg.output
     splits = Counter(p.split for p in published)
@@ -210,13 +218,13 @@ def write_training_files(state: RunState, folder: Path, published: list[Pair], w
         name=state.corpus.name, names=names, splits=dict(splits),
         manifest_like={"signatures": state.signatures, "strategy": state.settings.strategy, "teacher_id": state.spec.label},
         license=out.license, language=out.language, per_source=dict(Counter(p.source_id for p in published)),
-        validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents),
+        validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents), layout=layout,
     )
-    write_text_atomic(folder / "README.md", card)
+    writer.put("README.md", card.encode("utf-8"))
     if out.trainer_configs:
-        info = llama_factory_info(state.corpus.name, names, dict(splits), out.system_prompt)
-        write_text_atomic(folder / "dataset_info.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-        write_text_atomic(folder / "axolotl.yaml", axolotl_snippet(names, dict(splits)))
+        info = llama_factory_info(state.corpus.name, names, dict(splits), out.system_prompt, layout)
+        writer.put("dataset_info.json", (json.dumps(info, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        writer.put("axolotl.yaml", axolotl_snippet(names, dict(splits), layout).encode("utf-8"))
 
 
 def exit_code(state: RunState, stored: Stored, dataset: Dataset) -> int:

@@ -218,9 +218,12 @@ class Run:
         if not self.state.output.is_complete:
             pairs["published"] = self.state.output.shown_pairs()  # what out/ holds, not what this run would have
             pairs["retired"] = 0
-            shown = self.state.output.shown_manifest().get("signatures")
+            shown_manifest = self.state.output.shown_manifest()
+            shown = shown_manifest.get("signatures")
             if shown:  # the signatures the shown files were made under
                 self.state.signatures = dict(shown)
+            shards = (shown_manifest.get("files") or {}).get("shards")  # the shown files, linked again: nothing written
+            self.state.files = {"shards": shards, "files_written": 0, "bytes_written": 0} if shards else {}
         outcome.manifest = self.manifest(outcome.exit_code)
         problem: BaseException | None = None
         stopped: BaseException | None = None
@@ -299,6 +302,7 @@ class Run:
                 "completion_tokens": teacher["completion_tokens"],
                 "seconds": round(float(teacher["seconds"]), 3),
             },
+            "files": state.files,
             "failures": state.failures,
             "skipped": state.skipped,
             "interrupted": state.interrupted,

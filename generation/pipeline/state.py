@@ -67,6 +67,7 @@ class RunState:
     signatures: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     published: list[Pair] = field(default_factory=list)  # the set publish wrote; recorded in the store once shown
+    files: dict[str, Any] = field(default_factory=dict)  # the set's shards and what writing it cost (manifest "files")
     interrupted: bool = False
 
     @property
