@@ -9,7 +9,8 @@ from generation.records import Pair, Rejection
 from ingest.sources import table_cell
 
 _WORD = re.compile(r"[\w'-]+")
-LENGTH_BUCKETS = (5, 10, 20, 40, 80)  # answer length in words: <=5, <=10, ... , >80
+LENGTH_BUCKETS = (5, 10, 20, 40, 80)
+SOURCE_ROWS = 100  # sources listed by name in the per-source tables, as in the dataset card (outputs/card.py)  # answer length in words: <=5, <=10, ... , >80
 
 
 def render_report(
@@ -34,10 +35,16 @@ def render_report(
         lines.insert(4, f"- coverage: {covered} of {facts} facts have a published pair ({_share(covered, facts)}; "
                         "a fact is an English sentence stating a date, number, amount or name)")
     lines += _review(pairs, rejected)
-    lines += _table("Pairs per source", "source", figures["pairs_per_source"])
+    lines += _table("Pairs per source", "source", figures["pairs_per_source"], limit=SOURCE_ROWS)
     if coverage:
         lines += ["## Coverage per source", "", "| source | facts | covered | share |", "|---|---:|---:|---:|"]
-        lines += [f"| {table_cell(s)} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in sorted(coverage.items())]
+        listed = sorted(coverage.items())
+        if len(listed) > SOURCE_ROWS:  # too many to list: the least covered first
+            listed.sort(key=lambda item: (item[1][1] / item[1][0] if item[1][0] else 1.0, item[0]))
+        lines += [f"| {table_cell(s)} | {f} | {c} | {_share(c, f)} |" for s, (f, c) in listed[:SOURCE_ROWS]]
+        if len(listed) > SOURCE_ROWS:
+            rest = listed[SOURCE_ROWS:]
+            lines += [f"| ... and {len(rest)} more sources | {sum(f for _, (f, _) in rest)} | {sum(c for _, (_, c) in rest)} | |"]
         lines += [""]
         bare = sum(1 for f, _ in coverage.values() if not f)
         if bare:
@@ -106,11 +113,15 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "0%"
 
 
-def _table(title: str, key: str, rows: list[tuple[str, int]]) -> list[str]:
+def _table(title: str, key: str, rows: list[tuple[str, int]], limit: int | None = None) -> list[str]:
+    """A table of counts with each row's share; past `limit` rows, the rest in one row."""
     out = [f"## {title}", ""]
     if not rows:
         return out + ["(none)", ""]
     total = sum(n for _, n in rows)
     out += [f"| {key} | pairs | share |", "|---|---:|---:|"]
-    out += [f"| {table_cell(str(k))} | {n} | {_share(n, total)} |" for k, n in rows]
+    out += [f"| {table_cell(str(k))} | {n} | {_share(n, total)} |" for k, n in rows[:limit]]
+    if limit is not None and len(rows) > limit:
+        rest = sum(n for _, n in rows[limit:])
+        out.append(f"| ... and {len(rows) - limit} more | {rest} | {_share(rest, total)} |")
     return out + [""]

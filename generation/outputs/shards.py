@@ -9,9 +9,10 @@ grew or shrank fourfold), every shard is rewritten once; doubling a power of two
 
 Why so few documents a shard: a shard with one changed document is rewritten whole, and changes land on
 shards at random, so a night that changed a share `r` of the documents rewrites about `1 - (1 - 1/count)
-** (r * documents)`, roughly `r * documents_per_shard`, of the bytes: 1 % of the documents changed at 4
-documents a shard rewrites about 4 %. Fewer, larger files cost more bytes on such a night; see
-docs/decisions.md.
+** (r * documents)`, roughly `r * documents_per_shard`, of the bytes. Measured with bench/publish.py (1,000
+one-chunk documents, 10 edited at random): 1 document a shard wrote 2.1 % of the dataset's bytes,
+2 wrote 3.4 % (1,446 files a set), 4 wrote 5.0 % (911 files), 8 wrote 8.1 %. Fewer, larger files
+cost more bytes on such a night; docs/decisions.md.
 
 Layouts (paths relative to the set's folder):
 
@@ -31,10 +32,10 @@ from pathlib import Path
 # Sharding starts at this many documents: below it the whole set is a few megabytes, rewriting it costs
 # nothing worth a second layout, and the flat names (out/pairs.jsonl) are the ones users read.
 SHARD_FROM_DOCUMENTS = 500
-# Documents a shard on average ([output] documents_per_shard). With 1 % of documents changed at random a
-# night rewrites about 4 % of the bytes at 4 (measured: bench/publish.py, 1,000 documents); 1 would give
-# ~1 % at four times the files.
-DOCUMENTS_PER_SHARD = 4
+# Documents a shard on average ([output] documents_per_shard): the smallest files count that keeps a night
+# with 1 % of the documents changed at random under 5 % of the bytes with room to spare (3.4 % measured;
+# 4 a shard measured 5.0 %, see above).
+DOCUMENTS_PER_SHARD = 2
 MAX_SHARDS = 1 << 16  # past this the shards grow instead: a folder of 65,536 files is as many as tools list well
 RESHARD_FACTOR = 4  # the count is kept while the ideal one is within this factor of it
 

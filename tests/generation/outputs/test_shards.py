@@ -56,10 +56,10 @@ def whole(out: Path) -> dict:
 
 def test_the_shard_count_follows_the_corpus_by_powers_of_two_and_stays_while_it_grows_less_than_fourfold():
     assert shard_count(10, None) == 1 and shard_count(499, None) == 1  # small sets keep the plain names
-    assert shard_count(1_000, None) == 256  # 4 documents a shard, rounded up to a power of two
-    assert shard_count(1_000, None, per_shard=1) == 1024
-    assert shard_count(3_000, 256) == 256 and shard_count(300, 256) == 1  # kept while it fits; small again: plain
-    assert shard_count(5_000, 256) == 2048  # grown past fourfold: the next count, once
+    assert shard_count(1_000, None, per_shard=4) == 256  # 4 documents a shard, rounded up to a power of two
+    assert shard_count(1_000, None) == 512  # the default, 2 a shard
+    assert shard_count(3_000, 256, per_shard=4) == 256 and shard_count(300, 256) == 1  # kept while it fits; small again: plain
+    assert shard_count(5_000, 256, per_shard=4) == 2048  # grown past fourfold: the next count, once
     assert shard_count(10**9, None) == shards.MAX_SHARDS
     assert {shard_of(f"doc{i}.md", 8) for i in range(100)} == set(range(8))
     assert all(shard_of(f"doc{i}.md", 16) % 8 == shard_of(f"doc{i}.md", 8) for i in range(100))  # doubling splits a shard in two
