@@ -125,6 +125,36 @@ def format_records(
         yield form.record(group, [answer(p) for p in group], system=system_prompt or None, include_context=include_context)
 
 
+def write_shard(
+    sink: SetWriter, layout: Layout, shard: int, pairs: list[Pair], rejections: list[Rejection], names: Sequence[str], **style: Any
+) -> set[tuple[str, str | None]]:
+    """One shard's files: its pairs (each with its `split`), its rejections, and each format's train and validation
+    records; `style` is `format_records`'s options. A sharded set has no file for a shard without lines, nor a set
+    of one shard a validation file without a validation split. Returns the (name, split) files written."""
+    written: set[tuple[str, str | None]] = set()
+    for name, records, split in (("pairs", pairs, None), ("rejected", rejections, None)):
+        if records or not layout.sharded:
+            sink.put_lines(layout.path(name, split, shard), records)
+            written.add((name, split))
+    for split in (TRAIN, VALIDATION):
+        part = [p for p in pairs if p.split == split]
+        if not part and (layout.sharded or split == VALIDATION):
+            continue
+        for fmt in names:
+            sink.put_lines(layout.path(fmt, split, shard), format_records(part, fmt, **style))
+            written.add((fmt, split))
+    return written
+
+
+def write_empty(sink: SetWriter, layout: Layout, written: set[tuple[str, str | None]], names: Sequence[str]) -> None:
+    """The files a reader expects even when no shard had a line for them (pairs, rejected, each format's train
+    split), written empty in shard 0."""
+    for name, split in [("pairs", None), ("rejected", None)] + [(fmt, TRAIN) for fmt in names]:
+        if (name, split) not in written:
+            sink.put_lines(layout.path(name, split, 0), [])
+            written.add((name, split))
+
+
 def write_outputs(
     out_dir: Path,
     pairs: list[Pair],
@@ -137,13 +167,12 @@ def write_outputs(
     answer_style: str = "plain",
     titles: dict[str, str | None] | None = None,
     layout: Layout = Layout(),
-    writer: SetWriter | None = None,
 ) -> dict[str, Path]:
     """Write pairs.jsonl (every pair, with its `split`: training.assign_splits), rejected.jsonl, and for each format asked
     `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each whole; in
     `layout`'s shards when it has several (a source's pairs and rejections in the shard of its id, each shard in
-    dataset order). `writer` links what the shown set already holds. Returns the paths by name ("pairs",
-    "rejected", each format, "<fmt>.validation"): the file, or the folder of its shards."""
+    dataset order). Returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation"): the file,
+    or the folder of its shards. A run writes its set shard by shard (pipeline/assemble.py) with `write_shard`."""
     if isinstance(names, str):
         names = [names]
     names = list(dict.fromkeys(names))
@@ -151,41 +180,19 @@ def write_outputs(
         formats.get(fmt)  # an unknown name fails before anything is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sink = writer or SetWriter(out_dir)
+    sink = SetWriter(out_dir)
     shards: dict[int, tuple[list[Pair], list[Rejection]]] = {}
     for pair in pairs:
         shards.setdefault(shard_of(pair.source_id, layout.count), ([], []))[0].append(pair)
     for rejection in rejections:
         shards.setdefault(shard_of(rejection.source_id, layout.count), ([], []))[1].append(rejection)
-    if not layout.sharded or not shards:
-        shards.setdefault(0, ([], []))  # one shard: every file is written, empty or not
-    files = [("pairs", None), ("rejected", None)] + [(fmt, split) for split in (TRAIN, VALIDATION) for fmt in names]
-    written: dict[str, Path] = {}
-    counts: dict[tuple[str, str | None], int] = {}
+    if not layout.sharded:
+        shards.setdefault(0, ([], []))
+    style = dict(system_prompt=system_prompt, include_context=include_context, turns=turns, answer_style=answer_style, titles=titles)
+    written: set[tuple[str, str | None]] = set()
     for shard in sorted(shards):
-        mine, rejected = shards[shard]
-        for name, split in files:
-            if name == "pairs":
-                records: Iterable = mine
-            elif name == "rejected":
-                records = rejected
-            else:
-                part = [p for p in mine if p.split == split]
-                records = format_records(
-                    part, name, system_prompt=system_prompt, include_context=include_context, turns=turns, answer_style=answer_style, titles=titles
-                ) if part else []
-            empty = not (mine if name == "pairs" else rejected if name == "rejected" else part)
-            if empty and (layout.sharded or split == VALIDATION):
-                continue  # no file for a shard without lines; no validation file without a validation split
-            sink.put_lines(layout.path(name, split, shard), records)
-            key = name if split in (None, TRAIN) else f"{name}.{split}"
-            written[key] = out_dir / layout.folder(name, split)
-            counts[(name, split)] = counts.get((name, split), 0) + 1
-    for name, split in files[:2] + [(fmt, TRAIN) for fmt in names]:  # a sharded set with no pair still has each file, empty
-        if (name, split) not in counts:
-            sink.put_lines(layout.path(name, split, 0), [])
-            written[name] = out_dir / layout.folder(name, split)
-    if writer is None:
-        sink.close()
+        written |= write_shard(sink, layout, shard, *shards[shard], names, **style)
+    write_empty(sink, layout, written, names)
+    sink.close()
     logger.info("wrote %s in %d shard(s) to %s", ", ".join(names), layout.count, out_dir)
-    return written
+    return {name if split in (None, TRAIN) else f"{name}.{split}": out_dir / layout.folder(name, split) for name, split in written}

@@ -241,7 +241,7 @@ class Run:
             stopped = exc
         try:
             if self.state.output.shown_now and self.state.output.is_complete:
-                self.state.store.set_published(self.state.published, self.state.run_id)
+                self.state.store.set_published(self.state.published.records(self.state.output.shown()), self.state.run_id)
             self.state.store.finish_run(self.state.run_id, outcome.exit_code, outcome.manifest)
         except sqlite3.Error as exc:
             error = store_problem(exc, self.state.store.path, self.corpus.config_path or self.corpus.root)

@@ -12,7 +12,6 @@ from typing import Any, Callable
 from generation.config import Corpus
 from generation.grounding import GroundingConfig
 from generation.outputs.publish import OutputSet
-from generation.records import Pair
 from generation.strategies import GenerationSettings, Strategy
 from generation.teachers.factory import TeacherSpec
 from ingest.chunking import Chunker
@@ -66,7 +65,7 @@ class RunState:
     reasons: Counter = field(default_factory=Counter)  # rejections by reason, in the published dataset
     signatures: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
-    published: list[Pair] = field(default_factory=list)  # the set publish wrote; recorded in the store once shown
+    published: Any = None  # assemble.PublishedSet: the pairs of the set publish wrote; recorded in the store once shown
     files: dict[str, Any] = field(default_factory=dict)  # the set's shards and what writing it cost (manifest "files")
     interrupted: bool = False
 

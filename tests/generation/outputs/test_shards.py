@@ -161,3 +161,19 @@ def test_a_sharded_folder_loads_with_datasets_and_the_trainer_configs_name_the_s
         assert (out / entry["path"]).is_dir()
         loaded = load_dataset(str(out / entry["path"]), cache_dir=str(sharded / "hf"))  # as Axolotl loads a local folder
         assert loaded[entry.get("split", "train")].num_rows > 0
+
+
+def test_the_store_learns_a_sharded_set_in_dataset_order_and_export_gives_the_published_pairs(sharded):
+    from generation.pipeline.store import open_store
+
+    outcome = run(sharded)
+    folder = shown(sharded / "out")
+    in_files = {json.loads(line)["pair_id"]: json.loads(line) for p in files_of(folder, "pairs") for line in p.read_text().splitlines()}
+    store = open_store(sharded / ".groundqa" / "state.sqlite", sharded)
+    try:
+        records = [json.loads(r) for r in store.published_records()]
+    finally:
+        store.close()
+    assert len(records) == outcome.manifest["pairs"]["published"] == len(in_files)
+    assert [r["source_id"] for r in records] == sorted(r["source_id"] for r in records)  # dataset order, not shard order
+    assert all(in_files[r["pair_id"]] == r for r in records)
