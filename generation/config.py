@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from generation.grounding import GroundingConfig
 from generation.outputs.formats import FORMATS
+from generation.outputs.shards import DOCUMENTS_PER_SHARD
 from generation.strategies import AUTO, STRATEGIES
 from generation.teachers.base import TeacherError
 from generation.teachers.llama import check_gguf, default_model_path, trained_context
@@ -189,8 +190,12 @@ class OutputConfig(Section):
     system_prompt: str | None = None
     include_context: bool = False
     # The validation split: the pairs of this share of the documents (by a hash of the source id, so
-    # stable across nights); <fmt>.validation.jsonl beside <fmt>.jsonl. 0: no split.
+    # stable across nights; at least one document of two or more); <fmt>.validation.jsonl beside <fmt>.jsonl. 0: no split.
     validation_share: float = Field(0.1, ge=0.0, le=0.5)
+    # From 500 documents the files are sharded by a hash of the source (data/<format>/<split>/), this many
+    # documents a shard on average: a night rewrites only the shards of the documents that changed
+    # (generation/outputs/shards.py). Larger: fewer files, more bytes rewritten on a night that changed a few documents.
+    documents_per_shard: Integer = Field(DOCUMENTS_PER_SHARD, ge=1)
     turns: Integer = Field(1, ge=1, le=20)  # chat formats: published pairs joined into conversations of up to this many
     answer_style: Literal["plain", "evidence"] = "plain"  # evidence: the supporting quote first, then the answer
     trainer_configs: bool = True  # dataset_info.json (LLaMA-Factory) and axolotl.yaml beside the files

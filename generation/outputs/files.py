@@ -105,3 +105,81 @@ def fsync_dir(folder: Path) -> None:
         logger.debug("fsync of folder %s failed: %s", folder, exc)
     finally:
         os.close(fd)
+
+
+class SetWriter:
+    """Writes a set's files into `folder`. A file whose bytes are those of the file at the same path in
+    `previous` (the shown set) is hard-linked from it instead of written: an unchanged night writes no data
+    file, a changed one only the shards that changed. Equal is decided by the size, then the bytes (the old
+    file is read, never written); a file system that refuses links gets a copy. Counts what it wrote and
+    what it linked, for the manifest."""
+
+    def __init__(self, folder: Path, previous: Path | None = None):
+        self.folder = Path(folder)
+        self.previous = Path(previous) if previous is not None else None
+        self.written = self.linked = self.bytes_written = self.bytes_linked = 0
+        self._folders: set[Path] = set()
+
+    def put(self, name: str, data: bytes) -> Path:
+        """`data` as the file `name` (a path relative to the folder, "/"-separated); returns its path."""
+        path = self.folder / name
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        if self._same(name, data) and self._link(name, path):
+            self.linked += 1
+            self.bytes_linked += len(data)
+            return path
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.written += 1
+        self.bytes_written += len(data)
+        return path
+
+    def put_lines(self, name: str, records: Iterable[dict | BaseModel]) -> Path:
+        """One JSON object a line (`json_line`) as the file `name`."""
+        lines = []
+        for count, record in enumerate(records, start=1):
+            try:
+                lines.append(json_line(record))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"record {count} of {name} cannot be written as JSON: {exc}") from exc
+        return self.put(name, "".join(lines).encode("utf-8"))
+
+    def close(self) -> None:
+        """Make the new names durable: every folder written into is synced (the files are, as written)."""
+        for folder in sorted(self._folders, key=lambda p: len(p.parts), reverse=True):
+            fsync_dir(folder)
+        fsync_dir(self.folder)
+
+    def figures(self) -> dict[str, int]:
+        return {"files_written": self.written, "files_linked": self.linked, "bytes_written": self.bytes_written, "bytes_linked": self.bytes_linked}
+
+    def _same(self, name: str, data: bytes) -> bool:
+        if self.previous is None:
+            return False
+        old = self.previous / name
+        try:
+            if not stat.S_ISREG(old.lstat().st_mode) or old.stat().st_size != len(data):
+                return False
+            with open(old, "rb") as f:
+                return f.read(len(data) + 1) == data
+        except OSError:
+            return False
+
+    def _link(self, name: str, path: Path) -> bool:
+        path.unlink(missing_ok=True)
+        try:
+            os.link(self.previous / name, path)
+        except OSError as exc:  # no hard links here (some network shares): written instead
+            logger.debug("could not link %s from the shown set (%s); writing it", name, exc)
+            return False
+        return True

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .files import PAIRS_FILE, REJECTED_FILE, fsync_dir
 from .formats import FORMATS
+from .shards import files_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,12 @@ CURRENT = "current"
 MANIFEST = "manifest.json"
 PAIRS = PAIRS_FILE
 REPORT = "report.md"
+DATA = "data"  # the folder of a sharded set's files (outputs/shards.py)
 # The files a set holds besides its manifest: only these are carried over or linked from out/, so a
 # file of the user's own in out/ is never touched unless it has one of these names (README.md is the
 # dataset card).
 DATA_FILES = frozenset({
-    PAIRS_FILE, REJECTED_FILE, REPORT, "README.md", "dataset_info.json", "axolotl.yaml",
+    PAIRS_FILE, REJECTED_FILE, REPORT, "README.md", "dataset_info.json", "axolotl.yaml", DATA,
     *(f"{fmt}.jsonl" for fmt in FORMATS), *(f"{fmt}.validation.jsonl" for fmt in FORMATS),
 })
 
@@ -106,7 +108,7 @@ def _foreign(out_dir: Path) -> list[str]:
             target = os.readlink(path)
             if target.startswith(f"{SETS}/") if name == CURRENT else target == f"{CURRENT}/{name}":
                 continue
-        if ours_as_files and name != CURRENT and path.is_file() and not path.is_symlink():
+        if ours_as_files and name != CURRENT and (path.is_file() or (name == DATA and path.is_dir())) and not path.is_symlink():
             continue
         foreign.append(name)
     return foreign
@@ -148,12 +150,19 @@ class OutputSet:
         return self.out_dir if (self.out_dir / PAIRS).is_file() else None
 
     def shown_pairs(self) -> int:
-        """Pairs in the shown set's pairs.jsonl: what is published now."""
+        """Pairs in the shown set's pairs.jsonl (or its shards): what is published now."""
         folder = self.shown()
-        if folder is None or not (folder / PAIRS).is_file():
+        if folder is None:
             return 0
-        with open(folder / PAIRS, "rb") as f:
-            return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+        count = 0
+        for path in files_of(folder, "pairs"):
+            with open(path, "rb") as f:
+                count += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+        return count
+
+    def previous(self) -> Path | None:
+        """The shown set's folder, where this run's writer finds the files it can link instead of writing."""
+        return self.shown()
 
     # -- a run's set ----------------------------------------------------------------------------
     def stage(self) -> Path:
@@ -200,18 +209,21 @@ class OutputSet:
     def _carry_over(self) -> None:
         """The shown set's data files in staging, in place of anything half-written there."""
         for leftover in self.staging.iterdir():
-            leftover.unlink()
+            _remove(leftover)
         shown = self.shown()
         if shown is None:
             return
         for path in sorted(shown.iterdir()):
-            if path.name not in DATA_FILES or not path.is_file():
+            if path.name not in DATA_FILES or path.is_symlink():
                 continue
-            target = self.staging / path.name
-            try:
-                os.link(path, target)  # the same bytes, no copy
-            except OSError:
-                shutil.copyfile(path, target)
+            if path.is_dir():  # a sharded set's data/: every file linked, the folders made
+                for folder, _, names in os.walk(path):
+                    rel = Path(folder).relative_to(shown)
+                    (self.staging / rel).mkdir(parents=True, exist_ok=True)
+                    for name in names:
+                        _link_or_copy(Path(folder) / name, self.staging / rel / name)
+            elif path.is_file():
+                _link_or_copy(path, self.staging / path.name)
 
     def _swap(self) -> None:
         name, n = self.name, 1
@@ -245,6 +257,8 @@ class OutputSet:
             if target.exists() and os.path.samefile(path, target):  # carried over as a hard link: in place already
                 path.unlink()
                 continue
+            if path.is_dir() and target.is_dir() and not target.is_symlink():  # data/: the old shards go, the new come
+                _remove(target)
             os.replace(path, target)
             if path.name == MANIFEST:
                 self.shown_now = True
@@ -282,6 +296,13 @@ def _remove(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError as exc:
         logger.warning("could not remove the leftover %s: %s", path, exc)
+
+
+def _link_or_copy(path: Path, target: Path) -> None:
+    try:
+        os.link(path, target)  # the same bytes, no copy
+    except OSError:
+        shutil.copyfile(path, target)
 
 
 def _link(path: Path, target: str) -> None:

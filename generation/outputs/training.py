@@ -17,34 +17,55 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from generation.records import Pair, Rejection
 
 from . import formats
-from .files import PAIRS_FILE, REJECTED_FILE, write_jsonl_atomic
+from .files import SetWriter
+from .shards import Layout, shard_of
 
 logger = logging.getLogger(__name__)
 
 TRAIN, VALIDATION = "train", "validation"
 
 
+def _position(source_id: str) -> float:
+    """Where a document falls in [0, 1): a hash of its source id, the same on every night."""
+    digest = hashlib.sha256(f"groundqa-split:{source_id}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def split_of(source_id: str, share: float) -> str:
     """"validation" for a stable `share` of documents (by a hash of the source id), else "train"."""
     if share <= 0:
         return TRAIN
-    digest = hashlib.sha256(f"groundqa-split:{source_id}".encode("utf-8")).digest()
-    return VALIDATION if int.from_bytes(digest[:8], "big") / 2**64 < share else TRAIN
+    return VALIDATION if _position(source_id) < share else TRAIN
+
+
+def document_splits(source_ids: Iterable[str], share: float) -> dict[str, str]:
+    """Each document's split: `split_of`, with two corrections for small corpora. With a share above 0 and two
+    or more documents, at least one is validation (the one whose hash falls lowest, the next to fall to it by
+    the rule anyway) and at least one is train (a trainer needs a train split first: the one whose hash falls
+    highest). Documents added later keep the rule's split; the chosen one moves back to train only when the
+    rule itself puts another document in validation."""
+    split = {source: split_of(source, share) for source in dict.fromkeys(source_ids)}
+    if share <= 0 or not split:
+        return split
+    if len(split) == 1:
+        return dict.fromkeys(split, TRAIN)
+    if VALIDATION not in split.values():
+        split[min(split, key=_position)] = VALIDATION
+    elif TRAIN not in split.values():
+        split[max(split, key=_position)] = TRAIN
+    return split
 
 
 def assign_splits(pairs: list[Pair], share: float) -> list[Pair]:
-    """Each pair with its document's split. When every document would be in validation (a corpus of a
-    document or two), all are train instead: a trainer needs a train split first."""
-    split = {source: split_of(source, share) for source in dict.fromkeys(p.source_id for p in pairs)}
-    if split and all(v == VALIDATION for v in split.values()):
-        split = dict.fromkeys(split, TRAIN)
+    """Each pair with its document's split (`document_splits`)."""
+    split = document_splits((p.source_id for p in pairs), share)
     return [p.model_copy(update={"split": split[p.source_id]}) for p in pairs]
 
 
@@ -76,8 +97,8 @@ def _plain(text: str) -> str:
 
 
 def data_file(name: str, split: str) -> str:
-    """The file of format (or "pairs") `name` for `split`: the train split keeps the plain name."""
-    return f"{name}.jsonl" if split == TRAIN else f"{name}.{split}.jsonl"
+    """The file of format (or "pairs") `name` for `split` in a set of one shard: the train split keeps the plain name."""
+    return Layout().path(name, split)
 
 
 def format_pair(
@@ -104,6 +125,36 @@ def format_records(
         yield form.record(group, [answer(p) for p in group], system=system_prompt or None, include_context=include_context)
 
 
+def write_shard(
+    sink: SetWriter, layout: Layout, shard: int, pairs: list[Pair], rejections: list[Rejection], names: Sequence[str], **style: Any
+) -> set[tuple[str, str | None]]:
+    """One shard's files: its pairs (each with its `split`), its rejections, and each format's train and validation
+    records; `style` is `format_records`'s options. A sharded set has no file for a shard without lines, nor a set
+    of one shard a validation file without a validation split. Returns the (name, split) files written."""
+    written: set[tuple[str, str | None]] = set()
+    for name, records, split in (("pairs", pairs, None), ("rejected", rejections, None)):
+        if records or not layout.sharded:
+            sink.put_lines(layout.path(name, split, shard), records)
+            written.add((name, split))
+    for split in (TRAIN, VALIDATION):
+        part = [p for p in pairs if p.split == split]
+        if not part and (layout.sharded or split == VALIDATION):
+            continue
+        for fmt in names:
+            sink.put_lines(layout.path(fmt, split, shard), format_records(part, fmt, **style))
+            written.add((fmt, split))
+    return written
+
+
+def write_empty(sink: SetWriter, layout: Layout, written: set[tuple[str, str | None]], names: Sequence[str]) -> None:
+    """The files a reader expects even when no shard had a line for them (pairs, rejected, each format's train
+    split), written empty in shard 0."""
+    for name, split in [("pairs", None), ("rejected", None)] + [(fmt, TRAIN) for fmt in names]:
+        if (name, split) not in written:
+            sink.put_lines(layout.path(name, split, 0), [])
+            written.add((name, split))
+
+
 def write_outputs(
     out_dir: Path,
     pairs: list[Pair],
@@ -115,30 +166,33 @@ def write_outputs(
     turns: int = 1,
     answer_style: str = "plain",
     titles: dict[str, str | None] | None = None,
+    layout: Layout = Layout(),
 ) -> dict[str, Path]:
     """Write pairs.jsonl (every pair, with its `split`: training.assign_splits), rejected.jsonl, and for each format asked
-    `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each
-    atomically; returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation").
-    Chat formats join up to `turns` pairs a conversation (generation/training.py)."""
+    `<fmt>.jsonl` (the train split) and `<fmt>.validation.jsonl` (when the split has pairs), each whole; in
+    `layout`'s shards when it has several (a source's pairs and rejections in the shard of its id, each shard in
+    dataset order). Returns the paths by name ("pairs", "rejected", each format, "<fmt>.validation"): the file,
+    or the folder of its shards. A run writes its set shard by shard (pipeline/assemble.py) with `write_shard`."""
     if isinstance(names, str):
         names = [names]
+    names = list(dict.fromkeys(names))
     for fmt in names:
         formats.get(fmt)  # an unknown name fails before anything is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {"pairs": out_dir / PAIRS_FILE, "rejected": out_dir / REJECTED_FILE}
-    write_jsonl_atomic(written["pairs"], pairs)
-    write_jsonl_atomic(written["rejected"], rejections)
-    for split in (TRAIN, VALIDATION):
-        part = [p for p in pairs if p.split == split]
-        if split == VALIDATION and not part:
-            continue
-        for fmt in dict.fromkeys(names):
-            path = out_dir / data_file(fmt, split)
-            records = format_records(
-                part, fmt, system_prompt=system_prompt, include_context=include_context, turns=turns, answer_style=answer_style, titles=titles
-            )
-            count = write_jsonl_atomic(path, records)
-            logger.info("wrote %d %s records to %s", count, fmt, path)
-            written[fmt if split == TRAIN else f"{fmt}.{split}"] = path
-    return written
+    sink = SetWriter(out_dir)
+    shards: dict[int, tuple[list[Pair], list[Rejection]]] = {}
+    for pair in pairs:
+        shards.setdefault(shard_of(pair.source_id, layout.count), ([], []))[0].append(pair)
+    for rejection in rejections:
+        shards.setdefault(shard_of(rejection.source_id, layout.count), ([], []))[1].append(rejection)
+    if not layout.sharded:
+        shards.setdefault(0, ([], []))
+    style = dict(system_prompt=system_prompt, include_context=include_context, turns=turns, answer_style=answer_style, titles=titles)
+    written: set[tuple[str, str | None]] = set()
+    for shard in sorted(shards):
+        written |= write_shard(sink, layout, shard, *shards[shard], names, **style)
+    write_empty(sink, layout, written, names)
+    sink.close()
+    logger.info("wrote %s in %d shard(s) to %s", ", ".join(names), layout.count, out_dir)
+    return {name if split in (None, TRAIN) else f"{name}.{split}": out_dir / layout.folder(name, split) for name, split in written}

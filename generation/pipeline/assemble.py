@@ -2,15 +2,17 @@
 
 The published set is derived from the store on every run: the live chunks (those of sources present and
 readable) -> their generations -> verdicts under the current grounding signature (`regrade`: missing
-ones are computed, no teacher call for the lexical checks) -> `deduplicate` in age order -> `collect` the
-dataset's rows -> `write` the set (training files, report, card, trainer configs). Retiring the pairs of
-removed or changed sources, re-grading and resuming after a crash all follow from this one rule.
+ones are computed, no teacher call for the lexical checks) -> `deduplicate` in age order -> `write` the
+set shard by shard (`collect` one shard's rows, write its files, keep only counters and pair ids), then the
+report, card and trainer configs. Retiring the pairs of removed or changed sources, re-grading and resuming
+after a crash all follow from this one rule.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +21,10 @@ from generation.dedup import Deduper
 from generation.grounding import GroundingChecker
 from generation.outputs.card import axolotl_snippet, dataset_card, llama_factory_info
 from generation.outputs.coverage import coverage, totals
-from generation.outputs.files import write_text_atomic
-from generation.outputs.report import render_report
-from generation.outputs.training import VALIDATION, assign_splits, write_outputs
+from generation.outputs.files import SetWriter
+from generation.outputs.report import Tally
+from generation.outputs.shards import Layout, files_of, shard_count, shard_of
+from generation.outputs.training import document_splits, write_empty, write_shard
 from generation.records import Pair, Rejection, Verdict
 from ingest.normalize import normalize
 from ingest.records import PageSpan
@@ -31,15 +34,37 @@ from .state import RunState
 from .store import Store, StoredCandidate, StoredChunk
 
 
+PAIRS_A_CHUNK = 1 << 16  # more candidates than any chunk has: a pair's place is its chunk's place * this + its index
+
+
 @dataclass
 class Dataset:
-    """What a run publishes, before it is written: pairs in dataset order, and every rejection."""
+    """What a run publishes, counted while its set is written shard by shard: counters, and each published pair's
+    id with its place in dataset order (the store learns the set from them and the written files)."""
 
-    published: list[Pair] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
+    published: int = 0
+    rejected: int = 0
     reasons: Counter = field(default_factory=Counter)
     duplicates: int = 0
     carried: int = 0  # published pairs kept from earlier settings, for chunks the current ones have not covered
+    order: dict[str, int] = field(default_factory=dict)  # pair id -> its place in dataset order
+    rank: dict[str, int] = field(default_factory=dict)  # chunk text hash -> its place in dataset order
+
+
+@dataclass
+class PublishedSet:
+    """The pairs a set holds, for the store once the set is shown: read back from its pairs files (whichever
+    folder the set ends up in), each with its place in dataset order, so no list of pairs is kept."""
+
+    order: dict[str, int]
+
+    def records(self, folder: Path) -> Iterator[tuple[str, int, str]]:
+        """(pair id, place in dataset order, the record's JSON) of every pair in the set at `folder`."""
+        for path in files_of(folder, "pairs"):
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    pair_id = json.loads(line)["pair_id"]
+                    yield pair_id, self.order[pair_id], line.rstrip("\n")
 
 
 @dataclass
@@ -79,8 +104,7 @@ def publish(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: str
     regrade(state, stored)
     decisions = reviews.apply(state, stored)  # a person's decisions over the checker's, in memory (pipeline/reviews.py)
     duplicate_of = decisions.undup(deduplicate(state, stored))
-    dataset = decisions.mark(collect(state, stored, duplicate_of))
-    write(state, chunks, stored, dataset)
+    dataset = write(state, chunks, stored, duplicate_of, decisions)
     return exit_code(state, stored, dataset)
 
 
@@ -140,83 +164,135 @@ def deduplicate(state: RunState, stored: Stored) -> dict[str, str]:
     return duplicate_of
 
 
-def collect(state: RunState, stored: Stored, duplicate_of: dict[str, str]) -> Dataset:
-    """The dataset in source and document order: published pairs with their provenance, and the
-    rejected ones (failed replies, failed checks, duplicates) with their reasons."""
-    assert state.store is not None
-    dataset = Dataset()
-    pages_cache: dict[str, list[PageSpan]] = {}
-    for text_hash, chunk in stored.chunk_of.items():
+def collect(
+    state: RunState, stored: Stored, duplicate_of: dict[str, str], text_hashes: Iterable[str], dataset: Dataset, pages: PageCache
+) -> tuple[list[Pair], list[Rejection]]:
+    """The rows of these chunk texts (one shard's, in dataset order): published pairs with their provenance, and
+    the rejected ones (failed replies, failed checks, duplicates) with their reasons; counted in `dataset`."""
+    published: list[Pair] = []
+    rejected: list[Rejection] = []
+    for text_hash in text_hashes:
+        chunk = stored.chunk_of[text_hash]
         status, error, raw_reply = stored.generations.get(text_hash, (None, None, None))
         if status is not None and status != "ok":
             dataset.reasons[status] += 1
-            dataset.rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
+            rejected.append(Rejection(chunk_id=chunk.chunk_id, source_id=chunk.source_id, reasons=[status], raw_reply=raw_reply, error=error))
         carried = status != "ok"
-        for cand in stored.publishable(text_hash):
+        for index, cand in enumerate(stored.publishable(text_hash)):
             verdict = Verdict.model_validate_json(stored.verdicts[cand.pair_id][1])
             if not verdict.grounded:
                 dataset.reasons.update(r.split(":", 1)[0] for r in verdict.reasons)
-                dataset.rejected.append(rejection(cand, chunk, verdict.reasons))
+                rejected.append(rejection(cand, chunk, verdict.reasons))
                 continue
             original = duplicate_of.get(cand.pair_id)
             if original is not None:
                 dataset.reasons["duplicate"] += 1
                 dataset.duplicates += 1
-                dataset.rejected.append(rejection(cand, chunk, ["duplicate"], duplicate_of=original))
+                rejected.append(rejection(cand, chunk, ["duplicate"], duplicate_of=original))
                 continue
-            if chunk.source_id not in pages_cache:
-                pages_cache[chunk.source_id] = state.store.page_spans(chunk.source_id)
-            dataset.published.append(to_pair(cand, chunk, verdict, pages_cache[chunk.source_id]))
+            published.append(to_pair(cand, chunk, verdict, pages(chunk.source_id)))
+            dataset.order[cand.pair_id] = dataset.rank[text_hash] * PAIRS_A_CHUNK + index  # the chunk's place, then the pair's
             dataset.carried += carried
-    pairs = state.counts["pairs"]
-    pairs["duplicates"] += dataset.duplicates
-    pairs["grounded"] = len(dataset.published) + pairs["duplicates"]
-    pairs["rejected"] = len(dataset.rejected) - pairs["duplicates"]
-    pairs["published"] = len(dataset.published)
-    pairs["carried"] = dataset.carried
-    state.reasons = dataset.reasons
-    return dataset
+    dataset.published += len(published)
+    dataset.rejected += len(rejected)
+    return published, rejected
 
 
-def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored, dataset: Dataset) -> None:
-    """The set's files in this run's staging folder (publish.OutputSet), each whole; the set is shown
-    when the run finishes."""
+class PageCache:
+    """A source's page spans from the store, kept for the source being written (sources come one after another)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.source: str | None = None
+        self.spans: list[PageSpan] = []
+
+    def __call__(self, source_id: str) -> list[PageSpan]:
+        if source_id != self.source:
+            self.source, self.spans = source_id, self.store.page_spans(source_id)
+        return self.spans
+
+
+def publishing_sources(stored: Stored, duplicate_of: dict[str, str]) -> list[str]:
+    """The sources with at least one pair to publish, in dataset order: the documents the split is drawn from."""
+    return list(dict.fromkeys(
+        chunk.source_id for h, chunk in stored.chunk_of.items()
+        for c in stored.publishable(h) if stored.verdicts[c.pair_id][0] and c.pair_id not in duplicate_of
+    ))
+
+
+def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored, duplicate_of: dict[str, str], decisions: reviews.Applied) -> Dataset:
+    """The set's files in this run's staging folder (publish.OutputSet), shard by shard, each whole; the set is
+    shown when the run finishes. Sharded from `SHARD_FROM_DOCUMENTS` documents, keeping the shown set's shard
+    count while it fits; every file whose bytes the shown set already holds is linked from it, not written.
+    One shard's pairs are in memory at a time; across shards only counters and pair ids are kept."""
     assert state.output is not None and state.store is not None
     out = state.cfg.output
     folder = state.output.stage()
-    published = assign_splits(dataset.published, out.validation_share)  # each pair's split, by its document
-    written = write_outputs(
-        folder, published, dataset.rejected, out.formats, system_prompt=out.system_prompt, include_context=out.include_context,
-        turns=out.turns, answer_style=out.answer_style, titles=stored.titles,
-    )
-    per_source = coverage((c for c, _ in chunks), published, stored.titles)
+    names = list(dict.fromkeys(out.formats))
+    split_of_source = document_splits(publishing_sources(stored, duplicate_of), out.validation_share)  # by document
+    shown = state.output.shown_manifest().get("files") or {}
+    layout = Layout(shard_count(len({chunk.source_id for chunk, _ in chunks}), (shown.get("shards") or {}).get("count"), out.documents_per_shard))
+    texts: dict[int, list[str]] = {}
+    for text_hash, chunk in stored.chunk_of.items():  # ids only: each shard's chunk texts, in dataset order
+        texts.setdefault(shard_of(chunk.source_id, layout.count), []).append(text_hash)
+    every: dict[int, list[StoredChunk]] = {}
+    for chunk, _ in chunks:  # for coverage: every live chunk, repeats of a text included
+        every.setdefault(shard_of(chunk.source_id, layout.count), []).append(chunk)
+    if not layout.sharded:
+        texts.setdefault(0, [])
+    writer = SetWriter(folder, state.output.previous())
+    style = dict(system_prompt=out.system_prompt, include_context=out.include_context, turns=out.turns, answer_style=out.answer_style, titles=stored.titles)
+    dataset, report, pages = Dataset(rank={h: i for i, h in enumerate(stored.chunk_of)}), Tally(), PageCache(state.store)
+    per_source: dict[str, tuple[int, int]] = {}
+    splits: Counter = Counter()
+    documents: dict[str, str] = {}
+    written: set[tuple[str, str | None]] = set()
+    for shard in sorted(texts):
+        published, rejected = decisions.mark(*collect(state, stored, duplicate_of, texts[shard], dataset, pages))
+        published = [p.model_copy(update={"split": split_of_source[p.source_id]}) for p in published]
+        written |= write_shard(writer, layout, shard, published, rejected, names, **style)
+        per_source.update(coverage(every.get(shard, []), published, stored.titles))
+        for pair in published:
+            report.add_pair(pair)
+            splits[pair.split] += 1
+            documents[pair.source_id] = pair.split
+        for row in rejected:
+            report.add_rejection(row)
+    write_empty(writer, layout, written, names)
     state.coverage = totals(per_source)
-    write_text_atomic(folder / "report.md", render_report(state.corpus.name, published, dataset.rejected, per_source))
-    write_training_files(state, folder, published, written)
-    state.counts["pairs"]["retired"] = len(state.store.published_ids() - {p.pair_id for p in published})
-    state.published = published
+    writer.put("report.md", report.render(state.corpus.name, per_source).encode("utf-8"))
+    write_training_files(state, writer, splits, Counter(documents.values()), report.per_source, layout)
+    writer.close()
+    state.files = {"shards": layout.describe(out.documents_per_shard), **writer.figures()}
+    pairs = state.counts["pairs"]
+    pairs["duplicates"] += dataset.duplicates
+    pairs["grounded"] = dataset.published + pairs["duplicates"]
+    pairs["rejected"] = dataset.rejected - pairs["duplicates"]
+    pairs["published"] = dataset.published
+    pairs["carried"] = dataset.carried
+    state.reasons = dataset.reasons
+    state.counts["pairs"]["retired"] = len(state.store.published_ids() - dataset.order.keys())
+    state.published = PublishedSet(dataset.order)
     state.output.complete()  # shown, and recorded in the store, when the run finishes
+    return dataset
 
 
-def write_training_files(state: RunState, folder: Path, published: list[Pair], written: dict[str, Path]) -> None:
-    """The dataset card (README.md) and the trainer configs, naming only the files written."""
+def write_training_files(state: RunState, writer: SetWriter, splits: Counter, documents: Counter, per_source: Counter, layout: Layout) -> None:
+    """The dataset card (README.md) and the trainer configs, naming the files written."""
     out = state.cfg.output
-    splits = Counter(p.split for p in published)
-    documents = Counter(split for split in {p.source_id: p.split for p in published}.values())
-    names = [f for f in dict.fromkeys(out.formats) if f in written]
-    if not splits.get(VALIDATION):
-        splits.pop(VALIDATION, None)
+    names = list(dict.fromkeys(out.formats))
+    splits = Counter({split: n for split, n in splits.items() if n})
     card = dataset_card(
         name=state.corpus.name, names=names, splits=dict(splits),
         manifest_like={"signatures": state.signatures, "strategy": state.settings.strategy, "teacher_id": state.spec.label},
-        license=out.license, language=out.language, per_source=dict(Counter(p.source_id for p in published)),
-        validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents),
+        license=out.license, language=out.language, per_source=dict(per_source),
+        validation_share=out.validation_share, turns=out.turns, answer_style=out.answer_style, documents=dict(documents), layout=layout,
     )
-    write_text_atomic(folder / "README.md", card)
+    writer.put("README.md", card.encode("utf-8"))
     if out.trainer_configs:
-        info = llama_factory_info(state.corpus.name, names, dict(splits), out.system_prompt)
-        write_text_atomic(folder / "dataset_info.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-        write_text_atomic(folder / "axolotl.yaml", axolotl_snippet(names, dict(splits)))
+        info = llama_factory_info(state.corpus.name, names, dict(splits), out.system_prompt, layout)
+        writer.put("dataset_info.json", (json.dumps(info, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        writer.put("axolotl.yaml", axolotl_snippet(names, dict(splits), layout).encode("utf-8"))
 
 
 def exit_code(state: RunState, stored: Stored, dataset: Dataset) -> int:

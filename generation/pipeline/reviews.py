@@ -24,7 +24,7 @@ from generation.grounding import GroundingChecker, GroundingConfig
 from generation.records import Decision, Pair, Rejection, Verdict
 
 if TYPE_CHECKING:
-    from .assemble import Dataset, Stored
+    from .assemble import Stored
     from .state import RunState
     from .store import Store
 
@@ -67,13 +67,11 @@ class Applied:
         """A pair a person accepted or edited is published even when it repeats another."""
         return {p: o for p, o in duplicate_of.items() if p not in self.decisions or self.decisions[p].decision == "reject"}
 
-    def mark(self, dataset: "Dataset") -> "Dataset":
-        """The published pairs and the rejections with their review: who decided what, and when."""
+    def mark(self, published: list[Pair], rejected: list[Rejection]) -> tuple[list[Pair], list[Rejection]]:
+        """The published pairs and the rejections (of one shard) with their review: who decided what, and when."""
         if not self.decisions:
-            return dataset
-        dataset.published = [self._pair(p) for p in dataset.published]
-        dataset.rejected = [self._rejection(r) for r in dataset.rejected]
-        return dataset
+            return published, rejected
+        return [self._pair(p) for p in published], [self._rejection(r) for r in rejected]
 
     def _pair(self, pair: Pair) -> Pair:
         d = self.decisions.get(pair.pair_id)

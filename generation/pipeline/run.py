@@ -230,9 +230,12 @@ class Run:
         if not self.state.output.is_complete:
             pairs["published"] = self.state.output.shown_pairs()  # what out/ holds, not what this run would have
             pairs["retired"] = 0
-            shown = self.state.output.shown_manifest().get("signatures")
+            shown_manifest = self.state.output.shown_manifest()
+            shown = shown_manifest.get("signatures")
             if shown:  # the signatures the shown files were made under
                 self.state.signatures = dict(shown)
+            shards = (shown_manifest.get("files") or {}).get("shards")  # the shown files, linked again: nothing written
+            self.state.files = {"shards": shards, "files_written": 0, "bytes_written": 0} if shards else {}
         outcome.manifest = self.manifest(outcome.exit_code)
         problem: BaseException | None = None
         stopped: BaseException | None = None
@@ -250,7 +253,7 @@ class Run:
             stopped = exc
         try:
             if self.state.output.shown_now and self.state.output.is_complete:
-                self.state.store.set_published(self.state.published, self.state.run_id)
+                self.state.store.set_published(self.state.published.records(self.state.output.shown()), self.state.run_id)
             self.state.store.finish_run(self.state.run_id, outcome.exit_code, outcome.manifest)
         except sqlite3.Error as exc:
             error = store_problem(exc, self.state.store.path, self.corpus.config_path or self.corpus.root)
@@ -314,6 +317,7 @@ class Run:
                 "seconds": round(float(teacher["seconds"]), 3),
                 "threads": state.spec.thread_report(),  # the in-process teacher's threads and why; None when not loaded
             },
+            "files": state.files,
             "failures": state.failures,
             "skipped": state.skipped,
             "interrupted": state.interrupted,

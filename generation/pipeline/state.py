@@ -12,7 +12,6 @@ from typing import Any, Callable
 from generation.config import Corpus
 from generation.grounding import GroundingConfig
 from generation.outputs.publish import OutputSet
-from generation.records import Pair
 from generation.strategies import GenerationSettings, Strategy
 from generation.teachers.factory import TeacherSpec
 from ingest.chunking import Chunker
@@ -68,7 +67,8 @@ class RunState:
     signatures: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     scan: dict[str, Any] = field(default_factory=dict)  # bytes read from sources, sources read and trusted, verified
-    published: list[Pair] = field(default_factory=list)  # the set publish wrote; recorded in the store once shown
+    published: Any = None  # assemble.PublishedSet: the pairs of the set publish wrote; recorded in the store once shown
+    files: dict[str, Any] = field(default_factory=dict)  # the set's shards and what writing it cost (manifest "files")
     interrupted: bool = False
 
     @property

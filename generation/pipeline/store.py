@@ -560,23 +560,32 @@ class Store:
     def published_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT pair_id FROM published WHERE retired_at IS NULL")}
 
-    def set_published(self, live: Sequence[Record], run_id: int) -> tuple[int, int]:
-        """Make `live` (records with a pair_id, in dataset order) the published set; returns (newly published, retired)."""
+    def set_published(self, live: Iterable[Record | tuple[str, int, str]], run_id: int) -> tuple[int, int]:
+        """Make `live` the published set: records with a pair_id in dataset order, or (pair id, place in dataset
+        order, record JSON) rows, read once; returns (newly published, retired). Rows that did not change are
+        not written again."""
         before = self.published_ids()
-        now = {pair.pair_id for pair in live}
-        added = now - before
-        retired = before - now
+        now: set[str] = set()
+
+        def rows() -> Iterator[tuple[str, int, int, str]]:
+            for i, item in enumerate(live):
+                pair_id, place, record = item if isinstance(item, tuple) else (item.pair_id, i, item.model_dump_json())
+                now.add(pair_id)
+                yield pair_id, run_id, place, record
+
         stamp = now_iso()
         with self.transaction():
             self.db.executemany(
                 "INSERT INTO published VALUES (?,?,NULL,NULL,?,?) ON CONFLICT (pair_id) DO UPDATE SET"
-                " retired_at=NULL, retired_run=NULL, ord=excluded.ord, record=excluded.record",
-                ((pair.pair_id, run_id, i, pair.model_dump_json()) for i, pair in enumerate(live)),
+                " retired_at=NULL, retired_run=NULL, ord=excluded.ord, record=excluded.record"
+                " WHERE published.retired_at IS NOT NULL OR published.ord IS NOT excluded.ord OR published.record IS NOT excluded.record",
+                rows(),
             )
+            retired = before - now
             self.db.executemany(
                 "UPDATE published SET retired_at=?, retired_run=? WHERE pair_id=?", [(stamp, run_id, p) for p in retired]
             )
-        return len(added), len(retired)
+        return len(now - before), len(retired)
 
     def published_records(self) -> list[str]:
         """The published pairs' records (JSON), in dataset order."""

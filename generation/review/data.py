@@ -15,9 +15,9 @@ from pathlib import Path
 
 from generation.config import Corpus
 from generation.outputs.coverage import coverage
-from generation.outputs.files import REJECTED_FILE
+from generation.outputs.shards import files_of
 from generation.outputs.report import report_figures
-from generation.outputs.training import TRAIN, VALIDATION, split_of
+from generation.outputs.training import document_splits
 from generation.pipeline.reviews import last_signatures
 from generation.pipeline.scan import web_sources
 from generation.pipeline.store import Store, StoredChunk
@@ -104,15 +104,16 @@ def load_snapshot(corpus: Corpus, store: Store) -> Snapshot:
     split = {p.source_id: p.split for p in published_records}
     share = corpus.config.output.validation_share
     titles = store.titles()
-    rejected = read_rejected(corpus.out_dir / REJECTED_FILE)
+    rejected = [r for path in files_of(corpus.out_dir, "rejected") for r in read_rejected(path)]
     duplicate_of = {r.pair_id: r.duplicate_of for r in rejected if r.pair_id and r.duplicate_of}
 
+    rule = document_splits(order, share)  # for the documents with no published pair yet
     snap = Snapshot(run_id=run_id)
     seen: set[str] = set()
     for chunk, text_hash in chunks:
         doc = snap.documents.get(chunk.source_id)
         if doc is None:
-            doc_split = split.get(chunk.source_id) or split_of(chunk.source_id, share)
+            doc_split = split.get(chunk.source_id) or rule[chunk.source_id]
             doc = snap.documents[chunk.source_id] = DocumentRow(
                 chunk.source_id, titles.get(chunk.source_id) or chunk.source_id, doc_split, sources[chunk.source_id].text_sha256
             )
@@ -140,9 +141,6 @@ def load_snapshot(corpus: Corpus, store: Store) -> Snapshot:
             )
             row.pairs.append(pair)
             snap.pairs[pair.pair_id] = pair
-    if any(d.split == VALIDATION for d in snap.documents.values()) and all(d.split == VALIDATION for d in snap.documents.values()):
-        for d in snap.documents.values():  # as training.assign_splits: a trainer needs a train split first
-            d.split = TRAIN
     for source_id, (facts, covered) in coverage((c for c, _ in chunks), published_records, titles).items():
         if source_id in snap.documents:
             snap.documents[source_id].facts, snap.documents[source_id].covered = facts, covered

@@ -28,7 +28,7 @@ def test_first_run_publishes_grounded_pairs_in_every_asked_format(corpus_dir):
     assert lines(out / "alpaca.jsonl")[0].keys() == {"instruction", "input", "output"}
     assert (out / "openai.jsonl").is_file() and not (out / "sharegpt.jsonl").exists()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest) == {"run_id", "started_at", "finished_at", "exit_code", "signatures", "sources", "scan", "chunks", "pairs", "rejections", "coverage", "strategy", "strategy_reason", "teacher", "failures", "skipped", "interrupted"}
+    assert set(manifest) == {"run_id", "started_at", "finished_at", "exit_code", "signatures", "sources", "scan", "chunks", "pairs", "rejections", "coverage", "strategy", "strategy_reason", "teacher", "files", "failures", "skipped", "interrupted"}
     assert manifest["sources"] == {"seen": 3, "added": 3, "changed": 0, "unchanged": 0, "removed": 0, "failed": 0}
     assert manifest["pairs"]["published"] == 3 and manifest["teacher"]["calls"] == len(teacher.history) == 3
 
