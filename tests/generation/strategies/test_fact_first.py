@@ -170,7 +170,7 @@ def test_the_embedded_teacher_publishes_grounded_pairs_from_a_small_text(tmp_pat
     outcome = Run(load_corpus(tmp_path)).run()  # a plain folder: defaults, embedded teacher
     m = outcome.manifest
     assert outcome.exit_code == 0 and m["strategy"] == "fact_first"
-    assert m["pairs"]["published"] >= 6, m
+    assert m["pairs"]["published"] >= 4, m  # 5 since the embedded teacher is no longer asked for counts (6cbfd84)
     pairs = [json.loads(line) for line in (tmp_path / ".groundqa" / "out" / "pairs.jsonl").read_text().splitlines()]
     flat = " ".join(history.read_text().split())
     assert all(q in flat for p in pairs for q in p["quotes"]) and all(p["question"].endswith("?") for p in pairs)
