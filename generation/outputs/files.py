@@ -28,15 +28,16 @@ def json_line(record: dict | BaseModel) -> str:
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at `path` only once complete and on disk: written to a temporary file
-    in the same folder, fsynced and renamed. On any error the temporary file is removed and the old
-    `path` is left as it was."""
+def atomic_writer(path: Path, *, binary: bool = False, sync_dir: bool = True) -> Iterator[TextIO]:
+    """A text file (bytes where `binary`) that appears at `path` only once complete and on disk: written
+    to a temporary file in the same folder, fsynced and renamed. On any error the temporary file is
+    removed and the old `path` is left as it was. `sync_dir=False` leaves the folder's fsync to the
+    caller (a set of many files syncs each folder once)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+        with (open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8", newline="\n")) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
@@ -44,7 +45,8 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 class NotAFile(ValueError):
@@ -130,16 +132,8 @@ class SetWriter:
             self.linked += 1
             self.bytes_linked += len(data)
             return path
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            with open(tmp, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with atomic_writer(path, binary=True, sync_dir=False) as out:
+            out.write(data)
         self.written += 1
         self.bytes_written += len(data)
         return path
