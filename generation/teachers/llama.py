@@ -25,6 +25,47 @@ EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
 
 
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """The CPU advertises Intel AMX (Sapphire Rapids and later): /proc/cpuinfo's flags name amx_int8 or amx_tile."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="ignore")
+        except OSError:
+            return False
+    return any(line.startswith("flags") and ("amx_int8" in line or "amx_tile" in line) for line in cpuinfo.splitlines())
+
+
+def avoid_amx_crash() -> bool:
+    """On a CPU with AMX, load every model of this process without llama.cpp's extra CPU buffer types.
+
+    llama-cpp-python 0.3.36 (the release pip builds today) segfaults in ggml_backend_amx_mul_mat on the
+    first decode of the embedded Q4_1 model when the CPU has AMX (seen on this project's CI machine: every
+    run with the embedded teacher died with SIGSEGV, no Python traceback). Loading with
+    `use_extra_bufts = false` (what llama-server's --no-repack sets) keeps the weights in the plain CPU
+    buffer, where the same model answers as before. Llama() reads llama_model_default_params() when it
+    loads, so that is where the field is turned off; bindings without the field are left alone. Idempotent;
+    True when the workaround is in force."""
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    bindings = llama_module.llama_cpp
+    if getattr(bindings.llama_model_default_params, "_groundqa_no_extra_bufts", False):
+        return True
+    if not cpu_has_amx() or "use_extra_bufts" not in {f[0] for f in llama_cpp.llama_model_params._fields_}:
+        return False
+    defaults = bindings.llama_model_default_params
+
+    def without_extra_bufts():
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    without_extra_bufts._groundqa_no_extra_bufts = True  # type: ignore[attr-defined]
+    bindings.llama_model_default_params = without_extra_bufts
+    logger.info("this CPU has AMX: models load without llama.cpp's extra buffer types (its AMX kernels crash)")
+    return True
+
+
 def default_model_path() -> Path:
     """The embedded default teacher's GGUF, found through the installed distribution (not imported)."""
     try:
@@ -193,6 +234,7 @@ class LlamaCppTeacher(Teacher):
         self.teacher_id = f"llama.cpp:{path.name}"
         self.threads = ThreadGovernor(n_threads)
         chosen = self.threads.initial()
+        avoid_amx_crash()
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path),

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generation.teachers.base import TeacherError
+from generation.teachers.llama import cpu_has_amx
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,13 @@ logger = logging.getLogger(__name__)
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
 STDERR_TAIL_CHARS = 2000
+
+# `python -m llama_cpp.server ARGS`, in a process that loads its model as the in-process teacher does: on a CPU
+# with AMX, llama-cpp-python 0.3.36 segfaults on the first decode otherwise (generation/teachers/llama.py).
+SERVER_BOOT = (
+    "import runpy, sys; from generation.teachers.llama import avoid_amx_crash; avoid_amx_crash(); "
+    "sys.argv[0] = 'llama_cpp.server'; runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)"
+)
 
 
 def free_port() -> int:
@@ -74,7 +82,8 @@ def local_server(
     with the thread that started it, so enter the block from a thread that outlives it."""
     port = port or free_port()
     command = [
-        sys.executable, "-m", "llama_cpp.server",
+        # python -m llama_cpp.server, after the AMX workaround the in-process teacher applies (avoid_amx_crash)
+        sys.executable, "-c", SERVER_BOOT,
         "--model", str(model_path),
         "--host", "127.0.0.1",
         "--port", str(port),
@@ -106,6 +115,7 @@ def local_llama_server(
     command = [
         str(binary or build()), "-m", str(model_path), "--host", "127.0.0.1", "--port", str(port),
         "-np", str(slots), "-c", str(n_ctx * slots), "--slots", "--metrics",
+        *(["--no-repack"] if cpu_has_amx() else []),  # its AMX kernels crash as llama-cpp-python's do (avoid_amx_crash)
         *(["-t", str(n_threads)] if n_threads else []),
         *extra_args,
     ]

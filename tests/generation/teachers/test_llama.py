@@ -134,3 +134,25 @@ def test_the_teacher_follows_a_change_in_the_free_cores_between_calls():
         ctx = teacher.llm._ctx.ctx
         assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)  # what llama.cpp runs
         assert teacher.thread_report()["changes"] == 1
+
+
+def test_a_cpu_with_amx_is_told_from_its_flags():
+    """On such a CPU the embedded model loads without llama.cpp's AMX kernels, which crashed every run (SIGSEGV)."""
+    from generation.teachers.llama import cpu_has_amx
+
+    assert cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    assert not cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
+    assert not cpu_has_amx("model name\t: Some CPU with amx_tile in its name\n")  # only the flags line counts
+
+
+@pytest.mark.real
+def test_on_this_cpu_the_embedded_model_loads_without_the_kernels_that_crash(teacher):
+    """`teacher` loaded it; with AMX, the model's default parameters leave extra buffer types off."""
+    import llama_cpp.llama as llama_module
+
+    from generation.teachers.llama import cpu_has_amx
+
+    params = llama_module.llama_cpp.llama_model_default_params()
+    if cpu_has_amx() and hasattr(params, "use_extra_bufts"):
+        assert params.use_extra_bufts is False
+    assert teacher.complete([{"role": "user", "content": "Say yes."}], max_tokens=4).usage.completion_tokens >= 1
