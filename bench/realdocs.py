@@ -11,6 +11,7 @@ and labelled once, at the end.
                                                  published pair and a sample of rejected ones, to label
     python bench/realdocs.py run --part second   the same on bench/realdocs2, a second held-out set (all test)
     python bench/realdocs.py run --part third    the same on bench/realdocs3, a third (all test)
+    python bench/realdocs.py run --part fourth   the same on bench/realdocs4, a fourth (all test)
     python bench/realdocs.py score --part dev    precision (right / published, from labels/<part>.jsonl),
                                                  pairs per chunk of English prose, coverage, per kind
 
@@ -38,7 +39,7 @@ DATA = HERE / "realdocs"
 LABELS = DATA / "labels"
 WORK = Path("/tmp/groundqa-realdocs")
 REJECTED_SAMPLE = 30  # rejected pairs a run puts beside its published ones for reading
-DEV, TEST, SECOND, THIRD = "dev", "test", "second", "third"
+DEV, TEST, SECOND, THIRD, FOURTH = "dev", "test", "second", "third", "fourth"
 # A second held-out set (bench/realdocs2: 16 documents of the same eight kinds, none of the first set's
 # projects or pages), collected after the first test half had been read, to measure the rules changed
 # after that reading; all of it is test.
@@ -46,6 +47,9 @@ SECOND_DATA = HERE / "realdocs2"
 # A third (bench/realdocs3: 14 documents, none of the first two sets' projects), collected after the second
 # had been read, to measure the rules changed after that reading; all of it is test.
 THIRD_DATA = HERE / "realdocs3"
+# A fourth (bench/realdocs4: 15 documents, none of the first three sets' projects), collected after the third had
+# been read, to measure option lists, the AMX fix and the rules after it; all of it is test.
+FOURTH_DATA = HERE / "realdocs4"
 
 
 def split_of(doc_id: str) -> str:
@@ -54,12 +58,12 @@ def split_of(doc_id: str) -> str:
 
 
 def data_of(part: str) -> Path:
-    return {SECOND: SECOND_DATA, THIRD: THIRD_DATA}.get(part, DATA)
+    return {SECOND: SECOND_DATA, THIRD: THIRD_DATA, FOURTH: FOURTH_DATA}.get(part, DATA)
 
 
 def documents(part: str) -> list[dict]:
     rows = [json.loads(line) for line in (data_of(part) / "sources.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    return rows if part in (SECOND, THIRD) else [r for r in rows if split_of(r["id"]) == part]
+    return rows if part in (SECOND, THIRD, FOURTH) else [r for r in rows if split_of(r["id"]) == part]
 
 
 def folder_of(part: str, fresh: bool) -> Path:
@@ -148,6 +152,13 @@ def score(part: str) -> None:
     for r in published:
         per_kind[kinds.get(r["source"], "?")][r["label"]] += 1
     print("by kind: " + "; ".join(f"{k} {c['right']}/{sum(c.values())}" for k, c in sorted(per_kind.items())))
+    pairs_file = WORK / part / ".groundqa" / "out" / "pairs.jsonl"
+    if pairs_file.exists():  # who wrote each question: code (generation/text/questions.py, options.py) or the teacher
+        writer = {p["pair_id"]: p.get("teacher_id", "") for p in map(json.loads, pairs_file.read_text().splitlines())}
+        by_writer: dict[str, Counter] = defaultdict(Counter)
+        for r in published:
+            by_writer["code" if writer.get(r["pair_id"]) == "groundqa:written" else "teacher"][r["label"]] += 1
+        print("by writer: " + "; ".join(f"{w} {c['right']}/{sum(c.values())} right" for w, c in sorted(by_writer.items())))
     rejected = [r for r in rows if r.get("status") == "rejected"]
     if rejected:
         print(f"rejected sample: {Counter(r['label'] for r in rejected)['right']} of {len(rejected)} would have been right")
@@ -158,7 +169,7 @@ def score(part: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("run", "score", "figures"))
-    parser.add_argument("--part", choices=(DEV, TEST, SECOND, THIRD), default=DEV)
+    parser.add_argument("--part", choices=(DEV, TEST, SECOND, THIRD, FOURTH), default=DEV)
     parser.add_argument("--fresh", action="store_true", help="start from an empty store (every chunk generated again)")
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -27,25 +27,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (
-    AUXILIARIES,
-    CLAUSE_CONJUNCTIONS,
-    CLAUSE_VERBS,
-    COUNT_WORDS,
-    CURRENCY_NAMES,
-    ENGLISH_MARKERS,
-    ENGLISH_WORDS,
-    LEANING_OPENERS,
-    MONTHS,
-    NAME_PARTICLES,
-    NOT_COUNTED,
-    NOT_NAMES,
-    ORGANISATION_WORDS,
-    PERSON_CUES,
-    SCALE_WORDS,
-    SUBJECT_OPENERS,
-    STOPWORDS,
-    SUBJECT_PRONOUNS,
+    AUXILIARIES, CLAUSE_CONJUNCTIONS, CLAUSE_VERBS, COUNT_WORDS, CURRENCY_NAMES, ENGLISH_MARKERS, ENGLISH_WORDS, LEANING_OPENERS, MONTHS,
+    NAME_PARTICLES, NOT_COUNTED, NOT_NAMES, ORGANISATION_WORDS, PERSON_CUES, SCALE_WORDS, SUBJECT_OPENERS, STOPWORDS, SUBJECT_PRONOUNS,
 )
+from .options import command_of, options
 from .questions import written_questions
 from .sentences import FACT_CLAUSE_CUT, OPENING_MARKS, sentences
 from .tokens import ALNUM_RUN
@@ -54,7 +39,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "15"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "16"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -361,10 +346,14 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
     """The chunk's facts in reading order, at most MAX_SPANS_PER_SENTENCE a sentence and `limit` in all
     (sentences first, so a long chunk is covered before any sentence gets a second question); none of the
     kinds in `unwritten` unless code wrote its question."""
-    per_sentence: list[list[Fact]] = []
+    command = command_of(topic, text)
+    entries = options(text) if command else []  # an option list: "What does the --all (-a) option of fuser do?"
+    per_sentence = [[Fact(o.description, o.start, o.end, "", "option", "What", question=o.question(command or ""))] for o in entries]
     english = is_english(text)
     for start, end in sentences(text):
         raw = text[start:end]
+        if any(o.start < end and start < o.end for o in entries):
+            continue  # a sentence of an option's description: asked for by its option
         if not _is_fact_sentence(" ".join(raw.split())):
             continue
         if not english and not ENGLISH_MARKERS & {w.lower() for w in re.findall(r"[A-Za-z]+", raw)}:

@@ -186,9 +186,15 @@ def _procedure(sentence: str, title: str = "") -> Written | None:
     return written if written is not None and _placed(written.question[len("How do you ") : -1], title) else None
 
 
+_POINTS_BACK_GOAL = re.compile(r"\bthe (?:default|same|above|previous|current|former|latter|other)\b", re.I)
+
+
 def _placed(goal: str, title: str) -> bool:
     """A goal a reader can place without its document: it names something, or says enough ("remove a
-    package", not "choose everything")."""
+    package", not "choose everything"), and not one that points back at what the text said before it ("change the
+    default behavior", "use the same key")."""
+    if _POINTS_BACK_GOAL.search(goal):
+        return False
     content = {w.lower() for w in re.findall(r"\w+", goal)} - STOPWORDS - NOT_TERMS
     title_words = {w.lower() for w in re.findall(r"\w+", title)} - STOPWORDS
     return bool(_NAMES_IN_CONDITION.search(f" {goal}")) or bool(content & title_words) or len(content) >= MIN_GOAL_WORDS

@@ -53,7 +53,7 @@ COUNT_ASKERS = frozenset("which what name list the".split())
 
 class NoveltyCheck(Check):
     name = "novelty"
-    VERSION = 2  # 2: acronyms, rounded numbers, counts asked for and a question's first capital are not novel terms
+    VERSION = 3  # 3: an answer that is its quote word for word is not misplaced; 2: acronyms, rounded numbers, counts asked for and a question's first capital are not novel terms
     reasons = {
         "novel_number": "a number of the answer is not in the chunk",
         "novel_date": "a date of the answer is not in the chunk",
@@ -80,7 +80,11 @@ class NoveltyCheck(Check):
         known = [t for t in keys if in_text(t, chunk, pair.title)]
         found = [t for t in known if present(t, chunk.vocab)]
         novel = [f"novel_{label(t)}" for t in keys if t not in known]
-        if found and cfg.novelty_window is not None:
+        # An answer that is its own quote, word for word, has its names where the quote is (the quote check finds
+        # it in the chunk): the names of a manual's option description ("Negates the matching.", "SIGKILL") are
+        # placed by the option tag above them, which no sentence's words match.
+        verbatim = " ".join(pair.answer.split()) in {" ".join(q.split()) for q in pair.quotes}
+        if found and cfg.novelty_window is not None and not verbatim:
             placed = _placement(found, contexts, chunk, cfg.novelty_window)
             novel += [f"misplaced_{label(t)}" for t, p in zip(found, placed) if p is not None and p < cfg.novelty_context_min]
         # Plain words a teacher paraphrases with ("official designation" for "officially designated")

@@ -62,3 +62,10 @@ def test_a_title_is_never_a_file_name_of_codes_nor_a_sentence():
     assert read("scans/2023-annual-report-final.txt", b"The pump was serviced in May.\n").title == "Annual report"
     assert read("notes.txt", "Réseau de chaleur — guide d'exploitation\n\nLe réseau dessert 40 bâtiments.\n".encode()).title == "Réseau de chaleur — guide d'exploitation"
     assert read("Untitled.txt", b"Microsoft Word - report.docx\n\nThe report is short.\n").title is None
+
+
+def test_a_rendered_man_page_is_titled_by_its_command():
+    # "FUSER(1)   User Commands   FUSER(1)" is a header, not a subject: questions say "the -k option of fuser".
+    page = "FUSER(1)                      User Commands                     FUSER(1)\n\nNAME\n       fuser - identify processes using files or sockets\n"
+    assert read("fuser.1.txt", page.encode()).title == "fuser"
+    assert read("git-archive.txt", b"git-archive(1)\n==============\n\nNAME\n----\ngit-archive - Create an archive\n").title == "git-archive"
