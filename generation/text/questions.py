@@ -43,6 +43,13 @@ _NOT_DEFINING = re.compile(
 )
 _PURPOSE = re.compile(r"(?P<be>is|are) used (?:to|for) (?P<what>[^;]+?)\.$")
 _PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |officially |later )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
+# "The viaduct will be inspected again in 2027.": a date in the future, asked "When will the viaduct be inspected again?".
+_FUTURE_DATE = re.compile(rf"will be (?P<again>again )?(?P<verb>[a-z]+)(?P<again2> again)?\b[^.;]{{0,40}}?\b(?:in|on) (?P<date>{_DATE})\b")
+# "A return ticket ... costs 24 pounds for adults ...": what a thing costs, for whom when the sentence says.
+_MONEY = rf"(?:[$£€]\s?{_NUMBER}(?: (?:million|billion))?|{_NUMBER}(?: (?:million|billion))? (?:pounds|dollars|euros|francs|crowns|yen))"
+_COSTS = re.compile(rf"costs (?:about |around |roughly |nearly |over |up to )?(?P<money>{_MONEY})(?P<whom> for [a-z][a-z -]{{1,30}}?)?(?=,|;|\.| and\b| per\b)")
+# "The first train leaves Millbrook at 10:15": when it happens, asked "When does the first train leave Millbrook?".
+_AT_TIME = re.compile(r"(?P<verb>[a-z]+s) (?P<what>(?:[\w’'-]+ ){0,5}?)at (?P<time>(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[ap]\.?m\.?)?)(?!\d)")
 _PASSIVE_AGENT = re.compile(rf"(?P<be>was|were) (?:first |originally |jointly )?(?P<verb>[a-z]+) by (?P<agent>{_NAME})")
 _COUNTED = (
     rf"(?P<verb>has|have|had|includes|include|included|contains|contain|contained|comprises|comprised) "
@@ -117,7 +124,7 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
         procedure = _procedure(sentence, title)
         return general + ([procedure] if procedure else [])
     rest = sentence[sentence.find(subject) + len(subject) :].lstrip(" ,")
-    asked = _in_question(subject)
+    asked = _in_question(_named_by_title(subject, title))
     found: list[Written] = []
     if (m := _PURPOSE.match(rest)) is not None:
         found.append(Written(f"What {m['be']} {asked} used for?", "purpose", None))
@@ -129,6 +136,12 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
         found.append(Written(f"Who {_past(m['verb'])} {asked}?", "person", m["agent"]))
     if (m := _PASSIVE_DATE.match(rest)) is not None and _participle(m["verb"]):
         found.append(Written(f"When {m['be']} {asked} {m['verb']}?", "date", m["date"]))
+    if (m := _FUTURE_DATE.match(rest)) is not None and _participle(m["verb"]):
+        found.append(Written(f"When will {asked} be {m['verb']}{' again' if m['again'] or m['again2'] else ''}?", "date", m["date"]))
+    if (m := _COSTS.match(rest)) is not None:
+        found.append(Written(f"How much does {asked} cost{m['whom'] or ''}?", "money", m["money"]))
+    if (m := _AT_TIME.match(rest)) is not None and (base := _base_of(m["verb"])) is not None:
+        found.append(Written(f"When does {asked} {base} {m['what'].strip()}?".replace(" ?", "?"), "time", m["time"]))
     if (m := _COUNT.match(rest) or _AND_ITS_COUNT.match(rest)) is not None:
         found.append(Written(f"How many {m['noun']} {COUNT_VERB_DO[m['verb']]} {asked} {COUNT_VERB_BASE[m['verb']]}?", "count", m["number"]))
     procedure = _procedure(sentence, title)
@@ -260,12 +273,37 @@ def _is_name(word: str, title: str, text: str) -> bool:
     return re.search(rf"(?<=[a-z,;] ){re.escape(bare)}\b", text) is not None
 
 
+def _named_by_title(subject: str, title: str) -> str:
+    """"The viaduct", in a document titled "The Cwm Llys viaduct: inspection of 2024", is the Cwm Llys viaduct: a
+    question that stands alone names it so ("When will the Cwm Llys viaduct be inspected again?"). Only a subject
+    of one noun after "the", and only where the title puts names right before that noun."""
+    m = re.fullmatch(r"[Tt]he ([a-z][a-z-]+)", subject)
+    if m is None:
+        return subject
+    named = re.search(rf"\b((?:(?!(?:The|A|An)\s)[A-Z][\w’'-]*\s+){{1,4}})((?i:{re.escape(m[1])}))\b", title)
+    if named is None:
+        return subject
+    return f"{subject.split()[0]} {named[1]}{named[2]}"
+
+
 def _in_question(subject: str) -> str:
     """The subject as it stands inside a question: "The church" -> "the church"."""
     first, _, rest = subject.partition(" ")
     if first in ("The", "A", "An"):
         return f"{first.lower()} {rest}"
     return subject
+
+
+def _base_of(verb: str) -> str | None:
+    """The base form of a present-tense verb in -s ("leaves" -> "leave", "carries" -> "carry", "passes" -> "pass"),
+    or None for one that is not a verb of an event ("is", "has", "was", "this")."""
+    if verb in ("is", "has", "was", "does", "this", "its", "us", "as") or len(verb) < 4 or verb.endswith(("ss", "us", "is")):
+        return None
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
 
 
 def _participle(verb: str) -> bool:

@@ -35,7 +35,7 @@ TARGET_CONTEXT_MIN = 0.5
 
 class RoundtripCheck(Check):
     name = "roundtrip"
-    VERSION = 2  # 2: a quoted sentence that opens with a pronoun is led to through the sentence before
+    VERSION = 3  # 3: a question that names its clause's own subject with the title's words is on target; 2: a quoted sentence that opens with a pronoun is led to through the sentence before
     reasons = {"off_target_question": "the question's words lead to another sentence (or, fact-first, another clause) than the quoted one"}
 
     class Options(BaseOptions):
@@ -114,6 +114,8 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
         and t.raw.lower() not in AUXILIARIES and t.raw.lower() not in IMPERATIVES
     ]
     if not words:  # the question names only the document's subject: right when the clause is about it
+        if [t for t in tokens(" ".join(clause_subject(clause, target))) if t.kind not in ("stop", "num", "date")]:
+            return True  # a subject of its own, which the question names (above): "When will the Cwm Llys viaduct be inspected again?"
         opening = [w.lower() for w in ALNUM_RUN.findall(clause)[:2]]
         return bool(opening) and (opening[0] in ("it", "its") or opening[:2] in (["and", "it"], ["and", "its"]))
     return sum(present(t, around) for t in words) >= TARGET_CONTEXT_MIN * len(words)

@@ -131,3 +131,32 @@ def test_a_man_pages_section_heading_is_not_part_of_the_sentence_under_it():
         "DESCRIPTION\n       lz4 is an extremely fast lossless compression algorithm, based on the LZ77 family.\n"
     )
     assert [f.question for f in select_facts(text, "", None) if f.question] == ["What is lz4?"]
+
+
+def test_code_asks_when_a_thing_will_be_done_what_it_costs_and_when_it_happens_naming_it_by_the_title():
+    from generation.text.questions import written_questions
+
+    def asked(sentence, subject, title):
+        return [(w.question, w.span) for w in written_questions(sentence, subject, title, sentence)]
+
+    # "the viaduct" is the Cwm Llys viaduct of the title, so the question can stand alone
+    assert asked("The viaduct will be inspected again in 2027.", "The viaduct", "The Cwm Llys viaduct: inspection of 2024") == [
+        ("When will the Cwm Llys viaduct be inspected again?", "2027")]
+    assert asked("A return ticket from Millbrook to Dunmore costs 24 pounds for adults and 12 pounds for children.",
+                 "A return ticket from Millbrook to Dunmore", "Visiting") == [
+        ("How much does a return ticket from Millbrook to Dunmore cost for adults?", "24 pounds")]
+    assert asked("The Askby ferry leaves the north pier at 9:40 every morning.", "The Askby ferry", "Lake Ostra") == [
+        ("When does the Askby ferry leave the north pier?", "9:40")]
+    # a subject the title does not name stays as it is, and gets no question of these shapes
+    assert asked("The viaduct will be inspected again in 2027.", "The viaduct", "Annual report") == []
+
+
+def test_no_definition_from_a_claim_a_field_or_a_value():
+    from generation.text.questions import written_questions
+
+    assert written_questions("SQLite is the most widely deployed database in the world.", "SQLite", "About SQLite") == []
+    assert written_questions("The use of manifest typing in SQLite is a deliberate design decision.", "The use of manifest typing in SQLite", "SQLite") == []
+    text = "ffi_call calls a function.\nrvalue is a pointer to a chunk of memory that will hold the result of the function call."
+    assert written_questions("rvalue is a pointer to a chunk of memory that will hold the result of the function call.", "rvalue", "libffi", text) == []
+    assert written_questions("If the input file is 100 MiB, xz can use five threads.", None, "XZ Utils") == []
+    assert [w.question for w in written_questions("cron is the daemon responsible for running scheduled commands.", "cron", "Cron", "")] == ["What is cron?"]
