@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import COUNT_VERB_BASE, COUNT_VERB_DO, COUNT_WORDS, NOT_TERMS, PAST_OF_PARTICIPLE, PROCEDURE_VERBS, STOPWORDS
+from .lexicon import (
+    BASE_OF_PAST, COUNT_VERB_BASE, COUNT_VERB_DO, COUNT_WORDS, NOT_TERMS, PAST_ENDINGS, PAST_OF_PARTICIPLE, PROCEDURE_VERBS, STOPWORDS,
+)
 
 SUBJECT_MAX_WORDS = 7
 # Content words a procedure's goal needs when it names nothing (see _placed).
@@ -50,6 +52,10 @@ _MONEY = rf"(?:[$£€]\s?{_NUMBER}(?: (?:million|billion))?|{_NUMBER}(?: (?:mil
 _COSTS = re.compile(rf"costs (?:about |around |roughly |nearly |over |up to )?(?P<money>{_MONEY})(?P<whom> for [a-z][a-z -]{{1,30}}?)?(?=,|;|\.| and\b| per\b)")
 # "The first train leaves Millbrook at 10:15": when it happens, asked "When does the first train leave Millbrook?".
 _AT_TIME = re.compile(r"(?P<verb>[a-z]+s) (?P<what>(?:[\w’'-]+ ){0,5}?)at (?P<time>(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[ap]\.?m\.?)?)(?!\d)")
+# "In 2011 Visionbox created the first NORAD Tracks Santa apps in 2011", "The railway closed in 1951": what a named
+# subject did, and when, asked "When did Visionbox create the first NORAD Tracks Santa apps?". The words between the
+# verb and the date are the question's object: no comma, no clause of their own.
+_ACTIVE_DATE = re.compile(rf"(?P<verb>[a-z]+) (?P<what>(?:(?!and |but |or |which |who |that )[\w’'.-]+ ){{0,8}}?)(?:in|on) (?P<date>{_DATE})\b")
 _PASSIVE_AGENT = re.compile(rf"(?P<be>was|were) (?:first |originally |jointly )?(?P<verb>[a-z]+) by (?P<agent>{_NAME})")
 _COUNTED = (
     rf"(?P<verb>has|have|had|includes|include|included|contains|contain|contained|comprises|comprised) "
@@ -85,8 +91,8 @@ _YOU_CAN = re.compile(
 _POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her|above|below|following|one(?! or\b))\b", re.I)
 # What a condition must name for its question to stand alone: "If DeclareExtensionSecurity is called with
 # secure = TRUE" can be asked; "If there is a problem" and "If an extension is secure" cannot.
-_NAMES_IN_CONDITION = re.compile(r"(?<=\s)[A-Z]|`|[_=/]|\w\.\w|--?\w")
-# A value names nothing: "If the input file is 100 MiB" and "If nargs is 0" are about a file and a field the
+_NAMES_IN_CONDITION = re.compile(r"(?<=\s)(?![KMGTP]i?B\b|[kKMG]?Hz\b)[A-Z]|`|[_=/]|\w\.\w|--?\w")
+# A value (with its unit) names nothing: "If the input file is 100 MiB" and "If nargs is 0" are about a file and a field the
 # question cannot place (read on bench/realdocs2); a condition must name what it is about.
 # A function's signature: a name that reads as code ("ffi_prep_cif", "os.path.join", "getLogger") and its
 # parenthesised parameters, each a type and a name.
@@ -136,6 +142,8 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
         found.append(Written(f"Who {_past(m['verb'])} {asked}?", "person", m["agent"]))
     if (m := _PASSIVE_DATE.match(rest)) is not None and _participle(m["verb"]):
         found.append(Written(f"When {m['be']} {asked} {m['verb']}?", "date", m["date"]))
+    if (m := _ACTIVE_DATE.match(rest)) is not None and (base := _base_of_past(m["verb"])) is not None:
+        found.append(Written(f"When did {asked} {base} {m['what'].strip()}?".replace(" ?", "?"), "date", m["date"]))
     if (m := _FUTURE_DATE.match(rest)) is not None and _participle(m["verb"]):
         found.append(Written(f"When will {asked} be {m['verb']}{' again' if m['again'] or m['again2'] else ''}?", "date", m["date"]))
     if (m := _COSTS.match(rest)) is not None:
@@ -292,6 +300,22 @@ def _in_question(subject: str) -> str:
     if first in ("The", "A", "An"):
         return f"{first.lower()} {rest}"
     return subject
+
+
+_PAST_ENDINGS = sorted(PAST_ENDINGS, key=lambda e: -len(e[0]))
+
+
+def _base_of_past(verb: str) -> str | None:
+    """The base form of a past tense ("created" -> "create", "ran" -> "run"), or None where its ending leaves it in
+    doubt ("developed": develop or develope?) or it is no past tense."""
+    if verb in BASE_OF_PAST:
+        return BASE_OF_PAST[verb]
+    if not verb.endswith("ed") or len(verb) < 5:
+        return None
+    for ending, base in _PAST_ENDINGS:
+        if verb.endswith(ending):
+            return None if base is None else verb[: -len(ending)] + base
+    return None
 
 
 def _base_of(verb: str) -> str | None:

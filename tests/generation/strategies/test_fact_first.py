@@ -204,7 +204,8 @@ def test_coverage_counts_the_sentences_a_pair_quotes_not_those_between():
 def test_with_no_limit_set_a_chunk_is_asked_at_most_the_default_number_of_facts():
     from generation.text.facts import MAX_FACTS_PER_CHUNK
 
-    text = " ".join(f"Station number {n} opened in {1850 + n} with {n + 2} platforms for the town." for n in range(1, 31))
+    # "developed": develop or develope? code leaves the question to the teacher (a past tense it can be sure of, it asks itself)
+    text = " ".join(f"Station number {n} developed in {1850 + n} with {n + 2} platforms for the town." for n in range(1, 31))
     teacher = FakeTeacher(default=lambda m: "When did the station open?")
     result = generate_fact_pairs(teacher, text, key="k", gen_sig="g", settings=settings(candidates_per_fact=1), title="Stations")
     assert result.calls == MAX_FACTS_PER_CHUNK

@@ -160,3 +160,17 @@ def test_no_definition_from_a_claim_a_field_or_a_value():
     assert written_questions("rvalue is a pointer to a chunk of memory that will hold the result of the function call.", "rvalue", "libffi", text) == []
     assert written_questions("If the input file is 100 MiB, xz can use five threads.", None, "XZ Utils") == []
     assert [w.question for w in written_questions("cron is the daemon responsible for running scheduled commands.", "cron", "Cron", "")] == ["What is cron?"]
+
+
+def test_code_asks_when_a_named_subject_did_something_only_where_the_verb_is_certain():
+    from generation.text.questions import written_questions
+
+    def asked(sentence, subject, title=""):
+        return [w.question for w in written_questions(sentence, subject, title, sentence)]
+
+    assert asked("Ian Murdock founded the Debian Project in 1993.", "Ian Murdock") == ["When did Ian Murdock found the Debian Project?"]
+    assert asked("The railway closed completely in 1951.", "The railway", "A short history of the Harrow Valley Railway") == [
+        "When did the Harrow Valley Railway close completely?"]
+    assert asked("Jane Okafor began the survey in 2019.", "Jane Okafor") == ["When did Jane Okafor begin the survey?"]
+    assert asked("Jane Okafor developed the survey in 2019.", "Jane Okafor") == []  # develop or develope: in doubt, not asked
+    assert asked("If the input file is 100 MiB, xz -6 can use five threads.", None) == []
