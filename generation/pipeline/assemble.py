@@ -20,14 +20,15 @@ from generation import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from generation.dedup import Deduper
 from generation.grounding import GroundingChecker
 from generation.outputs.card import axolotl_snippet, dataset_card, llama_factory_info
-from generation.outputs.coverage import coverage, totals
+from generation.outputs.coverage import FactSpan, chunk_facts, coverage, totals
 from generation.outputs.files import SetWriter
 from generation.outputs.report import Tally
 from generation.outputs.shards import Layout, files_of, shard_count, shard_of
 from generation.outputs.training import document_splits, write_empty, write_shard
 from generation.records import Pair, Rejection, Verdict
 from ingest.normalize import normalize
-from ingest.records import PageSpan
+from generation.text.facts import FACTS_VERSION
+from ingest.records import PageSpan, short_hash
 
 from . import reviews
 from .state import RunState
@@ -49,6 +50,33 @@ class Dataset:
     carried: int = 0  # published pairs kept from earlier settings, for chunks the current ones have not covered
     order: dict[str, int] = field(default_factory=dict)  # pair id -> its place in dataset order
     rank: dict[str, int] = field(default_factory=dict)  # chunk text hash -> its place in dataset order
+
+
+class FactCache:
+    """Each chunk text's facts for coverage, kept in the store by text hash, fact selection's version and the source's
+    title: selecting them again for every chunk was most of an unchanged night's CPU at 10,000 documents
+    (docs/scale.md). Texts whose facts are not kept yet are selected once and saved with the run."""
+
+    def __init__(self, store: Store, titles: dict[str, str | None]):
+        self.store, self.titles = store, titles
+        self.kept = store.fact_spans(FACTS_VERSION)
+        self.new: list[tuple[str, str, str]] = []
+
+    def get(self, chunk: StoredChunk, text_hash: str) -> list[FactSpan]:
+        title = self.titles.get(chunk.source_id) or ""
+        sig = f"{FACTS_VERSION}:{short_hash(title)}"
+        if (saved := self.kept.get((text_hash, sig))) is not None:
+            return [tuple(row) for row in json.loads(saved)]  # type: ignore[misc]
+        found = chunk_facts(chunk.text, title)
+        spans = json.dumps(found, ensure_ascii=False)
+        self.kept[(text_hash, sig)] = spans
+        self.new.append((text_hash, sig, spans))
+        return found
+
+    def save(self) -> None:
+        if self.new:
+            self.store.save_fact_spans(self.new, FACTS_VERSION)
+            self.new = []
 
 
 @dataclass
@@ -236,8 +264,11 @@ def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored
     for text_hash, chunk in stored.chunk_of.items():  # ids only: each shard's chunk texts, in dataset order
         texts.setdefault(shard_of(chunk.source_id, layout.count), []).append(text_hash)
     every: dict[int, list[StoredChunk]] = {}
-    for chunk, _ in chunks:  # for coverage: every live chunk, repeats of a text included
+    hash_of: dict[str, str] = {}
+    for chunk, text_hash in chunks:  # for coverage: every live chunk, repeats of a text included
         every.setdefault(shard_of(chunk.source_id, layout.count), []).append(chunk)
+        hash_of[chunk.chunk_id] = text_hash
+    facts = FactCache(state.store, stored.titles)
     if not layout.sharded:
         texts.setdefault(0, [])
     writer = SetWriter(folder, state.output.previous())
@@ -251,7 +282,7 @@ def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored
         published, rejected = decisions.mark(*collect(state, stored, duplicate_of, texts[shard], dataset, pages))
         published = [p.model_copy(update={"split": split_of_source[p.source_id]}) for p in published]
         written |= write_shard(writer, layout, shard, published, rejected, names, **style)
-        per_source.update(coverage(every.get(shard, []), published, stored.titles))
+        per_source.update(coverage(every.get(shard, []), published, stored.titles, lambda c: facts.get(c, hash_of[c.chunk_id])))
         for pair in published:
             report.add_pair(pair)
             splits[pair.split] += 1
@@ -259,6 +290,7 @@ def write(state: RunState, chunks: list[tuple[StoredChunk, str]], stored: Stored
         for row in rejected:
             report.add_rejection(row)
     write_empty(writer, layout, written, names)
+    facts.save()
     state.coverage = totals(per_source)
     writer.put("report.md", report.render(state.corpus.name, per_source).encode("utf-8"))
     write_training_files(state, writer, splits, Counter(documents.values()), report.per_source, layout)

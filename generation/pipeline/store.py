@@ -32,7 +32,7 @@ from generation.records import Candidate, Decision, Record, Verdict
 from ingest.records import Chunk, Document, PageSpan, Source
 from ingest.sources import FileStat
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA = [
     # version 1
@@ -109,6 +109,11 @@ _SCHEMA = [
     """
     ALTER TABLE sources ADD COLUMN mtime_ns INTEGER;
     ALTER TABLE sources ADD COLUMN inode INTEGER;
+    """,
+    # version 6: each chunk text's facts (chunk offsets and folded sentence), as coverage counts them, under the
+    # fact selection's version and the source's title: an unchanged night reads them instead of selecting again
+    """
+    CREATE TABLE IF NOT EXISTS fact_spans (text_hash TEXT NOT NULL, sig TEXT NOT NULL, spans TEXT NOT NULL, PRIMARY KEY (text_hash, sig));
     """,
 ]
 
@@ -332,6 +337,19 @@ class Store:
     def titles(self) -> dict[str, str | None]:
         """Source id -> its document's title, None where it has none (a path is not a subject: see subject())."""
         return {source_id: title for source_id, title in self.db.execute("SELECT source_id, title FROM sources")}
+
+    def fact_spans(self, version: str) -> dict[tuple[str, str], str]:
+        """(text hash, signature) -> the JSON of a chunk text's facts, as saved under fact selection `version`."""
+        rows = self.db.execute("SELECT text_hash, sig, spans FROM fact_spans WHERE sig LIKE ?", (f"{version}:%",))
+        return {(h, sig): spans for h, sig, spans in rows}
+
+    def save_fact_spans(self, rows: list[tuple[str, str, str]], version: str) -> None:
+        """Keep (text hash, signature, spans JSON) rows; drop those of another version of fact selection and those
+        of texts no chunk has any more."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO fact_spans VALUES (?, ?, ?)", rows)
+            self.db.execute("DELETE FROM fact_spans WHERE sig NOT LIKE ?", (f"{version}:%",))
+            self.db.execute("DELETE FROM fact_spans WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
 
     @staticmethod
     def subject(titles: dict[str, str | None], source_id: str) -> str:

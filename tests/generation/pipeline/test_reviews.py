@@ -57,7 +57,7 @@ def test_the_store_migrates_to_the_reviews_table_and_keeps_decisions(tmp_path):
     store.db.execute("UPDATE meta SET value='3' WHERE key='schema_version'")  # a store from before reviews
     store.close()
     store = Store(path)
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "5"
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "6"
     made = Decision(pair_id="p1", decision="reject", reason="wrong year", who="ada", at="2025-01-01T00:00:00Z")
     store.save_review(made)
     assert store.reviews() == {"p1": made} and store.review("p1") == made

@@ -66,7 +66,7 @@ def test_a_store_from_before_file_stats_migrates_and_its_sources_are_read_in_ful
     store.db.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
     store.close()
     store = Store(path)
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "5"
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "6"
     kept = store.sources()["a.md"]
     assert (kept.content_sha256, kept.size, kept.stat) == ("abc", 12, None)  # no stat to trust it by: read next run
     assert store.scans_since_verified() is None  # so the next scan reads every source in full
@@ -94,3 +94,17 @@ def test_generations_keep_their_age_order_across_runs(tmp_path):
     assert list(store.candidates("g")) == ["b", "c", "a"]
     assert [r[0] for r in store.db.execute("SELECT seq FROM generations ORDER BY seq")] == [1, 3, 4]
     store.close()
+
+
+def test_a_chunk_texts_facts_are_kept_for_coverage_and_dropped_with_their_version_or_text(tmp_path):
+    store = Store(tmp_path / "state.sqlite")
+    store.save_fact_spans([("h1", "19:t", "[[0, 10, \"a\"]]"), ("h2", "19:t", "[]")], "19")
+    assert store.fact_spans("19") == {}  # no chunk has h1 or h2: nothing is kept for them
+    store.db.execute(
+        "INSERT INTO chunks (source_id, chunker_sig, ord, chunk_id, text_hash, text, token_count, char_start, char_end, pages)"
+        " VALUES ('a.md', 's', 0, 'c1', 'h1', 'text', 1, 0, 4, '[]')"
+    )
+    store.save_fact_spans([("h1", "19:t", "[[0, 10, \"a\"]]")], "19")
+    assert store.fact_spans("19") == {("h1", "19:t"): "[[0, 10, \"a\"]]"}
+    store.save_fact_spans([("h1", "20:t", "[]")], "20")  # fact selection changed: the old rows go
+    assert store.fact_spans("19") == {} and store.fact_spans("20") == {("h1", "20:t"): "[]"}

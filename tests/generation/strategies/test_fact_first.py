@@ -240,3 +240,18 @@ def test_the_reject_rate_of_fact_first_counts_facts_not_tries(tmp_path):
     m = outcome.manifest
     assert m["pairs"]["rejected"] == 4 and m["pairs"]["published"] == 3
     assert outcome.exit_code == 0 and not m["failures"]
+
+
+def test_an_unchanged_night_counts_coverage_from_the_facts_kept_in_the_store(tmp_path, monkeypatch):
+    """Selecting every chunk's facts again was most of an unchanged night's CPU (docs/scale.md)."""
+    import generation.pipeline.assemble as assemble
+
+    teacher = FakeTeacher(default=writer)
+    first = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
+
+    def no_selection(text, title):
+        raise AssertionError("facts selected again for an unchanged chunk")
+
+    monkeypatch.setattr(assemble, "chunk_facts", no_selection)
+    again = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
+    assert again.exit_code == 0 and again.manifest["coverage"] == first.manifest["coverage"] == {"facts": 2, "covered": 2, "share": 1.0}
