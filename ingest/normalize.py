@@ -96,7 +96,16 @@ def hyphenated_words(text: str) -> set[str]:
     return pairs
 
 
-def join_hyphenated(text: str, compounds: set[str] | None = None) -> str:
+def join_typeset_hyphens(text: str) -> str:
+    """Join the words a typesetter broke with U+2010 HYPHEN at a line end, as groff does in a man page rendered
+    to text ("com\u2010\n       piler" -> "compiler"), by `join_hyphenated`'s rules. An ASCII hyphen at a line
+    end in plain text is the author's ("--\nverbose", "2019-\n20") and stays."""
+    if "\u2010" not in text:
+        return text
+    return join_hyphenated(text, hyphens="\u2010")
+
+
+def join_hyphenated(text: str, compounds: set[str] | None = None, hyphens: str | None = None) -> str:
     """Join words that a line-end hyphen split: "adip-\\niscing" -> "adipiscing".
 
     The rule, for a hyphen right after a letter at the end of a line:
@@ -111,13 +120,15 @@ def join_hyphenated(text: str, compounds: set[str] | None = None) -> str:
 
     A hyphen followed by an empty line (a paragraph break) is left alone. `compounds` is the set
     of hyphenated words to trust (`hyphenated_words` of the whole document, for text that is
-    joined a page at a time); by default it is read from `text`.
+    joined a page at a time); by default it is read from `text`. `hyphens`: only these hyphen characters.
     """
     known = compounds
 
     def join(m: re.Match[str]) -> str:
         nonlocal known
         hyphen = m.group(1)
+        if hyphens is not None and hyphen not in hyphens:
+            return m.group()
         if hyphen == "\u00ad":
             return ""
         after = _WORD_AFTER.match(text, m.end())

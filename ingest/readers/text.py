@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..decode import decode_text, looks_binary
-from ..normalize import normalize
+from ..normalize import join_typeset_hyphens, normalize
 from ..records import SourceError
 from .base import Extracted, ReadOptions, Reader
 
@@ -17,7 +17,7 @@ _MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 def _text(data: bytes) -> str:
     if looks_binary(data):
         raise SourceError("binary", "binary data, not text (it has NUL or control bytes)")
-    text = normalize(decode_text(data))
+    text = join_typeset_hyphens(normalize(decode_text(data)))  # a man page rendered to text: "pro\u2010\n    cesses"
     if not text:
         raise SourceError("empty", "no text: the file holds only whitespace")
     return text

@@ -69,3 +69,17 @@ def test_a_rendered_man_page_is_titled_by_its_command():
     page = "FUSER(1)                      User Commands                     FUSER(1)\n\nNAME\n       fuser - identify processes using files or sockets\n"
     assert read("fuser.1.txt", page.encode()).title == "fuser"
     assert read("git-archive.txt", b"git-archive(1)\n==============\n\nNAME\n----\ngit-archive - Create an archive\n").title == "git-archive"
+
+
+def test_a_man_pages_typeset_line_end_hyphens_are_joined_and_an_authors_hyphens_kept():
+    # `man -P cat` breaks words with U+2010 at a line end: "pro‐\n cesses" is the word "processes" in an answer
+    page = (
+        "FUSER(1)                      User Commands                     FUSER(1)\n\n"
+        "       -c, --count\n              Suppress normal output; instead print a count of matching pro\u2010\n"
+        "              cesses.  The well-known name\u2010\n              spaces of a well\u2010\n              known kind.\n"
+        "       Use --\n       verbose for more.\n"
+    )
+    text = read("pgrep.1.txt", page.encode()).text
+    assert "matching processes." in text and "name spaces" not in text and "namespaces" in text
+    assert "well\u2010known kind" in text  # the document writes "well-known" on one line: a compound, its hyphen kept
+    assert "Use --\n" in text  # an ASCII hyphen at a line end is the author's
