@@ -325,6 +325,19 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='scans_since_verified'").fetchone()
         return int(row[0]) if row else None
 
+    def dedup_outcome(self, key: str) -> dict[str, str] | None:
+        """The last run's duplicates (pair id -> the older pair it repeats) when they were found for `key` (the
+        grounded pairs in age order, with the dedup settings), else None."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('dedup_key', 'dedup_outcome')").fetchall())
+        return json.loads(rows["dedup_outcome"]) if rows.get("dedup_key") == key and "dedup_outcome" in rows else None
+
+    def save_dedup_outcome(self, key: str, duplicate_of: dict[str, str]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                [("dedup_key", key), ("dedup_outcome", json.dumps(duplicate_of, separators=(",", ":")))],
+            )
+
     def count_scan(self, verified: bool) -> None:
         """A scan finished: one that read every source in full starts the count again."""
         with self.transaction():

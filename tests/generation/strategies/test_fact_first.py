@@ -242,8 +242,9 @@ def test_the_reject_rate_of_fact_first_counts_facts_not_tries(tmp_path):
     assert outcome.exit_code == 0 and not m["failures"]
 
 
-def test_an_unchanged_night_counts_coverage_from_the_facts_kept_in_the_store(tmp_path, monkeypatch):
-    """Selecting every chunk's facts again was most of an unchanged night's CPU (docs/scale.md)."""
+def test_an_unchanged_night_counts_coverage_and_duplicates_from_what_the_store_kept(tmp_path, monkeypatch):
+    """Selecting every chunk's facts again and rebuilding the dedup index were most of an unchanged night's CPU
+    (docs/scale.md)."""
     import generation.pipeline.assemble as assemble
 
     teacher = FakeTeacher(default=writer)
@@ -252,6 +253,11 @@ def test_an_unchanged_night_counts_coverage_from_the_facts_kept_in_the_store(tmp
     def no_selection(text, title):
         raise AssertionError("facts selected again for an unchanged chunk")
 
+    def no_index(self, *args):
+        raise AssertionError("the dedup index rebuilt for the same grounded pairs")
+
     monkeypatch.setattr(assemble, "chunk_facts", no_selection)
+    monkeypatch.setattr(assemble.Deduper, "add", no_index)  # nor are the same pairs deduplicated again
     again = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
     assert again.exit_code == 0 and again.manifest["coverage"] == first.manifest["coverage"] == {"facts": 2, "covered": 2, "share": 1.0}
+    assert again.manifest["pairs"]["published"] == first.manifest["pairs"]["published"] == 3
