@@ -80,13 +80,13 @@ def normalize(text: str) -> str:
 _LINE_END_HYPHEN = re.compile(r"([-\u2010\u00ad])(?<=\w.)[ \t]*\n[ \t]*(?=\w)")
 _WORD_BEFORE = re.compile(r"\w+\Z")
 _WORD_AFTER = re.compile(r"\w+")
-_HYPHEN_THEN_WORD = re.compile(r"-(\w+)")
+_HYPHEN_THEN_WORD = re.compile(r"[-\u2010](\w+)")  # groff writes a source's every hyphen as U+2010
 # How far back a broken word may start: longer "words" are ids or garbage and stay as they are.
 _MAX_WORD = 64
 
 
 def hyphenated_words(text: str) -> set[str]:
-    """The pairs of words written with a hyphen between them on one line ("well-known";
+    """The pairs of words written with a hyphen (ASCII or U+2010) between them on one line ("well-known";
     "state-of-the-art" gives "state-of", "of-the", "the-art"), lowercased."""
     pairs = set()
     for m in _HYPHEN_THEN_WORD.finditer(text):

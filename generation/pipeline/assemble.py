@@ -26,8 +26,8 @@ from generation.outputs.report import Tally
 from generation.outputs.shards import Layout, files_of, shard_count, shard_of
 from generation.outputs.training import document_splits, write_empty, write_shard
 from generation.records import Pair, Rejection, Verdict
-from ingest.normalize import normalize
 from generation.text.facts import FACTS_VERSION
+from ingest.normalize import normalize
 from ingest.records import PageSpan, short_hash
 
 from . import reviews

@@ -123,20 +123,21 @@ _NOT_MATCHED = frozenset(("find", "bear", "draw up", "set", "put", "shut", "sing
 IRREGULAR = {form: base for base, forms in IRREGULAR_FORMS.items() if base not in _NOT_MATCHED for form in forms if form != base}
 PAST_OF_PARTICIPLE = {participle: past for past, participle in IRREGULAR_FORMS.values()}
 BASE_OF_PAST = {forms[0]: base for base, forms in IRREGULAR_FORMS.items() if forms[0] != base and base not in ("find", "lay")}
-# A regular past tense's base by its ending, longest ending first; an ending that leaves the base in doubt
-# ("developed"/"hoped", "visited"/"invited", "defined"/"joined", "added"/"padded") has no entry, and so no question.
-PAST_ENDINGS: tuple[tuple[str, str | None], ...] = (
-    ("created", "create"), ("eated", None), ("oated", "oat"), ("ated", "ate"), ("uted", "ute"), ("eted", "ete"), ("oted", "ote"), ("ized", "ize"),
-    ("ised", "ise"), ("ured", "ure"), ("ared", "are"), ("ired", "ire"), ("ored", "ore"), ("eased", "ease"), ("osed", "ose"),
-    ("aused", "ause"), ("uded", "ude"), ("ided", "ide"), ("bled", "ble"), ("ved", "ve"), ("ced", "ce"), ("nged", "nge"),
-    ("rged", "rge"), ("amed", "ame"), ("umed", "ume"), ("ied", "y"), ("cted", "ct"), ("sted", "st"), ("nted", "nt"),
-    ("rted", "rt"), ("lted", "lt"), ("ered", "er"), ("ened", "en"), ("ained", "ain"), ("ailed", "ail"), ("oined", "oin"),
+# A regular past tense's base by its ending (sorted longest first); an ending that leaves the base in doubt
+# ("developed"/"hoped", "visited"/"invited", "defined"/"joined", "added"/"padded", "appeared"/"declared",
+# "cancelled"/"called", "toured"/"measured") has none, or None, and so no question.
+PAST_ENDINGS: tuple[tuple[str, str | None], ...] = tuple(sorted((
+    ("created", "create"), ("eated", None), ("oated", "oat"), ("ated", "ate"), ("uted", None), ("eted", None), ("oted", None), ("ized", "ize"),
+    ("ised", "ise"), ("ured", None), ("ared", None), ("ired", None), ("ored", None), ("eased", "ease"), ("osed", "ose"),
+    ("aused", "ause"), ("uded", "ude"), ("ided", None), ("bled", "ble"), ("ved", "ve"), ("ced", "ce"), ("nged", "nge"),
+    ("rged", "rge"), ("amed", "ame"), ("umed", "ume"), ("ied", "y"), ("cted", "ct"), ("sted", None), ("nted", "nt"),
+    ("rted", "rt"), ("lted", "lt"), ("ered", None), ("ened", "en"), ("ained", "ain"), ("ailed", "ail"), ("oined", "oin"),
     ("orded", "ord"), ("ounded", "ound"), ("ended", "end"), ("anded", "and"), ("ssed", "ss"), ("shed", "sh"), ("ched", "ch"),
-    ("lled", "ll"), ("rked", "rk"), ("cked", "ck"), ("ewed", "ew"), ("owed", "ow"), ("ayed", "ay"), ("eyed", "ey"),
+    ("lled", None), ("rked", "rk"), ("cked", "ck"), ("ewed", "ew"), ("owed", "ow"), ("ayed", "ay"), ("eyed", "ey"),
     ("oyed", "oy"), ("rmed", "rm"), ("wned", "wn"), ("rned", "rn"), ("eled", "el"), ("pped", "p"), ("nned", "n"),
-    ("tted", "t"), ("gged", "g"), ("rred", "r"), ("ealed", "eal"), ("ached", "ach"), ("gned", "gn"), ("tled", "tle"),
+    ("tted", "t"), ("gged", "g"), ("rred", "r"), ("ealed", "eal"), ("ached", None), ("gned", "gn"), ("tled", "tle"),
     ("dled", "dle"), ("kled", "kle"), ("gled", "gle"),
-)
+), key=lambda e: -len(e[0])))
 
 # Comparatives and superlatives of the adjectives questions measure with: "Which river is longer ...?"
 # of "the second longest after the Volga".

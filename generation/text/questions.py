@@ -46,7 +46,9 @@ _NOT_DEFINING = re.compile(
 _PURPOSE = re.compile(r"(?P<be>is|are) used (?:to|for) (?P<what>[^;]+?)\.$")
 _PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |officially |later )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
 # "The viaduct will be inspected again in 2027.": a date in the future, asked "When will the viaduct be inspected again?".
-_FUTURE_DATE = re.compile(rf"will be (?P<again>again )?(?P<verb>[a-z]+)(?P<again2> again)?\b[^.;]{{0,40}}?\b(?:in|on) (?P<date>{_DATE})\b")
+_FUTURE_DATE = re.compile(
+    rf"will be (?P<again>again )?(?P<verb>[a-z]+)(?P<again2> again)?\b(?:(?!\b(?:and|but|or|until|once|then)\b)[^.;]){{0,40}}?\b(?:in|on) (?P<date>{_DATE})\b"
+)  # not past "and": "will be closed from March and reopened in June 2025" asks nothing of the closing
 # "A return ticket ... costs 24 pounds for adults ...": what a thing costs, for whom when the sentence says.
 _MONEY = rf"(?:[$£€]\s?{_NUMBER}(?: (?:million|billion))?|{_NUMBER}(?: (?:million|billion))? (?:pounds|dollars|euros|francs|crowns|yen))"
 _COSTS = re.compile(rf"costs (?:about |around |roughly |nearly |over |up to )?(?P<money>{_MONEY})(?P<whom> for [a-z][a-z -]{{1,30}}?)?(?=,|;|\.| and\b| per\b)")
@@ -281,14 +283,19 @@ def _is_name(word: str, title: str, text: str) -> bool:
     return re.search(rf"(?<=[a-z,;] ){re.escape(bare)}\b", text) is not None
 
 
+# Words a Title Case heading capitalises that name nothing ("How To Inspect Your Bridge").
+_TITLE_CASE_WORDS = ("The", "A", "An", "How", "Why", "What", "When", "Where", "Who", "To", "Your", "Our", "My", "Every", "Each", "All", "New", "On", "In", "Of", "For", "And", "With", "About")
+
+
 def _named_by_title(subject: str, title: str) -> str:
     """"The viaduct", in a document titled "The Cwm Llys viaduct: inspection of 2024", is the Cwm Llys viaduct: a
     question that stands alone names it so ("When will the Cwm Llys viaduct be inspected again?"). Only a subject
-    of one noun after "the", and only where the title puts names right before that noun."""
+    of one noun after "the", and only where the title opens with names right before that noun, or has them after "the"
+    ("A short history of the Harrow Valley Railway"); not the words a Title Case heading capitalises."""
     m = re.fullmatch(r"[Tt]he ([a-z][a-z-]+)", subject)
     if m is None:
         return subject
-    named = re.search(rf"\b((?:(?!(?:The|A|An)\s)[A-Z][\w’'-]*\s+){{1,4}})((?i:{re.escape(m[1])}))\b", title)
+    named = re.search(rf"(?:^|\b[Tt]he\s)((?:(?!(?:{'|'.join(_TITLE_CASE_WORDS)})\s)[A-Z][\w’'-]*\s+){{1,4}})((?i:{re.escape(m[1])}))\b", title)
     if named is None:
         return subject
     return f"{subject.split()[0]} {named[1]}{named[2]}"
@@ -302,9 +309,6 @@ def _in_question(subject: str) -> str:
     return subject
 
 
-_PAST_ENDINGS = sorted(PAST_ENDINGS, key=lambda e: -len(e[0]))
-
-
 def _base_of_past(verb: str) -> str | None:
     """The base form of a past tense ("created" -> "create", "ran" -> "run"), or None where its ending leaves it in
     doubt ("developed": develop or develope?) or it is no past tense."""
@@ -312,17 +316,22 @@ def _base_of_past(verb: str) -> str | None:
         return BASE_OF_PAST[verb]
     if not verb.endswith("ed") or len(verb) < 5:
         return None
-    for ending, base in _PAST_ENDINGS:
+    for ending, base in PAST_ENDINGS:
         if verb.endswith(ending):
             return None if base is None else verb[: -len(ending)] + base
     return None
 
 
+_NOT_VERBS = frozenset("is has was does this its us as perhaps thus towards besides whereas unless less news series".split())
+
+
 def _base_of(verb: str) -> str | None:
     """The base form of a present-tense verb in -s ("leaves" -> "leave", "carries" -> "carry", "passes" -> "pass"),
     or None for one that is not a verb of an event ("is", "has", "was", "this")."""
-    if verb in ("is", "has", "was", "does", "this", "its", "us", "as") or len(verb) < 4 or verb.endswith(("ss", "us", "is")):
-        return None
+    if verb in _NOT_VERBS or len(verb) < 4 or verb.endswith(("ss", "us", "is", "ways", "times", "wards", "days")):
+        return None  # "always opens", "sometimes leaves", "afterwards", "nowadays": an adverb before the verb
+    if verb.endswith("uses") and verb[-5:-4] not in "aeiou":
+        return verb[:-2]  # "focuses"
     if verb.endswith("ies"):
         return verb[:-3] + "y"
     if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):

@@ -83,7 +83,8 @@ class NoveltyCheck(Check):
         # An answer that is its own quote, word for word, has its names where the quote is (the quote check finds
         # it in the chunk): the names of a manual's option description ("Negates the matching.", "SIGKILL") are
         # placed by the option tag above them, which no sentence's words match.
-        verbatim = " ".join(pair.answer.split()) in {" ".join(q.split()) for q in pair.quotes}
+        # Only where no span is asked for: a fact-first question for a target keeps the check, its answer being its quote too.
+        verbatim = not pair.target and " ".join(pair.answer.split()) in {" ".join(q.split()) for q in pair.quotes}
         if found and cfg.novelty_window is not None and not verbatim:
             placed = _placement(found, contexts, chunk, cfg.novelty_window)
             novel += [f"misplaced_{label(t)}" for t, p in zip(found, placed) if p is not None and p < cfg.novelty_context_min]

@@ -174,3 +174,17 @@ def test_code_asks_when_a_named_subject_did_something_only_where_the_verb_is_cer
     assert asked("Jane Okafor began the survey in 2019.", "Jane Okafor") == ["When did Jane Okafor begin the survey?"]
     assert asked("Jane Okafor developed the survey in 2019.", "Jane Okafor") == []  # develop or develope: in doubt, not asked
     assert asked("If the input file is 100 MiB, xz -6 can use five threads.", None) == []
+
+
+def test_code_writes_no_question_where_a_verb_a_title_or_a_date_would_be_guessed():
+    """Cases an independent review found: each would have been an ungrammatical or off-target question."""
+    from generation.text.questions import written_questions
+
+    def asked(sentence, subject, title=""):
+        return [w.question for w in written_questions(sentence, subject, title, sentence)]
+
+    assert asked("The Beatles appeared on television in 1964.", "The Beatles") == []  # appear or appeare?
+    assert asked("The government cancelled the project in 2011.", "The government", "Government") == []
+    assert asked("The museum always opens at 9:30.", "The museum", "Millbrook museum") == []  # "always" is no verb
+    assert asked("The bridge was built in 1890.", "The bridge", "How To Inspect Your Bridge") == ["When was the bridge built?"]
+    assert asked("The road will be closed from March and reopened in June 2025.", "The road", "Millbrook road") == []

@@ -283,3 +283,15 @@ def test_a_fact_first_question_must_name_its_clauses_subject_not_only_the_docume
     ]:
         right = verdict(question, sentence, target)
         assert right.grounded, (question, right.reasons)
+
+
+def test_a_fact_first_question_naming_the_documents_subject_is_not_on_target_for_another_subjects_clause():
+    """The railway's opening is not the museum's; the railway's cars are not the station's parking (review of v3)."""
+    from generation.grounding.checks.roundtrip import _asks_for_target
+    from generation.text.tokens import tokens, vocabulary
+
+    title = vocabulary(tokens("Millbrook Railway"))
+    assert not _asks_for_target(tokens("When did the Millbrook Railway open?"), "1990", "The railway museum opened in 1990.", title)
+    assert not _asks_for_target(tokens("How many cars does the Millbrook Railway have?"), "120", "Millbrook station has parking for 120 cars.", title)
+    viaduct = vocabulary(tokens("The Cwm Llys viaduct: inspection of 2024"))
+    assert _asks_for_target(tokens("When will the Cwm Llys viaduct be inspected again?"), "2027", "The viaduct will be inspected again in 2027.", viaduct)
