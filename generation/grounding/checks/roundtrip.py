@@ -79,8 +79,12 @@ def _names_the_subject(question_tokens: list[Token], clause: str, target: str, t
     span = subject_span(clause, target)
     assert span is not None
     vocab = vocabulary(question_tokens)
-    # Each part of an appositive subject names it: "The Ffestiniog Railway, the oldest independent railway in the world".
-    for part in clause[span[0] : span[1]].split(","):
+    said = clause[span[0] : span[1]]
+    if clause.count("(") != clause.count(")"):  # the clause was cut inside a parenthesis ("(Welsh: Rheilffordd ...)"): any word names it
+        return any(present(t, vocab) for t in tokens(said) if t.kind not in ("stop", "num", "date"))
+    # Each part of an appositive subject names it: "The Ffestiniog Railway, the oldest independent railway in the world",
+    # "The Vale of Rheidol Railway (Welsh: Rheilffordd Cwm Rheidol)".
+    for part in re.split(r"[,()]", said):
         words = [t for t in tokens(part) if t.kind not in ("stop", "num", "date")]
         own = [t for t in words if not present(t, title)]  # "museum" of "The railway museum" in the Millbrook Railway's document
         if (own and sum(present(t, vocab) for t in own) >= SUBJECT_NAMED_MIN * len(own)) or (words and not own and any(present(t, vocab) for t in words)):

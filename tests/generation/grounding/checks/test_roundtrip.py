@@ -295,3 +295,12 @@ def test_a_fact_first_question_naming_the_documents_subject_is_not_on_target_for
     assert not _asks_for_target(tokens("How many cars does the Millbrook Railway have?"), "120", "Millbrook station has parking for 120 cars.", title)
     viaduct = vocabulary(tokens("The Cwm Llys viaduct: inspection of 2024"))
     assert _asks_for_target(tokens("When will the Cwm Llys viaduct be inspected again?"), "2027", "The viaduct will be inspected again in 2027.", viaduct)
+
+
+def test_a_parenthesis_in_the_subject_is_an_other_name_the_question_need_not_repeat():
+    from generation.grounding.checks.roundtrip import _asks_for_target
+    from generation.text.tokens import tokens, vocabulary
+
+    sentence = "The Vale of Rheidol Railway (Welsh: Rheilffordd Cwm Rheidol) opened in 1902 with a gauge of 603 mm."
+    title = vocabulary(tokens("Vale of Rheidol Railway"))
+    assert _asks_for_target(tokens("When did the Vale of Rheidol Railway open?"), "1902", sentence, title)
