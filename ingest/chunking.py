@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .records import Chunk, Document, short_hash
+from .records import TEXT_VERSION, Chunk, Document, short_hash
 
 if TYPE_CHECKING:
     import tiktoken
@@ -86,7 +86,8 @@ class Chunker:
         self.overlap = overlap
         self.encoding = encoding
         self.enc = load_encoding(encoding)
-        self.signature = short_hash("chunker", CHUNKER_VERSION, tokens, overlap, encoding, SNAP_FRACTION)
+        # with the readers' version: the chunks change when the text they are cut from does
+        self.signature = short_hash("chunker", CHUNKER_VERSION, tokens, overlap, encoding, SNAP_FRACTION, "text", TEXT_VERSION)
 
     def chunk(self, doc: Document) -> list[Chunk]:
         text = doc.text

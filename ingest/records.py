@@ -15,6 +15,13 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# The version of what the readers make of the same bytes (a document's text and title). Bump it when a reader's
+# output changes: it is part of the chunker's signature, so a store re-reads and re-chunks every source once, and
+# the texts that did not change cost no teacher call. 2: a man page's title is its command, its typeset line-end
+# hyphens are joined.
+TEXT_VERSION = "2"
+
+
 def short_hash(*parts: object) -> str:
     """A 16-hex-digit key made of the parts' text, for ids and signatures."""
     h = hashlib.sha256()

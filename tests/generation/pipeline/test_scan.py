@@ -173,3 +173,19 @@ def test_a_web_page_is_fetched_conditionally_and_whole_when_verifying(site, tmp_
     assert "If-None-Match" not in site.requests[-1]["headers"]
     assert verified.manifest["scan"] == {"bytes_read": len(body), "read": 1, "trusted": 0, "verified": True}
     assert verified.manifest["sources"]["unchanged"] == 1
+
+
+def test_a_new_version_of_the_readers_reads_every_source_again_once_and_asks_the_teacher_nothing(corpus_dir, monkeypatch):
+    """A reader that changed (a man page's title, its joined hyphens) reaches a store whose files did not change."""
+    import ingest.chunking
+
+    backdate(corpus_dir)
+    run(corpus_dir)
+    before = questions(corpus_dir)
+    monkeypatch.setattr(ingest.chunking, "TEXT_VERSION", "test-next")
+    teacher = fake()
+    again = run(corpus_dir, teacher)
+    assert again.manifest["scan"]["read"] == 3 and teacher.history == []  # the same texts: nothing to generate
+    assert again.manifest["pairs"]["published"] == 3 and questions(corpus_dir) == before
+    third = run(corpus_dir, fake())
+    assert third.manifest["scan"]["read"] == 0  # once
