@@ -53,6 +53,9 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.incremental import document  # noqa: E402  the same made-up documents as the incremental benchmark
 
 TARGET_UNCHANGED_WALL = 0.02  # of the cold run's wall time
 TARGET_UNCHANGED_WRITTEN = 0.01  # of the dataset's bytes
@@ -74,36 +77,8 @@ strategy = "free_form"
 pairs_per_chunk = 3
 """
 
-PLACES = ["Alder", "Birch", "Cedar", "Dale", "Elm", "Fern", "Gorse", "Hazel", "Ivy", "Juniper", "Larch", "Maple"]
-THINGS = ["Mill", "Bridge", "Hall", "Tower", "Chapel", "Station", "School", "Library", "Market", "Harbour"]
-SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
-
-# -- the corpus ---------------------------------------------------------------------------------------
-def word(i: int) -> str:
-    """A made-up proper name, different for every i, letters only."""
-    parts = []
-    while True:
-        i, r = divmod(i, len(SYLLABLES))
-        parts.append(SYLLABLES[r])
-        if i == 0:
-            break
-    return "".join(parts).capitalize()
-
-
-def document(i: int, revision: int = 0) -> str:
-    """One chunk's worth (about 180 tokens): a founding sentence and six about rooms and money."""
-    rng = random.Random(i * 7919 + revision * 104729)
-    name = f"The {word(i)} {THINGS[i % len(THINGS)]}"
-    lines = [f"# {name}", "", f"{name} was founded in {1700 + rng.randrange(300)}."]
-    for _ in range(6):
-        lines.append(
-            f"In {1700 + rng.randrange(300)} it gained {rng.randrange(2, 90)} new rooms, and the council "
-            f"of {PLACES[rng.randrange(len(PLACES))]} paid {rng.randrange(100, 9000)} pounds for the work."
-        )
-    return "\n".join(lines) + "\n"
-
-
+# -- the corpus: bench/incremental.py's documents, in nested folders ---------------------------------
 def doc_path(root: Path, i: int) -> Path:
     return root / "docs" / f"d{i // (PER_LEAF * 10):03d}" / f"e{(i // PER_LEAF) % 10}" / f"doc{i:06d}.md"
 
@@ -440,7 +415,6 @@ def category(key: tuple[str, int, str]) -> str:
 def profile(docs: int, work: Path, urls: list[str]) -> None:
     """A cold run and an unchanged one in this process, every thread under cProfile with a per-thread CPU
     clock; prints the CPU of the teacher threads and of the main thread by category."""
-    sys.path.insert(0, str(ROOT))
     from generation.config import load_corpus
     from generation.pipeline.run import Run
 
