@@ -74,19 +74,12 @@ def test_a_kill_at_any_step_of_publishing_leaves_one_whole_set_and_the_next_run_
     (corpus_dir / "dale.md").write_text("# Dale\n\nThe Dale Tower was built in 1911.")
     seen = set()
     for k in range(1, 400):
-        pid = os.fork()
-        if pid == 0:  # the child: count steps from the start of publishing, die at the k-th
-            try:
-                _die_at_step(k)
-                run(corpus_dir)
-            finally:
-                os._exit(0)
-        _, status = os.waitpid(pid, 0)
+        finished = run_killed_at(corpus_dir, k)
         manifest = shown_set(out)
         seen.add(manifest["pairs"]["published"])
         if manifest["pairs"]["published"] == 3:
             assert snapshot(out) == old  # the whole previous set, manifest included
-        if os.waitstatus_to_exitcode(status) == 0:
+        if finished:
             break
     else:
         pytest.fail("publishing never finished")
@@ -94,6 +87,20 @@ def test_a_kill_at_any_step_of_publishing_leaves_one_whole_set_and_the_next_run_
     outcome = run(corpus_dir)
     assert outcome.exit_code == 0 and shown_set(out)["pairs"]["published"] == 4
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name] and len(list((out / ".sets").iterdir())) <= 2
+
+
+def run_killed_at(root, k: int) -> bool:
+    """A run of `root` in a child process that dies at the k-th file-system step of publishing; True when the run
+    finished before it got there."""
+    pid = os.fork()
+    if pid == 0:  # the child: count steps from the start of publishing, die at the k-th
+        try:
+            _die_at_step(k)
+            run(root)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _die_at_step(k: int) -> None:

@@ -5,7 +5,6 @@ previous set whole, and a sharded folder loads with `datasets` through the card'
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import yaml
 
 import generation.outputs.shards as shards
 from generation.outputs.shards import Layout, files_of, shard_count, shard_of
-from tests.generation.outputs.test_publish import _die_at_step
+from tests.generation.outputs.test_publish import run_killed_at
 from tests.support.corpora import run
 
 PLACES = ["Alder", "Birch", "Cedar", "Dale", "Elm", "Fern", "Gorse", "Hazel", "Ivy", "Juniper", "Larch", "Maple",
@@ -118,19 +117,12 @@ def test_a_killed_sharded_publish_leaves_the_previous_set_whole(sharded):
     (sharded / "ivy.md").write_text("# Ivy Mill\n\nThe Ivy Mill was founded in 1950. The Ivy Mill was built in 1940.")
     seen = set()
     for k in range(1, 5000, 11):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _die_at_step(k)
-                run(sharded)
-            finally:
-                os._exit(0)
-        _, status = os.waitpid(pid, 0)
+        finished = run_killed_at(sharded, k)
         published = whole(out)["pairs"]["published"]
         seen.add(published)
         if published == old_published:
             assert inodes(shown(out)) == old  # the previous set, every file as it was
-        if os.waitstatus_to_exitcode(status) == 0:
+        if finished:
             break
     else:
         pytest.fail("publishing never finished")
