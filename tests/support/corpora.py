@@ -37,6 +37,14 @@ DOCS = {
 }
 
 
+# A web page of one short article, for the tests of URL sources (served by the `site` fixture).
+MILL_PAGE = (
+    b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. "
+    + b"It made paper for the county and employed many people in the valley. " * 3
+    + b"</p></article></body></html>"
+)
+
+
 def write_corpus(root: Path, toml: str) -> Path:
     """A corpus folder with the three DOCS and this corpus.toml."""
     root.mkdir()

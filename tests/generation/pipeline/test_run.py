@@ -12,7 +12,7 @@ from generation.pipeline.run import Run, RunError
 from generation.pipeline.lock import LockedError, RunLock
 from generation.pipeline.store import Store
 from generation.teachers import FakeTeacher, TeacherError
-from tests.support.corpora import DOCS, answer_from_chunk, fake, lines, run
+from tests.support.corpora import DOCS, MILL_PAGE, answer_from_chunk, fake, lines, run
 
 def test_first_run_publishes_grounded_pairs_in_every_asked_format(corpus_dir):
     teacher = fake()
@@ -206,7 +206,7 @@ def test_web_pages_are_refetched_conditionally_and_kept_while_they_fail(site, tm
     root.mkdir()
     url = site.url("/mill.html")
     (root / "corpus.toml").write_text(f'[sources]\nurls = ["{url}"]\nretire_failed_after = 2\n')
-    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    body = MILL_PAGE
     site.pages["/mill.html"] = (200, {"ETag": '"1"', "Content-Type": "text/html"}, body)
     assert run(root).manifest["sources"]["added"] == 1
     teacher = fake()
@@ -372,7 +372,7 @@ def test_a_folder_that_did_not_mount_keeps_the_dataset_until_the_removal_is_conf
 def test_an_urls_file_that_came_back_empty_keeps_the_web_pages(site, tmp_path):
     root = tmp_path / "web"
     root.mkdir()
-    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    body = MILL_PAGE
     site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, body)
     (root / "urls.txt").write_text(site.url("/mill.html") + "\n")
     (root / "corpus.toml").write_text('[sources]\nurls_file = "urls.txt"\n')
@@ -423,7 +423,7 @@ def test_an_invalid_reply_is_asked_again_some_runs_later(corpus_dir):
 def test_credentials_in_a_url_are_never_shown_or_stored(site, tmp_path, caplog):
     root = tmp_path / "web"
     root.mkdir()
-    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    body = MILL_PAGE
     site.pages["/mill.html"] = (200, {"Content-Type": "text/html"}, body)
     secret_url = site.url("/mill.html").replace("http://", "http://reader:hunter2@")
     (root / "corpus.toml").write_text(f'[sources]\nurls = ["{secret_url}", "http://reader:hunter2@127.0.0.1:9/gone.html"]\n')

@@ -10,7 +10,7 @@ import pytest
 
 import generation.pipeline.scan as scan_module
 from generation.pipeline.scan import VERIFY_EVERY
-from tests.support.corpora import DOCS, fake, lines, run
+from tests.support.corpora import DOCS, MILL_PAGE, fake, lines, run
 
 DAY_AGO = time.time() - 86_400
 
@@ -164,7 +164,7 @@ def test_a_web_page_is_fetched_conditionally_and_whole_when_verifying(site, tmp_
     root.mkdir()
     url = site.url("/mill.html")
     (root / "corpus.toml").write_text(f'[sources]\nurls = ["{url}"]\n')
-    body = b"<html><head><title>Mill</title></head><body><article><p>The Alder Mill was founded in 1821. " + b"It made paper for the county and employed many people in the valley. " * 3 + b"</p></article></body></html>"
+    body = MILL_PAGE
     site.pages["/mill.html"] = (200, {"ETag": '"1"', "Content-Type": "text/html"}, body)
     assert run(root).manifest["scan"] == {"bytes_read": len(body), "read": 1, "trusted": 0, "verified": True}
     assert run(root).manifest["scan"] == {"bytes_read": 0, "read": 0, "trusted": 1, "verified": False}  # a 304
