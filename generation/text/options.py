@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .sentences import sentences
+
 # One tag: "-a", "--all", "-n SPACE", "--signal=SIG", "-o <file>", "--prefix=<prefix>/", "-SIGNAL", in backquotes or not.
 _TAG = r"`{0,2}--?[A-Za-z0-9][\w.-]*(?:(?:=|\s)(?:<[^<>\s]+>/?|[A-Z][A-Z_]+\b|\[[^\]\s]+\])|=[\w.<>/-]+|\[=?[^\]\s]+\])?`{0,2}"
 _TAGS = re.compile(rf"(?P<tags>{_TAG}(?:(?:,\s*|\s*\|\s*|\s+)(?!--?\s){_TAG})*)")
@@ -109,9 +111,8 @@ def options(text: str) -> list[Option]:
 def _sentences_within(description: str) -> str:
     """The description's first sentences that fit MAX_DESCRIPTION_CHARS, as the page writes them ("" when its
     first does not fit, or when it introduces a list below it)."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z`\"'(])", description)
     kept = ""
-    for part in parts:
+    for part in (description[start:end] for start, end in sentences(description)):
         if len(kept) + len(part) + 1 > MAX_DESCRIPTION_CHARS:
             break
         kept = f"{kept} {part}".strip()
