@@ -69,6 +69,11 @@ _POINTS_BACK = re.compile(r"\W*(?:(?:\w+\s+)?(?:this|these|those|such)|it|its|th
 _CODE_BLOCK = re.compile(r"\s*(?:```|~~~|\$ |>>> |(?: {4}|\t)\S)")
 
 
+def _content(text: str) -> list[Token]:
+    """The words of `text` that name something: not stop words, numbers or dates."""
+    return [t for t in tokens(text) if t.kind not in ("stop", "num", "date")]
+
+
 def _names_the_subject(question_tokens: list[Token], clause: str, target: str, title: frozenset[str]) -> bool:
     """A fact-first question names its clause's subject: "How many years did the Cob take to complete?" of
     "The Cob took 4 years to complete", not "How many years does the Ffestiniog Railway take ...", a small
@@ -81,11 +86,11 @@ def _names_the_subject(question_tokens: list[Token], clause: str, target: str, t
     vocab = vocabulary(question_tokens)
     said = clause[span[0] : span[1]]
     if clause.count("(") != clause.count(")"):  # the clause was cut inside a parenthesis ("(Welsh: Rheilffordd ...)"): any word names it
-        return any(present(t, vocab) for t in tokens(said) if t.kind not in ("stop", "num", "date"))
+        return any(present(t, vocab) for t in _content(said))
     # Each part of an appositive subject names it: "The Ffestiniog Railway, the oldest independent railway in the world",
     # "The Vale of Rheidol Railway (Welsh: Rheilffordd Cwm Rheidol)".
     for part in re.split(r"[,()]", said):
-        words = [t for t in tokens(part) if t.kind not in ("stop", "num", "date")]
+        words = _content(part)
         own = [t for t in words if not present(t, title)]  # "museum" of "The railway museum" in the Millbrook Railway's document
         if (own and sum(present(t, vocab) for t in own) >= SUBJECT_NAMED_MIN * len(own)) or (words and not own and any(present(t, vocab) for t in words)):
             return True
@@ -129,7 +134,7 @@ def _asks_for_target(question_tokens: list[Token], target: str, quote: str, titl
         and t.raw.lower() not in AUXILIARIES and t.raw.lower() not in IMPERATIVES
     ]
     if not words:  # the question names only the document's subject: right when the clause is about it
-        subject = [t for t in tokens(" ".join(clause_subject(clause, target))) if t.kind not in ("stop", "num", "date")]
+        subject = _content(" ".join(clause_subject(clause, target)))
         if subject and all(present(t, vocabulary(question_tokens)) for t in subject):
             return True  # the question names the clause's own subject, every word of it: "When will the Cwm Llys viaduct be inspected again?"
         opening = [w.lower() for w in ALNUM_RUN.findall(clause)[:2]]
