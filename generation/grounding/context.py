@@ -37,39 +37,23 @@ class ChunkContext:
     sentences: tuple[frozenset[str], ...]
     weight: dict[str, float]
     spans: tuple[tuple[int, int], ...] = ()  # each sentence's (start, end) in the chunk
+    segments: tuple[tuple[int, int], ...] = ()  # sentences.segments(text): every sentence, headings too
 
 
 @lru_cache(maxsize=CHUNK_CACHE_SIZE)
 def chunk_context(text: str) -> ChunkContext:
-    if text.isascii():
-        import numpy as np
-
-        keep_table, lower_table = _ascii_tables()
-        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        keep = keep_table[data]
-        for lo, hi in link_targets(text):
-            keep[lo:hi] = False
-        folded = lower_table[data[keep]].tobytes().decode("ascii")
-        offsets = np.flatnonzero(keep).tolist()
-    else:
-        runs, offsets = [], []
-        links = link_targets(text)
-        for match in ALNUM_RUN.finditer(text):
-            if any(lo <= match.start() < hi for lo, hi in links):
-                continue
-            run_folded, index = fold_run(match.group())
-            runs.append(run_folded)
-            start = match.start()
-            offsets.extend(range(start, start + len(run_folded)) if index is None else (start + i for i in index))
-        folded = "".join(runs)
+    folded, offsets = fold_with_offsets(text)
     vocab: set[str] = set()
     sentence_vocabs: list[frozenset[str]] = []
     spans: list[tuple[int, int]] = []
+    segments: list[tuple[int, int]] = []
     frequency: Counter[str] = Counter()
     start = 0
     bounds = sentences.bounds(text)
     for (end, next_start), segment_vocab in zip(bounds, segment_vocabularies(text, bounds)):
         segment = text[start:end]
+        if ALNUM_RUN.search(text, start, end):
+            segments.append((start, end))
         vocab.update(segment_vocab)
         frequency.update(segment_vocab)  # headings count here: the topic's words weigh less
         if segment_vocab and not is_heading(segment):
@@ -77,7 +61,52 @@ def chunk_context(text: str) -> ChunkContext:
             spans.append((start, end))
         start = next_start
     weight = {key: 1.0 / n for key, n in frequency.items()}
-    return ChunkContext(text, folded, offsets, frozenset(vocab), tuple(sentence_vocabs), weight, tuple(spans))
+    return ChunkContext(text, folded, offsets, frozenset(vocab), tuple(sentence_vocabs), weight, tuple(spans), tuple(segments))
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """tokens.fold(text) with link targets left out, and each folded character's offset in `text`: per
+    character, its NFKC case fold's letters and digits (one character for almost every character, in one
+    vectorized pass; the rare one that folds to several, "ß" or "ﬁ", takes the slow path)."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    keep_table, lower_table = _ascii_tables()
+    wide = codes >= 128
+    folded_codes = lower_table[np.where(wide, 0, codes)].astype(np.uint32)
+    keep = keep_table[np.where(wide, 0, codes)]
+    if wide.any():
+        where = np.flatnonzero(wide)
+        unique, inverse = np.unique(codes[where], return_inverse=True)
+        folds = [_fold_char(chr(c)) for c in unique.tolist()]
+        if any(len(f) > 1 for f in folds):
+            return _fold_with_offsets_slow(text)
+        folded_codes[where] = np.array([ord(f) if f else 0 for f in folds], dtype=np.uint32)[inverse]
+        keep[where] = np.array([bool(f) for f in folds], dtype=bool)[inverse]
+    for lo, hi in link_targets(text):
+        keep[lo:hi] = False
+    return folded_codes[keep].tobytes().decode("utf-32-le"), np.flatnonzero(keep).tolist()
+
+
+def _fold_with_offsets_slow(text: str) -> tuple[str, list[int]]:
+    """fold_with_offsets, run by run (a character that folds to several)."""
+    runs: list[str] = []
+    offsets: list[int] = []
+    links = link_targets(text)
+    for match in ALNUM_RUN.finditer(text):
+        if any(lo <= match.start() < hi for lo, hi in links):
+            continue
+        run_folded, index = fold_run(match.group())
+        runs.append(run_folded)
+        start = match.start()
+        offsets.extend(range(start, start + len(run_folded)) if index is None else (start + i for i in index))
+    return "".join(runs), offsets
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """A character's letters and digits once folded ("É" -> "é", "“" -> "", "ß" -> "ss"), as fold_run folds it."""
+    return fold_run(char)[0] if char.isalnum() else ""
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +114,8 @@ def _ascii_tables():
     """Per byte: is it a letter or digit; and its lowercase."""
     import numpy as np
 
-    keep = np.array([chr(b).isalnum() for b in range(256)], dtype=bool)
-    lower = np.array([ord(chr(b).lower()) if b < 128 else b for b in range(256)], dtype=np.uint8)
+    keep = np.array([chr(b).isalnum() for b in range(128)], dtype=bool)
+    lower = np.array([ord(chr(b).lower()) for b in range(128)], dtype=np.uint8)
     return keep, lower
 
 

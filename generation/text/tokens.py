@@ -59,6 +59,8 @@ class Token(NamedTuple):
 # A word, optionally with an apostrophe part ("Brenner's"), decimal or thousands parts ("1,000.5"),
 # and hyphenated parts ("well-known", "1889-1902").
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:[.,]\d+)*(?:-[^\W_]+(?:[.,]\d+)*)*")
+# TOKEN for ASCII text, where its letters and digits are [A-Za-z0-9]: a quarter faster.
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z0-9]+)?(?:[.,]\d+)*(?:-[A-Za-z0-9]+(?:[.,]\d+)*)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SUFFIXED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th|s)", re.I)
 _NUMBER_WORD = re.compile(r"(\d+)([^\W\d_]{2,})")
@@ -72,6 +74,8 @@ _QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))}|(?:{'|'.join(s
 _FRACTION_CHARS = frozenset(FRACTIONS)
 _UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
 _ISO_DATE = re.compile(r"(?:1[5-9]|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+_QUANTITY_CUES = tuple(sorted(QUANTITY_WORDS | TENS))
+_SPACED_CUE = re.compile(r"\d[ \u00a0\u202f]\d")  # what every _SPACED_THOUSANDS match has
 MONTHS_LOWER = tuple(m.lower() for m in MONTHS)
 # A run of capitalised words, function words between them allowed: what an acronym abbreviates
 # ("European Union Public Licence": EUPL, EU; "Treaty on the Functioning of the European Union": TFEU).
@@ -345,7 +349,9 @@ def text_vocabulary(text: str) -> frozenset[str]:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = fractions(text)
-    vocab = frozenset().union(*map(_match_keys, TOKEN.findall(text)))
+    vocab = frozenset().union(*map(_match_keys, (_ASCII_TOKEN if text.isascii() else TOKEN).findall(text)))
+    if not (_SPACED_CUE.search(text) or _has_quantity_word(text)):
+        return vocab
     extra: set[str] = set()
     for pattern in (_QUANTITY, _SPACED_THOUSANDS):
         for m in pattern.finditer(text):
@@ -359,28 +365,39 @@ def text_vocabulary(text: str) -> frozenset[str]:
 def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[frozenset[str]]:
     """`text_vocabulary` of each piece of `text` that `bounds` cut ((end, next start) pairs, as
     sentences.bounds gives), in one pass over the text."""
-    if "- " in text or "-\n" in text or _FRACTION_CHARS.intersection(text):  # rewritten text: piece by piece
+    if ("- " in text or "-\n" in text) and _LINE_HYPHEN.search(text) or _FRACTION_CHARS.intersection(text):  # rewritten text: piece by piece
         out, start = [], 0
         for end, next_start in bounds:
             out.append(text_vocabulary(text[start:end]))
             start = next_start
         return out
-    ends = [end for end, _ in bounds]
-    keys: list[set[str]] = [set() for _ in bounds]
-    piece = 0
-    for m in TOKEN.finditer(text):
-        while m.start() >= ends[piece]:
-            piece += 1
-        keys[piece].update(_match_keys(m.group()))
-    starts = [0, *(next_start for _, next_start in bounds[:-1])]
-    for pattern in (_QUANTITY, _SPACED_THOUSANDS):
-        for m in pattern.finditer(text):
-            at = bisect_right(starts, m.start()) - 1
-            lo, hi = starts[at], ends[at]
-            window_lo = max(lo, m.start() - QUANTITY_REACH)
-            window_lo = text.rfind(" ", lo, window_lo) + 1 if window_lo > lo else lo
-            keys[at].update(t.key for t in tokens(text[window_lo : min(hi, m.end() + QUANTITY_REACH)]) if t.kind == "num")
-    return [frozenset(k) for k in keys]
+    token = _ASCII_TOKEN if text.isascii() else TOKEN
+    out = []
+    start = 0
+    for end, next_start in bounds:  # a token never spans a sentence break (white space)
+        out.append(frozenset().union(*map(_match_keys, token.findall(text, start, end))))
+        start = next_start
+    if _SPACED_CUE.search(text) or _has_quantity_word(text):
+        starts = [0, *(next_start for _, next_start in bounds[:-1])]
+        added: dict[int, set[str]] = {}
+        for pattern in (_QUANTITY, _SPACED_THOUSANDS):
+            for m in pattern.finditer(text):
+                at = bisect_right(starts, m.start()) - 1
+                lo, hi = starts[at], bounds[at][0]
+                window_lo = max(lo, m.start() - QUANTITY_REACH)
+                if window_lo > lo:  # from a word's start, within the piece (as text_vocabulary of the piece)
+                    space = text.rfind(" ", lo, window_lo)
+                    window_lo = space + 1 if space >= 0 else lo
+                added.setdefault(at, set()).update(t.key for t in tokens(text[window_lo : min(hi, m.end() + QUANTITY_REACH)]) if t.kind == "num")
+        for at, keys in added.items():
+            out[at] = out[at] | keys
+    return out
+
+
+def _has_quantity_word(text: str) -> bool:
+    """A cheap test before _QUANTITY's slow search: the text has one of its words somewhere."""
+    folded = text.casefold()
+    return any(word in folded for word in _QUANTITY_CUES)
 
 
 def vocabulary(found: list[Token]) -> frozenset[str]:

@@ -16,7 +16,6 @@ from pydantic import Field
 from rapidfuzz import fuzz
 
 from generation.records import QuoteSpan
-from generation.text.sentences import segments
 from generation.text.tokens import ALNUM_RUN, Token, fold, is_key, is_name, negations, present, synonym, tokens, vocabulary
 
 from ..context import ChunkContext, PairContext, link_targets, outside, quoted
@@ -87,7 +86,7 @@ class QuoteCheck(Check):
             return found
         support = _quote_support(
             pair.new_content, pair.quotes,
-            keys_in=around(pair.chunk.text, pair.spans, KEY_WINDOW), words_in=around(pair.chunk.text, pair.spans, WORD_WINDOW),
+            keys_in=around(pair.chunk, pair.spans, KEY_WINDOW), words_in=around(pair.chunk, pair.spans, WORD_WINDOW),
         )
         if support is not None:
             found.values["quote_support"] = support
@@ -169,17 +168,17 @@ def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | 
     return _quote_support(new, quotes) if quotes else None
 
 
-def around(text: str, spans: Sequence[QuoteSpan], window: int | None) -> str | None:
+def around(chunk: ChunkContext, spans: Sequence[QuoteSpan], window: int | None) -> str | None:
     """The text of the sentences the aligned quotes touch, with `window` sentences on each side (None:
     the quotes themselves)."""
     if window is None:
         return None
-    bounds = segments(text)
+    bounds = chunk.segments
     touched = quoted(bounds, spans)
     if not touched:
         return None
     first, last = max(0, touched[0] - window), min(len(bounds) - 1, touched[-1] + window)
-    return text[bounds[first][0] : bounds[last][1]]
+    return chunk.text[bounds[first][0] : bounds[last][1]]
 
 
 def _quote_support(new_content: list[Token], quotes: Sequence[str], keys_in: str | None = None, words_in: str | None = None) -> float | None:

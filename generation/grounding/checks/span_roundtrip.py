@@ -16,7 +16,6 @@ from typing import NamedTuple
 from pydantic import Field
 
 from generation.records import QuoteSpan
-from generation.text import sentences
 from generation.text.lexicon import AUXILIARIES, IMPERATIVES
 from generation.text.sentences import CLAUSE_BREAK
 from generation.text.tokens import ALNUM_RUN, Token, is_key, is_year, present, same_value, tokens, value_class, vocabulary
@@ -74,50 +73,47 @@ class Clause(NamedTuple):
 
 
 @lru_cache(maxsize=CHUNK_CACHE_SIZE)
-def _clauses(text: str) -> tuple[Clause, ...]:
-    """The chunk's clauses. A clause ends at a sentence end, a comma,
-    a semicolon, a colon or a joining conjunction ("identified in 1781 | and first isolated in 1783");
-    a table row is one clause. A clause of values alone ("7 | and 9", "On May 27, | 1792, | a fire
-    destroyed ...") belongs with the clause before it, or at a sentence's start with the one after."""
-    out: list[Clause] = []
-    start = 0
-    for end, next_start in sentences.bounds(text):
-        segment = text[start:end]
-        lines = segment.split("\n")
-        table = len(lines) > 1 and 2 * sum(1 for line in lines if "|" in line or len(line.strip()) <= TABLE_LINE_CHARS) > len(lines)
-        pieces: list[tuple[int, int]] = []
-        if table:
-            at = start
-            for line in lines:
-                pieces.append((at, at + len(line)))
-                at += len(line) + 1
-        else:
-            at = start
-            for m in CLAUSE_BREAK.finditer(segment):
-                pieces.append((at, start + m.start()))
-                at = start + m.end()
-            pieces.append((at, end))
-        merged: list[list] = []
-        pending: int | None = None  # start of leading value-only clauses
-        for lo, hi in pieces:
-            found = tokens(text[lo:hi])
-            if not found:
+def _clauses(text: str, start: int, end: int) -> tuple[Clause, ...]:
+    """The clauses of the chunk's sentence text[start:end], only the quoted sentences' being needed. A
+    clause ends at a sentence end, a comma, a semicolon, a colon or a joining conjunction ("identified
+    in 1781 | and first isolated in 1783"); a table row is one clause. A clause of values alone ("7 |
+    and 9", "On May 27, | 1792, | a fire destroyed ...") belongs with the clause before it, or at a
+    sentence's start with the one after."""
+    segment = text[start:end]
+    lines = segment.split("\n")
+    table = len(lines) > 1 and 2 * sum(1 for line in lines if "|" in line or len(line.strip()) <= TABLE_LINE_CHARS) > len(lines)
+    pieces: list[tuple[int, int]] = []
+    at = start
+    if table:
+        for line in lines:
+            pieces.append((at, at + len(line)))
+            at += len(line) + 1
+    else:
+        for m in CLAUSE_BREAK.finditer(segment):
+            pieces.append((at, start + m.start()))
+            at = start + m.end()
+        pieces.append((at, end))
+    merged: list[list] = []
+    pending: int | None = None  # start of leading value-only clauses
+    for lo, hi in pieces:
+        found = tokens(text[lo:hi])
+        if not found:
+            continue
+        values_only = all(t.kind in ("stop", "num", "date") for t in found)
+        if values_only and not table:
+            if merged:
+                merged[-1][1] = hi
                 continue
-            values_only = all(t.kind in ("stop", "num", "date") for t in found)
-            if values_only and not table:
-                if merged:
-                    merged[-1][1] = hi
-                    continue
-                pending = lo if pending is None else pending
-                continue
-            merged.append([pending if pending is not None else lo, hi])
-            pending = None
-        if pending is not None:
-            merged.append([pending, end])
-        for lo, hi in merged:
-            found = tuple(tokens(text[lo:hi]))
-            out.append(Clause(lo, hi, vocabulary(list(found)), found, start))
-        start = next_start
+            pending = lo if pending is None else pending
+            continue
+        merged.append([pending if pending is not None else lo, hi])
+        pending = None
+    if pending is not None:
+        merged.append([pending, end])
+    out = []
+    for lo, hi in merged:
+        found = tuple(tokens(text[lo:hi]))
+        out.append(Clause(lo, hi, vocabulary(list(found)), found, start))
     return tuple(out)
 
 
@@ -141,7 +137,7 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
     if not words or not quoted_sentences:
         return None
     question_vocab = vocabulary(question_tokens)
-    clauses = [c for c in _clauses(chunk.text) if any(a <= c.start < b for a, b in quoted_sentences)]
+    clauses = [c for a, b in quoted_sentences for c in _clauses(chunk.text, a, b)]
 
     def offered(found: tuple[Token, ...]) -> list[Token]:  # values of the answer's kinds the question does not give
         return [t for t in found if value_class(t) in classes and not present(t, question_vocab)]
