@@ -39,7 +39,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "20"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "21"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -77,13 +77,20 @@ _DEICTIC = re.compile(
 )
 # Inside a sentence, "this argument", "these files", "in this case" point at what an earlier sentence
 # named ("If nargs is 0, this argument is ignored"); an answer holding one would not say what it means.
-# (A sentence that opens with "This ..." is led to its referent instead: REFERRING_PRONOUNS.)
+# (A sentence that opens with "This ..." or "These ..." is no fact at all: DEMONSTRATIVES.)
 _POINTS_BACK = re.compile(r"\b(?:this|these)\s+(?!following\b)[a-z]", re.I)
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
 # searched for it, and a subject longer than this is not taken as a referent.
 REFERRING_PRONOUNS = frozenset("it its they their he his she her this these".split())
+# A subject opened by a demonstrative points at what the text said before, often a whole statement, not the
+# previous sentence's subject: "This is the recommended method" (mounting by label, not the device names
+# before it), "This is an example stub source package" (not the CA certificates named before it), "This man
+# page was added by ..." (not "Time man page"). Every answer the development pool's labelled sets got by
+# naming such a subject was wrong (3 of 3, and 1 doubtful), so such a sentence is no fact: its question
+# could not say what it is about, nor its answer.
+DEMONSTRATIVES = frozenset(("this", "these"))
 REFERENT_REACH = 2
 REFERENT_MAX_WORDS = 8
 # See lexicon.ENGLISH_WORDS for the measurement.
@@ -365,6 +372,8 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
         sentence = clean_sentence(raw)
         answer, context = sentence, ""
         pronoun = pronoun_subject(sentence)
+        if pronoun is not None and pronoun.lower() in DEMONSTRATIVES:
+            continue  # "This is the recommended method": what "this" is, no subject of the text before says
         if pronoun is not None:
             named = referent(text, start, pronoun)
             if named is None:
@@ -441,6 +450,16 @@ def subject_span(clause: str, target: str = "") -> tuple[int, int] | None:
     return words[0].start(), words[-1].end()
 
 
+def _verb_at(clause: str, at: int) -> bool:
+    """The word at `at` (after a subject_span) is the verb that ended the subject, as subject_span tells
+    one, not the clause's end or a subject cut at SUBJECT_MAX_WORDS."""
+    m = _SUBJECT_WORD.search(clause, at)
+    if m is None:
+        return False
+    low = m.group().lower()
+    return low in AUXILIARIES or low in CLAUSE_VERBS or (low.endswith("ed") and len(low) > 4)
+
+
 def clause_subject(clause: str, target: str = "") -> list[str]:
     """The words of the clause's subject, or [] when it is a pronoun or cannot be told."""
     span = subject_span(clause, target)
@@ -473,6 +492,8 @@ def referent(text: str, before: int, pronoun: str) -> str | None:
         span = subject_span(sentence)
         if span is None:
             continue
+        if not _verb_at(sentence, span[1]):
+            return None  # no verb that ends the subject: "The viaduct crosses the river" is not a subject
         subject = " ".join(sentence[span[0] : span[1]].split())
         first = subject.split(None, 1)[0].lower()
         if first in SUBJECT_PRONOUNS:

@@ -149,3 +149,24 @@ def test_text_in_other_languages_gives_no_facts_for_english_questions():
     # An English sentence among code, URLs and badges still is one.
     readme = "See https://x.org/a/b and https://y.org badge svg. Version 2 of the library was released in March 2023."
     assert {f.span for f in select_facts(readme, "", None)} == {"March 2023"}
+
+
+def test_a_sentence_opened_by_this_or_these_is_no_fact_but_one_opened_by_it_is_named():
+    text = (
+        "The ca-certificates package ships the CA certificates of Mozilla's bundle. "
+        "This is an example stub source package that includes a dummy CA certificate in the local/ directory. "
+        "These man pages were added by Dirk Eddelbuettel in 2001. "
+        "The Cwm Llys viaduct is a stone bridge over the river Llys. It was built in 1886 of local granite."
+    )
+    facts = select_facts(text, "", None)
+    sentences_asked = {f.sentence for f in facts}
+    assert not any(s.startswith(("This", "These")) for s in sentences_asked)
+    built = [f for f in facts if f.sentence.startswith("It was built")]
+    assert built and all(f.said == "The Cwm Llys viaduct was built in 1886 of local granite." for f in built)
+
+
+def test_it_is_not_named_by_a_sentence_whose_subject_cannot_be_told():
+    # "crosses" is no verb the subject finder knows: the whole sentence would be taken as the subject
+    # ("The Cwm Llys viaduct crosses the river Llys was built in 1886"). No question rather than that.
+    text = "The Cwm Llys viaduct crosses the river Llys. It was built in 1886 of local granite."
+    assert not any("crosses the river Llys was" in f.said for f in select_facts(text, "", None))
