@@ -4,6 +4,7 @@ pair's (built once per pair, shared by all the checks)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -38,6 +39,7 @@ class ChunkContext:
     weight: dict[str, float]
     spans: tuple[tuple[int, int], ...] = ()  # each sentence's (start, end) in the chunk
     segments: tuple[tuple[int, int], ...] = ()  # sentences.segments(text): every sentence, headings too
+    segment_vocabs: tuple[frozenset[str], ...] = ()  # the vocabulary of each of `segments`
 
 
 @lru_cache(maxsize=CHUNK_CACHE_SIZE)
@@ -47,6 +49,7 @@ def chunk_context(text: str) -> ChunkContext:
     sentence_vocabs: list[frozenset[str]] = []
     spans: list[tuple[int, int]] = []
     segments: list[tuple[int, int]] = []
+    segment_vocabs: list[frozenset[str]] = []
     frequency: Counter[str] = Counter()
     start = 0
     bounds = sentences.bounds(text)
@@ -54,6 +57,7 @@ def chunk_context(text: str) -> ChunkContext:
         segment = text[start:end]
         if ALNUM_RUN.search(text, start, end):
             segments.append((start, end))
+            segment_vocabs.append(segment_vocab)
         vocab.update(segment_vocab)
         frequency.update(segment_vocab)  # headings count here: the topic's words weigh less
         if segment_vocab and not is_heading(segment):
@@ -61,7 +65,7 @@ def chunk_context(text: str) -> ChunkContext:
             spans.append((start, end))
         start = next_start
     weight = {key: 1.0 / n for key, n in frequency.items()}
-    return ChunkContext(text, folded, offsets, frozenset(vocab), tuple(sentence_vocabs), weight, tuple(spans), tuple(segments))
+    return ChunkContext(text, folded, offsets, frozenset(vocab), tuple(sentence_vocabs), weight, tuple(spans), tuple(segments), tuple(segment_vocabs))
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -138,9 +142,20 @@ def is_heading(segment: str) -> bool:
 
 
 def quoted(ranges: Sequence[tuple[int, int]], spans: Sequence[QuoteSpan]) -> list[int]:
-    """The indices of the (start, end) ranges that an aligned quote overlaps."""
-    aligned = [(q.start, q.end) for q in spans if q.start is not None and q.end is not None]
-    return [i for i, (a, b) in enumerate(ranges) if any(lo < b and hi > a for lo, hi in aligned)]
+    """The indices of the (start, end) ranges (sorted, not overlapping) that an aligned quote overlaps."""
+    found: set[int] = set()
+    ends = None
+    for q in spans:
+        if q.start is None or q.end is None:
+            continue
+        if ends is None:
+            ends = [b for _, b in ranges]
+        i = bisect_right(ends, q.start)  # the first range that ends after the quote's start
+        while i < len(ranges) and ranges[i][0] < q.end:
+            if ranges[i][1] > q.start:
+                found.add(i)
+            i += 1
+    return sorted(found)
 
 
 def outside(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from .lexicon import (
@@ -349,7 +350,7 @@ def text_vocabulary(text: str) -> frozenset[str]:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _FRACTION_CHARS.intersection(text):
         text = fractions(text)
-    vocab = frozenset().union(*map(_match_keys, (_ASCII_TOKEN if text.isascii() else TOKEN).findall(text)))
+    vocab = frozenset(chain.from_iterable(map(_match_keys, (_ASCII_TOKEN if text.isascii() else TOKEN).findall(text))))
     if not (_SPACED_CUE.search(text) or _has_quantity_word(text)):
         return vocab
     extra: set[str] = set()
@@ -375,7 +376,7 @@ def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[froze
     out = []
     start = 0
     for end, next_start in bounds:  # a token never spans a sentence break (white space)
-        out.append(frozenset().union(*map(_match_keys, token.findall(text, start, end))))
+        out.append(frozenset(chain.from_iterable(map(_match_keys, token.findall(text, start, end)))))
         start = next_start
     if _SPACED_CUE.search(text) or _has_quantity_word(text):
         starts = [0, *(next_start for _, next_start in bounds[:-1])]

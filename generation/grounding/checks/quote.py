@@ -168,35 +168,36 @@ def quote_support(question: str, answer: str, quotes: Sequence[str]) -> float | 
     return _quote_support(new, quotes) if quotes else None
 
 
-def around(chunk: ChunkContext, spans: Sequence[QuoteSpan], window: int | None) -> str | None:
-    """The text of the sentences the aligned quotes touch, with `window` sentences on each side (None:
-    the quotes themselves)."""
+def around(chunk: ChunkContext, spans: Sequence[QuoteSpan], window: int | None) -> frozenset[str] | None:
+    """The vocabulary of the sentences the aligned quotes touch, with `window` sentences on each side
+    (None: the quotes themselves)."""
     if window is None:
         return None
-    bounds = chunk.segments
-    touched = quoted(bounds, spans)
+    touched = quoted(chunk.segments, spans)
     if not touched:
         return None
-    first, last = max(0, touched[0] - window), min(len(bounds) - 1, touched[-1] + window)
-    return chunk.text[bounds[first][0] : bounds[last][1]]
+    first, last = max(0, touched[0] - window), min(len(chunk.segments) - 1, touched[-1] + window)
+    return frozenset().union(*chunk.segment_vocabs[first : last + 1])
 
 
-def _quote_support(new_content: list[Token], quotes: Sequence[str], keys_in: str | None = None, words_in: str | None = None) -> float | None:
-    """The share of what the answer adds that its evidence holds: its numbers, dates and names in
-    `keys_in` (the quotes when None), or, for an answer with none, its plain words in `words_in`."""
+def _quote_support(new_content: list[Token], quotes: Sequence[str], keys_in: frozenset[str] | None = None, words_in: frozenset[str] | None = None) -> float | None:
+    """The share of what the answer adds that its evidence holds: its numbers, dates and names in the
+    vocabulary `keys_in` (the quotes' when None), or, for an answer with none, its plain words in
+    `words_in` (likewise)."""
     if not new_content:
         return None
-    quote_tokens = [t for q in quotes for t in tokens(q)]
     keys = [t for t in new_content if is_key(t)]
     if keys:
-        quote_vocab = vocabulary(tokens(keys_in)) if keys_in is not None else vocabulary(quote_tokens)
+        quote_vocab = keys_in if keys_in is not None else _quotes_vocabulary(quotes)
         return sum(present(t, quote_vocab) for t in keys) / len(keys)
-    if words_in is not None:
-        quote_tokens = tokens(words_in)
     # Plain words: a verb the answer words as its synonym counts ("Run the installer" of "executing the installer").
-    quote_vocab = frozenset(map(synonym, vocabulary(quote_tokens)))
+    quote_vocab = frozenset(map(synonym, words_in if words_in is not None else _quotes_vocabulary(quotes)))
     found = [
         synonym(t.key) in quote_vocab or bool(t.parts) and all(synonym(p) in quote_vocab for p in t.parts)
         for t in new_content
     ]
     return sum(found) / len(found)
+
+
+def _quotes_vocabulary(quotes: Sequence[str]) -> frozenset[str]:
+    return vocabulary([t for q in quotes for t in tokens(q)])
