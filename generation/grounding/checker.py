@@ -82,9 +82,9 @@ class GroundingChecker:
         reasons = so_far.reasons
         score = 0.0 if decisive else min(scores, default=1.0 if not reasons else 0.0)
         values = {"no_quote": not pair.quotes, **so_far.values}
-        return Verdict(
+        return Verdict.model_construct(  # every field built here with its type: no validation to pay per pair
             grounded=not reasons,
-            score=round(min(max(score, 0.0), 1.0), 4),
+            score=float(round(min(max(score, 0.0), 1.0), 4)),
             reasons=reasons,
             quotes=pair.spans,
             values=values,

@@ -60,6 +60,7 @@ class Token(NamedTuple):
 # A word, optionally with an apostrophe part ("Brenner's"), decimal or thousands parts ("1,000.5"),
 # and hyphenated parts ("well-known", "1889-1902").
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:[.,]\d+)*(?:-[^\W_]+(?:[.,]\d+)*)*")
+_TOKEN_SPLIT = re.compile(f"({TOKEN.pattern})")
 # TOKEN for ASCII text, where its letters and digits are [A-Za-z0-9]: a quarter faster.
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z0-9]+)?(?:[.,]\d+)*(?:-[A-Za-z0-9]+(?:[.,]\d+)*)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -72,7 +73,12 @@ POSSESSIVE = re.compile(r"['’]s$")
 # "20 000 000 EUR": thousands set off by spaces, as European texts and standards write them.
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
 _QUANTITY = re.compile(rf"\b(?:{'|'.join(sorted(QUANTITY_WORDS))}|(?:{'|'.join(sorted(TENS))})\s+[a-z]+)\b", re.I)
-_FRACTION_CHARS = frozenset(FRACTIONS)
+_FRACTION_CHARS = tuple(FRACTIONS)
+
+
+def _has_fraction(text: str) -> bool:
+    """The text has a fraction character ("½"): three substring searches, faster than a set of the text."""
+    return any(c in text for c in _FRACTION_CHARS)
 _UNIT_POWER = re.compile(r"(?:mm|cm|km|m|ft|in|mi|s|kg|g)[23]")
 _ISO_DATE = re.compile(r"(?:1[5-9]|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
 _QUANTITY_CUES = tuple(sorted(QUANTITY_WORDS | TENS))
@@ -199,9 +205,36 @@ def _tokens(text: str) -> tuple[Token, ...]:
     """`tokens`, kept for the texts a pair's checks tokenize again (its quotes, question and answer)."""
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
-    if _FRACTION_CHARS.intersection(text):
+    if _has_fraction(text):
         text = fractions(text)
-    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if " " in text else []
+    if " " in text and _SPACED_CUE.search(text):
+        grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)]
+        if grouped:
+            return _grouped_tokens(text, grouped)
+    # The text cut into [gap, token, gap, token, ..., gap] in one C call; a token starts a sentence
+    # where the gap before it ends one (or it opens the text).
+    parts = _TOKEN_SPLIT.split(text)
+    out: list[Token] = []
+    extend = out.extend
+    quantities = False
+    first = True
+    for gap, raw in zip(parts[::2], parts[1::2]):
+        if gap == " ":
+            initial = False
+        else:
+            gap = gap.rstrip(" \t\"'“‘(")
+            initial = (not gap and first) or (gap != "" and gap[-1] in ".!?:;\n")
+        first = False
+        found, quantity = _match_tokens(raw, initial)
+        extend(found)
+        quantities = quantities or quantity
+    if quantities:
+        out = _quantities(out)
+    return tuple(out)
+
+
+def _grouped_tokens(text: str, grouped: list[tuple[int, int]]) -> tuple[Token, ...]:
+    """`_tokens` of a text with spaced thousands ("20 000 000"), each group one number."""
     out: list[Token] = []
     extend = out.extend
     quantities = False
@@ -348,7 +381,7 @@ def text_vocabulary(text: str) -> frozenset[str]:
     words around them, not from the whole text tokenized again."""
     if "- " in text or "-\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
-    if _FRACTION_CHARS.intersection(text):
+    if _has_fraction(text):
         text = fractions(text)
     vocab = frozenset(chain.from_iterable(map(_match_keys, (_ASCII_TOKEN if text.isascii() else TOKEN).findall(text))))
     if not (_SPACED_CUE.search(text) or _has_quantity_word(text)):
@@ -366,7 +399,7 @@ def text_vocabulary(text: str) -> frozenset[str]:
 def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[frozenset[str]]:
     """`text_vocabulary` of each piece of `text` that `bounds` cut ((end, next start) pairs, as
     sentences.bounds gives), in one pass over the text."""
-    if ("- " in text or "-\n" in text) and _LINE_HYPHEN.search(text) or _FRACTION_CHARS.intersection(text):  # rewritten text: piece by piece
+    if ("- " in text or "-\n" in text) and _LINE_HYPHEN.search(text) or _has_fraction(text):  # rewritten text: piece by piece
         out, start = [], 0
         for end, next_start in bounds:
             out.append(text_vocabulary(text[start:end]))

@@ -105,7 +105,7 @@ def align(quote: str, chunk: ChunkContext, min_score: float = QUOTE_MIN_SCORE) -
         quote_text = quote
     parts = [f for f in (fold(p) for p in _ELLIPSIS.split(quote_text)) if f]
     if not parts or not chunk.folded:
-        return QuoteSpan(quote=quote, score=0.0)
+        return QuoteSpan.model_construct(quote=quote, score=0.0)
     score, start, end = 100.0, len(chunk.text), 0
     for part in parts:
         at = chunk.folded.find(part)
@@ -116,17 +116,17 @@ def align(quote: str, chunk: ChunkContext, min_score: float = QUOTE_MIN_SCORE) -
         else:
             found = fuzz.partial_ratio_alignment(part, chunk.folded, score_cutoff=QUOTE_SCORE_FLOOR)
             if found is None:
-                return QuoteSpan(quote=quote, score=0.0)
+                return QuoteSpan.model_construct(quote=quote, score=0.0)
             part_score, lo, hi = found.score, found.dest_start, found.dest_end
         score = min(score, part_score)
         if hi > lo:
             start, end = min(start, chunk.offsets[lo]), max(end, chunk.offsets[hi - 1] + 1)
     score = round(score, 2)
     if score < min_score or end <= start:
-        return QuoteSpan(quote=quote, score=score)
+        return QuoteSpan.model_construct(quote=quote, score=score)
     if score < 100.0 and not _same_facts(quote, chunk.text, start, end):
-        return QuoteSpan(quote=quote, score=score)
-    return QuoteSpan(quote=quote, start=start, end=end, score=score)
+        return QuoteSpan.model_construct(quote=quote, score=score)
+    return QuoteSpan.model_construct(quote=quote, start=start, end=end, score=score)
 
 
 def _same_facts(quote: str, text: str, start: int, end: int) -> bool:

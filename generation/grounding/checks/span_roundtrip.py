@@ -148,11 +148,12 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
     # A clause that names another year than the question's is about another time ("RFC 2616 published in
     # June 1999" for "Which RFCs were published in June 2014?"): its match counts half.
     years = {t.key for t in question_tokens if t.kind == "num" and is_year(t)}
+    offers = [offered(c.tokens) for c in clauses]
     scores: list[float] = []
     for i, clause in enumerate(clauses):
         label = set(words.intersection(clause.vocab))
         j = i - 1
-        while j >= 0 and clauses[j].sentence == clause.sentence and not offered(clauses[j].tokens):
+        while j >= 0 and clauses[j].sentence == clause.sentence and not offers[j]:
             label |= words.intersection(clauses[j].vocab)
             j -= 1
         score = sum(weight[k] for k in label)
@@ -162,11 +163,11 @@ def _span_roundtrip(question_tokens: list[Token], answer_keys: list[Token], span
     # The answer's clause: the one holding most of its values ("1 GiB" is in "1 GiB on 64 bit platforms",
     # not in "1 MiB if NO_MMAP was set"); the best of those.
     held, answer_score, competitor = 0, -1.0, -1.0
-    for clause, score in zip(clauses, scores):
+    for clause, score, offer in zip(clauses, scores, offers):
         count = sum(1 for key in answer_keys if present(key, clause.vocab))
         if count and (count, score) > (held, answer_score):
             held, answer_score = count, score
-        if any(not any(same_value(t, key) for key in answer_keys) for t in offered(clause.tokens)):
+        if any(not any(same_value(t, key) for key in answer_keys) for t in offer):
             competitor = max(competitor, score)
     if answer_score < 0 or competitor <= 0:
         return None
