@@ -55,7 +55,7 @@ def chunk_context(text: str) -> ChunkContext:
     bounds = sentences.bounds(text)
     for (end, next_start), segment_vocab in zip(bounds, segment_vocabularies(text, bounds)):
         segment = text[start:end]
-        if ALNUM_RUN.search(text, start, end):
+        if segment_vocab or ALNUM_RUN.search(text, start, end):  # a sentence with words
             segments.append((start, end))
             segment_vocabs.append(segment_vocab)
         vocab.update(segment_vocab)
@@ -70,47 +70,41 @@ def chunk_context(text: str) -> ChunkContext:
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """tokens.fold(text) with link targets left out, and each folded character's offset in `text`: per
-    character, its NFKC case fold's letters and digits (one character for almost every character, in one
-    vectorized pass; the rare one that folds to several, "ß" or "ﬁ", takes the slow path)."""
+    character, its NFKC case fold's letters and digits ("É" -> "é", "“" -> "", "ß" -> "ss"), by one
+    str.translate and a numpy pass (this runs on every chunk a pair is checked against)."""
     import numpy as np
 
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     keep_table, lower_table = _ascii_tables()
-    wide = codes >= 128
-    folded_codes = lower_table[np.where(wide, 0, codes)].astype(np.uint32)
-    keep = keep_table[np.where(wide, 0, codes)]
-    if wide.any():
-        where = np.flatnonzero(wide)
-        unique, inverse = np.unique(codes[where], return_inverse=True)
-        folds = [_fold_char(chr(c)) for c in unique.tolist()]
-        if any(len(f) > 1 for f in folds):
-            return _fold_with_offsets_slow(text)
-        folded_codes[where] = np.array([ord(f) if f else 0 for f in folds], dtype=np.uint32)[inverse]
-        keep[where] = np.array([bool(f) for f in folds], dtype=bool)[inverse]
-    for lo, hi in link_targets(text):
-        keep[lo:hi] = False
-    return folded_codes[keep].tobytes().decode("utf-32-le"), np.flatnonzero(keep).tolist()
-
-
-def _fold_with_offsets_slow(text: str) -> tuple[str, list[int]]:
-    """fold_with_offsets, run by run (a character that folds to several)."""
-    runs: list[str] = []
-    offsets: list[int] = []
     links = link_targets(text)
-    for match in ALNUM_RUN.finditer(text):
-        if any(lo <= match.start() < hi for lo, hi in links):
-            continue
-        run_folded, index = fold_run(match.group())
-        runs.append(run_folded)
-        start = match.start()
-        offsets.extend(range(start, start + len(run_folded)) if index is None else (start + i for i in index))
-    return "".join(runs), offsets
+    if text.isascii():  # one byte a character, each folding to itself lower-cased or to nothing
+        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        keep = keep_table[data]
+        for lo, hi in links:
+            keep[lo:hi] = False
+        return lower_table[data[keep]].tobytes().decode("ascii"), np.flatnonzero(keep).tolist()
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    wide = codes >= 128
+    lengths = keep_table[np.where(wide, 0, codes)].astype(np.intp)  # how many characters each folds to
+    unique, inverse = np.unique(codes[wide], return_inverse=True)
+    folds = [_fold_char(chr(c)) for c in unique.tolist()]
+    lengths[wide] = np.array([len(f) for f in folds], dtype=np.intp)[inverse]
+    for lo, hi in links:
+        lengths[lo:hi] = 0
+    table = {**_ascii_translation(), **dict(zip(unique.tolist(), folds))}
+    folded = "".join(text[a:b].translate(table) for a, b in (outside(text, links) if links else [(0, len(text))]))
+    return folded, np.repeat(np.arange(len(codes)), lengths).tolist()
 
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     """A character's letters and digits once folded ("É" -> "é", "“" -> "", "ß" -> "ss"), as fold_run folds it."""
     return fold_run(char)[0] if char.isalnum() else ""
+
+
+@lru_cache(maxsize=1)
+def _ascii_translation() -> dict[int, str | None]:
+    """str.translate's table of the ASCII characters: a letter or digit to its lowercase, the rest to nothing."""
+    return {b: chr(b).lower() if chr(b).isalnum() else None for b in range(128)}
 
 
 @lru_cache(maxsize=1)
