@@ -170,3 +170,21 @@ def test_it_is_not_named_by_a_sentence_whose_subject_cannot_be_told():
     # ("The Cwm Llys viaduct crosses the river Llys was built in 1886"). No question rather than that.
     text = "The Cwm Llys viaduct crosses the river Llys. It was built in 1886 of local granite."
     assert not any("crosses the river Llys was" in f.said for f in select_facts(text, "", None))
+
+
+def test_reference_list_entries_are_no_facts_but_sentences_citing_them_are():
+    text = (
+        "The Unicode Consortium, Addison- Wesley, Reading, MA, 2000, ISBN 0-201-61633-5.\n\n"
+        "'Reading the Tangible Past', Representations, 69 (2000), pp.&nbsp;9&ndash;37.\n\n"
+        "Vol. 84, № 2, 1980, Seite 196.\n\n"
+        "Approximately one-third of common cold infections is attributable to four human coronaviruses "
+        "[@doi:10.1038/s41579-018-0118-9].\n\n"
+        "Proposals to translate the Prayer Book into Cornish were suppressed and in total 4,000 people were killed "
+        "in the rebellion.<ref>Sturt, John (1987) Revolt in the West: the Western Rebellion of 1549."
+    )
+    facts = select_facts(text, "", None)
+    assert {f.span for f in facts} == {"four", "4,000"}  # nothing of the book entries, nor of the cut citation
+    killed = next(f for f in facts if f.span == "4,000")
+    assert killed.said == (
+        "Proposals to translate the Prayer Book into Cornish were suppressed and in total 4,000 people were killed in the rebellion."
+    )
