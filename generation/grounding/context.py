@@ -70,8 +70,8 @@ def chunk_context(text: str) -> ChunkContext:
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """tokens.fold(text) with link targets left out, and each folded character's offset in `text`: per
-    character, its NFKC case fold's letters and digits ("É" -> "é", "“" -> "", "ß" -> "ss"), by one
-    str.translate and a numpy pass (this runs on every chunk a pair is checked against)."""
+    character, its NFKC case fold's letters and digits ("É" -> "é", "“" -> "", "ß" -> "ss"), in numpy
+    passes (this runs on every chunk a pair is checked against)."""
     import numpy as np
 
     keep_table, lower_table = _ascii_tables()
@@ -84,15 +84,24 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
         return lower_table[data[keep]].tobytes().decode("ascii"), np.flatnonzero(keep).tolist()
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     wide = codes >= 128
-    lengths = keep_table[np.where(wide, 0, codes)].astype(np.intp)  # how many characters each folds to
+    small = np.where(wide, 0, codes)
     unique, inverse = np.unique(codes[wide], return_inverse=True)
     folds = [_fold_char(chr(c)) for c in unique.tolist()]
-    lengths[wide] = np.array([len(f) for f in folds], dtype=np.intp)[inverse]
+    if any(len(f) > 1 for f in folds):  # "ß" -> "ss": a character may fold to several
+        lengths = keep_table[small].astype(np.intp)
+        lengths[wide] = np.array([len(f) for f in folds], dtype=np.intp)[inverse]
+        for lo, hi in links:
+            lengths[lo:hi] = 0
+        table = {**_ascii_translation(), **dict(zip(unique.tolist(), folds))}
+        folded = "".join(text[a:b].translate(table) for a, b in (outside(text, links) if links else [(0, len(text))]))
+        return folded, np.repeat(np.arange(len(codes)), lengths).tolist()
+    folded_codes = lower_table[small].astype(np.uint32)  # each character folds to one or none: code by code
+    keep = keep_table[small]
+    folded_codes[wide] = np.array([ord(f) if f else 0 for f in folds], dtype=np.uint32)[inverse]
+    keep[wide] = np.array([bool(f) for f in folds], dtype=bool)[inverse]
     for lo, hi in links:
-        lengths[lo:hi] = 0
-    table = {**_ascii_translation(), **dict(zip(unique.tolist(), folds))}
-    folded = "".join(text[a:b].translate(table) for a, b in (outside(text, links) if links else [(0, len(text))]))
-    return folded, np.repeat(np.arange(len(codes)), lengths).tolist()
+        keep[lo:hi] = False
+    return folded_codes[keep].tobytes().decode("utf-32-le"), np.flatnonzero(keep).tolist()
 
 
 @lru_cache(maxsize=4096)
