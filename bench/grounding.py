@@ -57,15 +57,16 @@ def figure_name(kind: str) -> str:
 
 
 def run(pairs: list[LabelledPair], checker: GroundingChecker) -> tuple[list[Verdict], float]:
-    """Verdicts of every pair, and the seconds it took, starting from an empty chunk cache."""
+    """Verdicts of every pair, and the seconds it took, starting from empty caches of texts."""
     verdicts, seconds, _ = timed(pairs, checker)
     return verdicts, seconds
 
 
 def timed(pairs: list[LabelledPair], checker: GroundingChecker) -> tuple[list[Verdict], float, float]:
     """Verdicts, wall seconds and CPU seconds (this process's: what other work on the machine does not
-    slow down), starting from an empty chunk cache."""
-    _chunk.cache_clear()
+    slow down), starting from empty caches of texts (TEXT_CACHES)."""
+    for cache in TEXT_CACHES:
+        cache.cache_clear()
     started, cpu = time.perf_counter(), time.process_time()
     verdicts = [checker.check(p.chunk, p.question, p.answer, p.quotes) for p in pairs]
     return verdicts, time.perf_counter() - started, time.process_time() - cpu
@@ -542,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(pairs, [v.grounded for v in verdicts], "judge off")
     print_reasons(pairs, verdicts)
     print(f"\nspeed, judge off, one process ({len(pairs) / seconds:,.0f} pairs/s on the first pass, word caches cold); "
-          f"best of 3, each pass from an empty chunk cache:\n{speed(pairs)}")
+          f"best of 3, each pass from empty caches of texts:\n{speed(pairs)}")
     problems = below_floors(measured, load_floors())
     real, real_pairs, real_verdicts, real_seconds = evaluate_real()
     print_real(real, real_pairs, real_verdicts, real_seconds)
