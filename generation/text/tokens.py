@@ -207,47 +207,22 @@ def _tokens(text: str) -> tuple[Token, ...]:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
     if _has_fraction(text):
         text = fractions(text)
-    if " " in text and _SPACED_CUE.search(text):
-        grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)]
-        if grouped:
-            return _grouped_tokens(text, grouped)
+    grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if " " in text and _SPACED_CUE.search(text) else []
     # The text cut into [gap, token, gap, token, ..., gap] in one C call; a token starts a sentence
     # where the gap before it ends one (or it opens the text).
     parts = _TOKEN_SPLIT.split(text)
     out: list[Token] = []
     extend = out.extend
     quantities = False
-    first = True
+    end = 0  # where the token ends in `text`
     for gap, raw in zip(parts[::2], parts[1::2]):
         if gap == " ":
             initial = False
         else:
-            gap = gap.rstrip(" \t\"'“‘(")
-            initial = (not gap and first) or (gap != "" and gap[-1] in ".!?:;\n")
-        first = False
+            stripped = gap.rstrip(" \t\"'“‘(")
+            initial = (not stripped and end == 0) or (stripped != "" and stripped[-1] in ".!?:;\n")
+        end += len(gap) + len(raw)
         found, quantity = _match_tokens(raw, initial)
-        extend(found)
-        quantities = quantities or quantity
-    if quantities:
-        out = _quantities(out)
-    return tuple(out)
-
-
-def _grouped_tokens(text: str, grouped: list[tuple[int, int]]) -> tuple[Token, ...]:
-    """`_tokens` of a text with spaced thousands ("20 000 000"), each group one number."""
-    out: list[Token] = []
-    extend = out.extend
-    quantities = False
-    end = 0
-    for match in TOKEN.finditer(text):
-        start = match.start()
-        if start == end + 1 and text[end] == " ":
-            initial = False
-        else:
-            gap = text[end:start].rstrip(" \t\"'“‘(")
-            initial = (not gap and end == 0) or (gap != "" and gap[-1] in ".!?:;\n")
-        end = match.end()
-        found, quantity = _match_tokens(match.group(), initial)
         extend(found)
         quantities = quantities or quantity
         if grouped and end == grouped[0][1]:  # "20 000 000": one number, which is also its pieces ("ports 80 443")
