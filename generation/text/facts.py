@@ -30,6 +30,7 @@ from .lexicon import (
     AUXILIARIES, CLAUSE_CONJUNCTIONS, CLAUSE_VERBS, COUNT_WORDS, CURRENCY_NAMES, ENGLISH_MARKERS, ENGLISH_WORDS, LEANING_OPENERS, MONTHS,
     NAME_PARTICLES, NOT_COUNTED, NOT_NAMES, ORGANISATION_WORDS, PERSON_CUES, SCALE_WORDS, SUBJECT_OPENERS, STOPWORDS, SUBJECT_PRONOUNS,
 )
+from .citations import citations, is_reference_entry, wiki
 from .options import command_of, options
 from .questions import written_questions
 from .sentences import FACT_CLAUSE_CUT, OPENING_MARKS, sentences
@@ -84,12 +85,9 @@ _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
 # searched for it, and a subject longer than this is not taken as a referent.
 REFERRING_PRONOUNS = frozenset("it its they their he his she her this these".split())
-# A subject opened by a demonstrative points at what the text said before, often a whole statement, not the
-# previous sentence's subject: "This is the recommended method" (mounting by label, not the device names
-# before it), "This is an example stub source package" (not the CA certificates named before it), "This man
-# page was added by ..." (not "Time man page"). Every answer the development pool's labelled sets got by
-# naming such a subject was wrong (3 of 3, and 1 doubtful), so such a sentence is no fact: its question
-# could not say what it is about, nor its answer.
+# A subject opened by a demonstrative points at what the text said before, often a whole statement: "This is
+# the recommended method" was named wrongly by the sentence before's subject in every such answer of the
+# development pool's labelled sets (3 of 3, and 1 doubtful): such a sentence is no fact.
 DEMONSTRATIVES = frozenset(("this", "these"))
 REFERENT_REACH = 2
 REFERENT_MAX_WORDS = 8
@@ -134,24 +132,10 @@ def clean_sentence(raw: str) -> str:
     whitespace folded."""
     text = _MARKUP.sub("", raw)
     if "<ref" in text or "{{" in text or "[[" in text or "''" in text:
-        text = _wiki(text)
+        text = wiki(text)
     text = LINK.sub(r"\1", text)  # [text](url): the grounding checker reads past link targets too
     text = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", text)
     return " ".join(text.split())
-
-
-_WIKI_REF = re.compile(r"<ref[^>/]*/>|<ref[^>]*>.*?</ref>|<ref[^>]*>.*\Z", re.S)  # the last: cut by the sentence's end
-_WIKI_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
-_WIKI_LINK = re.compile(r"\[\[(?:[^|\]]*\|)?([^\]]*)\]\]")
-_WIKI_EMPHASIS = re.compile(r"'{2,}")
-
-
-def _wiki(text: str) -> str:
-    """MediaWiki markup out of an answer: references, templates, [[links]] (their text kept), bold and italics."""
-    text = _WIKI_REF.sub("", text)
-    text = _WIKI_TEMPLATE.sub("", text)
-    text = _WIKI_LINK.sub(r"\1", text)
-    return _WIKI_EMPHASIS.sub("", text)
 
 
 def is_english(text: str) -> bool:
@@ -168,8 +152,8 @@ def _is_fact_sentence(sentence: str) -> bool:
         return False  # a heading, a caption, a table row, a question, or a cut-off sentence
     if sentence.count("|") >= 2:
         return False
-    if _REFERENCE_ENTRY.search(sentence) and _REFERENCE_ENTRY.search(_CITATION.sub("", sentence)):
-        return False  # a reference list's entry (a citation inside a sentence, "[@doi:10/dvvg2h]", is not one)
+    if is_reference_entry(sentence):
+        return False
     first = _FIRST_WORD.search(sentence.lstrip(OPENING_MARKS))
     return bool(first) and first.start() == 0 and first.group() not in LEANING_OPENERS
 
@@ -184,7 +168,7 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
             taken[start:end] = [True] * (end - start)
             found.append((kind, wh, start, end))
 
-    for lo, hi in _citations(sentence):  # "[@Ramsay:1998]", "<ref>...</ref>", "{{cite ...}}": never asked about
+    for lo, hi in citations(sentence):  # "[@Ramsay:1998]", "<ref>...</ref>", "{{cite ...}}": never asked about
         taken[lo:hi] = [True] * (hi - lo)
     for kind, wh, pattern in _SPANS:
         for m in pattern.finditer(sentence):
@@ -217,21 +201,6 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
                 continue  # the document's own subject is what the question names, not what it asks
             claim(kind, wh, m.start(1), m.end(1))
     return sorted(found, key=lambda f: f[2])
-
-
-# A citation inside a sentence; a "<ref>" the sentence's end cuts before its "</ref>" runs to the end.
-_CITATION = re.compile(r"\[[^\]\n]*@[^\]\n]*\]|<ref[^>]*>.*?(?:</ref>|$)|\{\{[^{}]*\}\}|\[\d+(?:[,–-]\d+)*\]", re.S)
-# An entry of a reference list ("Fourth edition, Prentice Hall, Englewood Cliffs, 1995, ISBN 0-13-326224-3.",
-# "Representations, 69 (2000), pp. 9-37.", "Vol. 84, № 2, 1980, Seite 196."): its dates and numbers are a
-# book's, not facts of the text. On the development pool's documents, 34 of the embedded teacher's 279 questions
-# were asked of such entries, and none of them was right.
-_REFERENCE_ENTRY = re.compile(r"\bISBN\b|\bISSN\b|\bdoi:|doi\.org/|\bpp\.(?:\s|&nbsp;)?\d|\bVol\.\s?\d|\bSeiten?\s\d|\bRetrieved\b")
-
-
-def _citations(sentence: str) -> list[tuple[int, int]]:
-    if "[" not in sentence and "<ref" not in sentence and "{{" not in sentence:
-        return []
-    return [(m.start(), m.end()) for m in _CITATION.finditer(sentence)]
 
 
 _COUNTED = re.compile(r"\s+([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?(?:\s+(per\s+[a-z]+))?", re.I)
@@ -448,7 +417,7 @@ def subject_span(clause: str, target: str = "") -> tuple[int, int] | None:
     words = []
     for m in _SUBJECT_WORD.finditer(clause, at, stop):
         low = m.group().lower()
-        if low in AUXILIARIES or low in CLAUSE_VERBS or (words and low.endswith("ed") and len(low) > 4):
+        if words and _ends_subject(low) or low in AUXILIARIES or low in CLAUSE_VERBS:
             break
         words.append(m)
         if len(words) == SUBJECT_MAX_WORDS:
@@ -459,12 +428,13 @@ def subject_span(clause: str, target: str = "") -> tuple[int, int] | None:
 
 
 def _verb_at(clause: str, at: int) -> bool:
-    """The word at `at` (after a subject_span) is the verb that ended the subject, as subject_span tells
-    one, not the clause's end or a subject cut at SUBJECT_MAX_WORDS."""
+    """The word at `at` (after a subject_span) is the verb that ended the subject, not the clause's end."""
     m = _SUBJECT_WORD.search(clause, at)
-    if m is None:
-        return False
-    low = m.group().lower()
+    return m is not None and _ends_subject(m.group().lower())
+
+
+def _ends_subject(low: str) -> bool:
+    """A word subject_span stops a subject at: an auxiliary, a clause's verb, a past tense."""
     return low in AUXILIARIES or low in CLAUSE_VERBS or (low.endswith("ed") and len(low) > 4)
 
 
