@@ -18,8 +18,8 @@ def sha256_hex(data: bytes | str) -> str:
 # The version of what the readers make of the same bytes (a document's text and title). Bump it when a reader's
 # output changes: it is part of the chunker's signature, so a store re-reads and re-chunks every source once, and
 # the texts that did not change cost no teacher call. 2: a man page's title is its command, its typeset line-end
-# hyphens are joined.
-TEXT_VERSION = "2"
+# hyphens are joined. 3: a man page of a section that documents no command keeps its section ("term(7)").
+TEXT_VERSION = "3"
 
 
 def short_hash(*parts: object) -> str:

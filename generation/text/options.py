@@ -34,6 +34,8 @@ _ONE_TAG = re.compile(r"(?<![\w<=-])--?[A-Za-z0-9][\w.-]*")  # not inside an arg
 # A man page's first line ("FUSER(1)  User Commands  FUSER(1)") and NAME section ("fuser - identify ...").
 _MAN_NAME = re.compile(r"(?m)^NAME\s*\n(?:-+\s*\n)?[ \t]*(?P<name>[A-Za-z_][\w.+-]*)(?:,\s*[\w.+-]+)*\s+[-—–\\]+\s")
 _COMMAND = re.compile(r"[a-z][a-z0-9_.+]*(?:-[a-z0-9_.+]+)*")
+# The title the readers give a man page of a section that documents no command (ingest.readers.base).
+_NOT_A_COMMAND = re.compile(r"[\w.+-]+\((?:[2-57]|9)\w*\)")
 MAX_DESCRIPTION_CHARS = 320  # facts.MAX_FACT_CHARS: the description is the published answer
 MIN_DESCRIPTION_WORDS = 3  # "Report progress to stderr." is an answer; "Silently ignored" is not
 
@@ -56,7 +58,9 @@ class Option:
 
 def command_of(title: str, text: str) -> str | None:
     """The command a chunk documents: its title when that is one command-like word, else the name its man
-    page's NAME section gives."""
+    page's NAME section gives; none for a man page of a section that documents no command."""
+    if _NOT_A_COMMAND.fullmatch(title.strip()):
+        return None  # "term(7)", "manpath(5)": a man page of conventions or a file format, whose entries are no options
     name = title.strip().split("(", 1)[0].strip()
     if _COMMAND.fullmatch(name):
         return name

@@ -85,6 +85,7 @@ _SENTENCE_END = re.compile(r"[.,;:!?]$|[.!?]\s+[A-Z]")
 _JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pptx?|xlsx?|pdf|txt|md|html?|odt|tex|indd))$", re.I)
 _MARKUP_EDGES = re.compile(r"^[\s#=*_>`\-]+|[\s#=*_`]+$")
 # A man page's first line, "FUSER(1)   User Commands   FUSER(1)": the page is about the command "fuser".
+MAN_COMMAND_SECTIONS = "168"
 _MAN_HEADER = re.compile(r"^([A-Za-z_][\w.+-]*)\((\d\w*)\)(?:\s.*\s\1\(\2\))?$")
 _ID_PART = re.compile(r"^(?:[a-z]{0,3}\d[\w.]*|v\d+|final|draft|copy|new|old|img|dsc|scan|doc|file|page|untitled)$", re.I)
 
@@ -103,7 +104,10 @@ def fallback_title(text: str, source_id: str) -> str | None:
     for line in text.split("\n", 3)[:3]:
         line = _MARKUP_EDGES.sub("", line.strip())
         if (man := _MAN_HEADER.match(line)) is not None:
-            return man.group(1).lower() if man.group(1).isupper() else man.group(1)
+            name = man.group(1).lower() if man.group(1).isupper() else man.group(1)
+            # Sections 1, 6 and 8 document commands; the others a function, a file format or conventions
+            # ("term(7)": terminal names' suffixes, which are no options of a command "term").
+            return name if man.group(2)[0] in MAN_COMMAND_SECTIONS else f"{name}({man.group(2).lower()})"
         if line and len(line) <= TITLE_MAX_CHARS and len(line.split()) <= TITLE_MAX_WORDS and not _SENTENCE_END.search(line) and not line.startswith(("{", "<", "[", "|")):
             if any(c.isalpha() for c in line) and not _JUNK_TITLE.match(line):
                 return line

@@ -95,3 +95,18 @@ def test_a_run_publishes_the_option_pairs_of_a_man_page_with_no_teacher_call(tmp
     assert asked["What does the --kill (-k) option of fuser do?"].startswith("Kill processes accessing the file. Unless changed with -SIGNAL, SIGKILL is sent.")
     assert asked["What does the --list-signals (-l) option of fuser do?"] == "List all known signal names."
     assert asked["What does the -w option of fuser do?"] == "Kill only processes which have write access."
+
+
+def test_the_entries_of_a_man_page_that_documents_no_command_are_no_options():
+    # term(7) lists the suffixes of terminal names ("vt100-am"): "the -am option of term" would be wrong.
+    chunk = (
+        "NAME\n       term - conventions for naming terminal types\n\n"
+        "       -am    Enable auto-margin (right-margin wraparound).\n"
+        "       -m     Mono mode - suppress color support.\n"
+        "       -rv    Terminal in reverse video mode (black on white).\n"
+    )
+    assert options(chunk) and command_of("term(7)", chunk) is None
+    assert command_of("manpath(5)", "") is None and command_of("fuser", "") == "fuser"
+    from generation.text.facts import select_facts
+
+    assert not [f for f in select_facts(chunk, "term(7)", None) if "option" in f.question]

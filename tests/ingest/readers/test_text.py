@@ -69,6 +69,9 @@ def test_a_rendered_man_page_is_titled_by_its_command():
     page = "FUSER(1)                      User Commands                     FUSER(1)\n\nNAME\n       fuser - identify processes using files or sockets\n"
     assert read("fuser.1.txt", page.encode()).title == "fuser"
     assert read("git-archive.txt", b"git-archive(1)\n==============\n\nNAME\n----\ngit-archive - Create an archive\n").title == "git-archive"
+    # A page of conventions or of a file format documents no command: its section stays in its title.
+    term = "TERM(7)                Miscellaneous Information Manual               TERM(7)\n\nNAME\n       term - conventions for naming terminal types\n"
+    assert read("term.7.txt", term.encode()).title == "term(7)"
 
 
 def test_a_man_pages_typeset_line_end_hyphens_are_joined_and_an_authors_hyphens_kept():
