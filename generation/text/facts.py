@@ -40,7 +40,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "22"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "23"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -164,7 +164,7 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
     found: list[tuple[str, str, int, int]] = []
 
     def claim(kind: str, wh: str, start: int, end: int) -> None:
-        if start < end and not any(taken[start:end]):
+        if start < end and not any(taken[start:end]) and not _in_identifier(sentence, start):
             taken[start:end] = [True] * (end - start)
             found.append((kind, wh, start, end))
 
@@ -204,6 +204,16 @@ def _spans(sentence: str, topic: str) -> list[tuple[str, str, int, int]]:
 
 
 _COUNTED = re.compile(r"\s+([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?(?:\s+(per\s+[a-z]+))?", re.I)
+
+
+_JOINED_BEFORE = re.compile(r"([\w.]*\d[\w.]*)[-:]$")
+
+
+def _in_identifier(sentence: str, start: int) -> bool:
+    """The span is the end of a name with numbers: "POSIX 1003.1-2004", "ISO/IEC 10646-1:2000" (not the end of
+    a range of years, "1889-1902")."""
+    m = _JOINED_BEFORE.search(sentence, max(0, start - 20), start)
+    return m is not None and not re.fullmatch(_YEAR, m.group(1))
 
 
 def _opening(kind: str, wh: str, after: str) -> str:

@@ -188,3 +188,13 @@ def test_reference_list_entries_are_no_facts_but_sentences_citing_them_are():
     assert killed.said == (
         "Proposals to translate the Prayer Book into Cornish were suppressed and in total 4,000 people were killed in the rebellion."
     )
+
+
+def test_a_number_ending_a_name_or_a_range_of_counts_is_not_asked_for_but_a_range_of_years_is():
+    text = (
+        "GNU ed is not strictly POSIX compliant, as described in the POSIX 1003.1-2004 document. "
+        "The planes added by ISO 10646-2 cover only more exotic characters. "
+        "The station was rebuilt from 1889-1902 by the county. "
+        "The development was delayed considerably (3-4 years) by the war."
+    )
+    assert {f.span for f in select_facts(text, "", None)} == {"1889", "1902"}
