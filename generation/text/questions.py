@@ -93,7 +93,7 @@ _YOU_CAN = re.compile(
 _POINTS_AWAY = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her|above|below|following|one(?! or\b))\b", re.I)
 # What a condition must name for its question to stand alone: "If DeclareExtensionSecurity is called with
 # secure = TRUE" can be asked; "If there is a problem" and "If an extension is secure" cannot.
-_NAMES_IN_CONDITION = re.compile(r"(?<=\s)(?![KMGTP]i?B\b|[kKMG]?Hz\b)[A-Z]|`|[_=/]|\w\.\w|--?\w")
+_NAMES_IN_CONDITION = re.compile(r"(?<=\s)(?![KMGTP]i?B\b|[kKMG]?Hz\b)[A-Z]|`|[_=/]|\w\.\w|(?<![\w-])--?\w")  # an option, not "non-zero"
 # A value (with its unit) names nothing: "If the input file is 100 MiB" and "If nargs is 0" are about a file and a field the
 # question cannot place (read on bench/realdocs2); a condition must name what it is about.
 # A function's signature: a name that reads as code ("ffi_prep_cif", "os.path.join", "getLogger") and its
