@@ -19,7 +19,8 @@ def sha256_hex(data: bytes | str) -> str:
 # output changes: it is part of the chunker's signature, so a store re-reads and re-chunks every source once, and
 # the texts that did not change cost no teacher call. 2: a man page's title is its command, its typeset line-end
 # hyphens are joined. 3: a man page of a section that documents no command keeps its section ("term(7)").
-TEXT_VERSION = "3"
+# 4: a Markdown file's front matter is left out, its title taken.
+TEXT_VERSION = "4"
 
 
 def short_hash(*parts: object) -> str:

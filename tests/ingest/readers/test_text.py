@@ -86,3 +86,18 @@ def test_a_man_pages_typeset_line_end_hyphens_are_joined_and_an_authors_hyphens_
     assert "matching processes." in text and "name spaces" not in text and "namespaces" in text
     assert "well\u2010known kind" in text  # the document writes "well-known" on one line: a compound, its hyphen kept
     assert "Use --\n" in text  # an ASCII hyphen at a line end is the author's
+
+
+def test_a_markdown_files_front_matter_gives_its_title_and_is_no_text():
+    # A static site's post: "layout: post" is no title, and the metadata is no prose to ask about.
+    post = (
+        '---\nlayout: post\ntitle: "A Native Go Library for Apache Arrow"\ndate: "2018-03-22 00:00:00 -0400"\n'
+        "author: pmc\n---\n\nSince launching in early 2016, Apache Arrow has been growing fast.\n"
+    )
+    found = read("2018-03-22-go-library.md", post.encode())
+    assert found.title == "A Native Go Library for Apache Arrow"
+    assert found.text.startswith("Since launching") and "layout" not in found.text and "2018-03-22" not in found.text
+    hugo = "+++\ntitle = 'NOAA&#8217;s Release Mako App'\n+++\n# Mako\n\nThe app was released in 2013.\n"
+    assert read("mako.md", hugo.encode()).title == "NOAA’s Release Mako App"
+    # a thematic break later in the text is no front matter
+    assert read("notes.md", b"# Notes\n\nText.\n\n---\n\nMore text.\n").title == "Notes"
