@@ -40,7 +40,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "24"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "25"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -84,6 +84,9 @@ _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
 # searched for it, and a subject longer than this is not taken as a referent.
+# Lower-case words that continue a sentence begun before a break ("Jeff Licquia and Kenshi Muto\n\nand has been
+# updated by Brian Potkin ..."): what follows is no sentence of its own.
+CONTINUING_OPENERS = frozenset("and but or nor so yet which who whom whose whereas while because".split())
 REFERRING_PRONOUNS = frozenset("it its they their he his she her this these".split())
 # A subject opened by a demonstrative points at what the text said before, often a whole statement: "This is
 # the recommended method" was named wrongly by the sentence before's subject in every such answer of the
@@ -354,8 +357,11 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
             continue
         if _DEICTIC.search(raw) or (_POINTS_BACK.search(raw.lstrip(OPENING_MARKS).split(None, 1)[-1]) and "::" not in raw):
             continue
-        if not text[:start].strip() and raw.lstrip(OPENING_MARKS)[:1].islower():
-            continue  # the chunk starts inside a sentence (its overlap): the sentence's start is in the chunk before
+        opening = raw.lstrip(OPENING_MARKS)
+        if not text[:start].strip() and not opening[:1].isupper() and not _MARKUP.match(raw):
+            continue  # the chunk starts inside a sentence (its overlap, "0.14.1, you'll first ..."): its start is in the chunk before
+        if _FIRST_WORD.match(opening) and _FIRST_WORD.match(opening).group() in CONTINUING_OPENERS:
+            continue  # "and has been updated by ...": a sentence's continuation after a line break, not a sentence
         sentence = clean_sentence(raw)
         answer, context = sentence, ""
         pronoun = pronoun_subject(sentence)

@@ -198,3 +198,15 @@ def test_a_number_ending_a_name_or_a_range_of_counts_is_not_asked_for_but_a_rang
         "The development was delayed considerably (3-4 years) by the war."
     )
     assert {f.span for f in select_facts(text, "", None)} == {"1889", "1902"}
+
+
+def test_a_chunk_that_starts_inside_a_sentence_or_a_line_that_continues_one_gives_no_fact():
+    # The chunker's overlap starts a chunk mid-sentence, at a number as well as at a lower-case word; a
+    # paragraph can continue the one before it ("and has been updated by ..."). Neither is a sentence.
+    text = (
+        "0.14.1, you'll first need to use Homebrew to get the Arrow C++ library in 2019.\n\n"
+        "This document was written by Jeff Licquia and Kenshi Muto\n\n"
+        "and has been updated by Brian Potkin in 2012 to reflect changes in the Debian printing system.\n\n"
+        "1998 was the year the line reopened after the floods."
+    )
+    assert [f.said for f in select_facts(text, "", None)] == ["1998 was the year the line reopened after the floods."]
