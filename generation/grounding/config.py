@@ -16,8 +16,10 @@ from .checks import CHECKS, Options
 # The text layer's version: bump when tokens, sentences or the context the checks share change what they
 # decide. Each check has its own VERSION for its own logic. 25: the checks became one class a file
 # (figures unchanged; the signature is computed anew, so stored verdicts are re-graded once). 26: acronyms,
-# ISO dates, numbers written rounded, glued infobox labels, "thirty five" (issue 22).
-CHECKER_VERSION = 26
+# ISO dates, numbers written rounded, glued infobox labels, "thirty five" (issue 22). 27: a sentence's
+# vocabulary no longer takes numbers from the sentences before a scale word ("US$19 billion"); the quote
+# check's window is the sentences' vocabularies (a glued "Georgianთბილისი" is both words).
+CHECKER_VERSION = 27
 
 LISTED = tuple(dict.fromkeys(c.switch() for c in CHECKS if c.switch() is not None))
 CheckName = Literal[LISTED]  # type: ignore[valid-type]

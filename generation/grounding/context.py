@@ -82,7 +82,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
         for lo, hi in links:
             keep[lo:hi] = False
         return lower_table[data[keep]].tobytes().decode("ascii"), np.flatnonzero(keep).tolist()
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # a lone surrogate folds to nothing
     wide = codes >= 128
     small = np.where(wide, 0, codes)
     unique, inverse = np.unique(codes[wide], return_inverse=True)

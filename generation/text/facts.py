@@ -40,7 +40,7 @@ from .tokens import ALNUM_RUN
 # corpus (corpora/example, 6 chunks of 192 tokens): 45 sentences, 26 facts with at least one span,
 # 2 spans a sentence at most (MAX_SPANS_PER_SENTENCE) give 40 targets; the embedded teacher writes a
 # question that passes every check for 21 of them, and 17 of the 26 sentences get a pair.
-FACTS_VERSION = "25"  # bump when selection changes: the generation signature changes with it
+FACTS_VERSION = "26"  # bump when selection changes: the generation signature changes with it
 MIN_FACT_WORDS = 6  # "Children under 5 travel free." (5 words) is too thin to be an answer
 MAX_FACT_CHARS = 320  # generation.MAX_ANSWER_CHARS: the sentence is the published answer
 MAX_SPANS_PER_SENTENCE = 2
@@ -81,11 +81,11 @@ _DEICTIC = re.compile(
 # (A sentence that opens with "This ..." or "These ..." is no fact at all: DEMONSTRATIVES.)
 _POINTS_BACK = re.compile(r"\b(?:this|these)\s+(?!following\b)[a-z]", re.I)
 _MARKUP = re.compile(r"^\s*(?:#{1,6}|[-*+>]|\d+[.)])\s+")
+_CUT_NUMBER = re.compile(r"\d[\d.]*[,;:)]")  # "0.14.1, you'll ...": the end of a sentence the chunk before begins
 _FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # Pronouns that open a sentence and refer to what the sentence before named; sentences this far back are
 # searched for it, and a subject longer than this is not taken as a referent.
-# Lower-case words that continue a sentence begun before a break ("Jeff Licquia and Kenshi Muto\n\nand has been
-# updated by Brian Potkin ..."): what follows is no sentence of its own.
+# Words that continue a sentence begun before a break ("... Kenshi Muto\n\nand has been updated by ..."): no sentence.
 CONTINUING_OPENERS = frozenset("and but or nor so yet which who whom whose whereas while because".split())
 REFERRING_PRONOUNS = frozenset("it its they their he his she her this these".split())
 # A subject opened by a demonstrative points at what the text said before, often a whole statement: "This is
@@ -358,7 +358,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
         if _DEICTIC.search(raw) or (_POINTS_BACK.search(raw.lstrip(OPENING_MARKS).split(None, 1)[-1]) and "::" not in raw):
             continue
         opening = raw.lstrip(OPENING_MARKS)
-        if not text[:start].strip() and not opening[:1].isupper() and not _MARKUP.match(raw):
+        if not text[:start].strip() and (opening[:1].islower() or _CUT_NUMBER.match(opening)) and not _MARKUP.match(raw):
             continue  # the chunk starts inside a sentence (its overlap, "0.14.1, you'll first ..."): its start is in the chunk before
         if _FIRST_WORD.match(opening) and _FIRST_WORD.match(opening).group() in CONTINUING_OPENERS:
             continue  # "and has been updated by ...": a sentence's continuation after a line break, not a sentence

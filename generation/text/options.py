@@ -35,7 +35,7 @@ _ONE_TAG = re.compile(r"(?<![\w<=-])--?[A-Za-z0-9][\w.-]*")  # not inside an arg
 _MAN_NAME = re.compile(r"(?m)^NAME\s*\n(?:-+\s*\n)?[ \t]*(?P<name>[A-Za-z_][\w.+-]*)(?:,\s*[\w.+-]+)*\s+[-—–\\]+\s")
 _COMMAND = re.compile(r"[a-z][a-z0-9_.+]*(?:-[a-z0-9_.+]+)*")
 # The title the readers give a man page of a section that documents no command (ingest.readers.base).
-_NOT_A_COMMAND = re.compile(r"[\w.+-]+\((?:[2-57]|9)\w*\)")
+_NOT_A_COMMAND = re.compile(r"[\w.+-]+\((?:[02-57]|9)\w*\)")
 MAX_DESCRIPTION_CHARS = 320  # facts.MAX_FACT_CHARS: the description is the published answer
 MIN_DESCRIPTION_WORDS = 3  # "Report progress to stderr." is an answer; "Silently ignored" is not
 

@@ -15,7 +15,7 @@ from .base import Extracted, ReadOptions, Reader
 _MARKDOWN_TITLE = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 # A static site's front matter (Jekyll, Hugo): "---" YAML or "+++" TOML lines before the text, one of them its title.
-_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(?=[A-Za-z_][\w-]*[ \t]*[:=])(.*?)\n\1[ \t]*(?:\n|\Z)", re.S)  # opens with "key: value"
 _FRONT_TITLE = re.compile(r"^title[ \t]*[:=][ \t]*(?P<q>[\"']?)(?P<title>.+?)(?P=q)[ \t]*$", re.M)
 
 
@@ -46,7 +46,7 @@ class MarkdownReader(Reader):
         if (front := _FRONT_MATTER.match(text)) is not None:  # metadata, not the document's text: "layout: post" is no title
             text = text[front.end() :].lstrip("\n")
             if (named := _FRONT_TITLE.search(front.group(2))) is not None:
-                title = html.unescape(named["title"].strip())  # "NOAA&#8217;s Release Mako App"
+                title = html.unescape(named["title"].strip().strip("\"'")) or None  # "NOAA&#8217;s Release Mako App"
             if not text.strip():
                 raise SourceError("empty", "no text: the file holds only its front matter")
         prose = _MARKDOWN_FENCE.sub("", text) if "```" in text or "~~~" in text else text  # not "# comments" in code

@@ -210,3 +210,10 @@ def test_a_chunk_that_starts_inside_a_sentence_or_a_line_that_continues_one_give
         "1998 was the year the line reopened after the floods."
     )
     assert [f.said for f in select_facts(text, "", None)] == ["1998 was the year the line reopened after the floods."]
+
+
+def test_a_self_closing_ref_an_isbn_named_in_prose_and_a_first_sentence_opened_by_a_year_keep_their_facts():
+    # (review of the citation and chunk-start rules)
+    assert {f.span for f in select_facts("The castle was built in 1590<ref name=\"a\"/> and it was rebuilt in 1625 by the daimyo.", "", None)} == {"1590", "1625"}
+    assert "1970" in {f.span for f in select_facts("The ISBN system was introduced in 1970 by the International Organization for Standardization.", "", None)}
+    assert "1984" in {f.span for f in select_facts("1984 saw the release of the Apple Macintosh computer by Apple in January.", "", None)}

@@ -55,3 +55,8 @@ def test_a_links_address_is_left_out_of_the_folded_chunk():
     context = chunk_context("See the [Köln map](https://example.org/koeln-map) for “Straße” names.")
     assert "example" not in context.folded and "koeln" not in context.folded
     assert context.folded == fold("See the Köln map for “Straße” names.")
+
+
+def test_a_lone_surrogate_in_a_chunk_folds_to_nothing_and_fails_no_pair():
+    context = chunk_context("The pump was serviced in May. Broken \udc8f char here.")
+    assert context.folded == fold("The pump was serviced in May. Broken char here.")

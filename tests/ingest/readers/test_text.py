@@ -101,3 +101,9 @@ def test_a_markdown_files_front_matter_gives_its_title_and_is_no_text():
     assert read("mako.md", hugo.encode()).title == "NOAA’s Release Mako App"
     # a thematic break later in the text is no front matter
     assert read("notes.md", b"# Notes\n\nText.\n\n---\n\nMore text.\n").title == "Notes"
+
+
+def test_a_markdown_file_that_opens_with_a_rule_has_no_front_matter():
+    text = read("tool.md", b"---\n\nIntro paragraph about the tool.\n\n---\n\n# Usage\n\nRun it.\n").text
+    assert "Intro paragraph about the tool." in text
+    assert read("post.md", b'---\ntitle: ""\nlayout: post\n---\n\nThe post.\n').title != '""'
