@@ -360,7 +360,7 @@ def select_facts(text: str, topic: str = "", limit: int | None = MAX_FACTS_PER_C
         opening = raw.lstrip(OPENING_MARKS)
         if not text[:start].strip() and (opening[:1].islower() or _CUT_NUMBER.match(opening)) and not _MARKUP.match(raw):
             continue  # the chunk starts inside a sentence (its overlap, "0.14.1, you'll first ..."): its start is in the chunk before
-        if _FIRST_WORD.match(opening) and _FIRST_WORD.match(opening).group() in CONTINUING_OPENERS:
+        if (first := _FIRST_WORD.match(opening)) is not None and first.group() in CONTINUING_OPENERS:
             continue  # "and has been updated by ...": a sentence's continuation after a line break, not a sentence
         sentence = clean_sentence(raw)
         answer, context = sentence, ""

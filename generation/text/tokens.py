@@ -203,10 +203,7 @@ def tokens(text: str) -> list[Token]:
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _tokens(text: str) -> tuple[Token, ...]:
     """`tokens`, kept for the texts a pair's checks tokenize again (its quotes, question and answer)."""
-    if "- " in text or "-\n" in text:
-        text = _LINE_HYPHEN.sub(r"\1\2", text)
-    if _has_fraction(text):
-        text = fractions(text)
+    text = _rewritten(text)
     grouped = [(m.start(), m.end()) for m in _SPACED_THOUSANDS.finditer(text)] if " " in text and _SPACED_CUE.search(text) else []
     # The text cut into [gap, token, gap, token, ..., gap] in one C call; a token starts a sentence
     # where the gap before it ends one (or it opens the text).
@@ -354,21 +351,8 @@ def text_vocabulary(text: str) -> frozenset[str]:
     """`vocabulary(tokens(text))`, faster: the chunk's side of every comparison. Numbers written with words
     ("two hundred", "3.9 million", "thirty five") and spaced thousands ("20 000") are read from the few
     words around them, not from the whole text tokenized again."""
-    if "- " in text or "-\n" in text:
-        text = _LINE_HYPHEN.sub(r"\1\2", text)
-    if _has_fraction(text):
-        text = fractions(text)
-    vocab = frozenset(chain.from_iterable(map(_match_keys, (_ASCII_TOKEN if text.isascii() else TOKEN).findall(text))))
-    if not (_SPACED_CUE.search(text) or _has_quantity_word(text)):
-        return vocab
-    extra: set[str] = set()
-    for pattern in (_QUANTITY, _SPACED_THOUSANDS):
-        for m in pattern.finditer(text):
-            lo = max(0, m.start() - QUANTITY_REACH)
-            lo = text.rfind(" ", 0, lo) + 1 if lo else 0  # from a word's start
-            hi = m.end() + QUANTITY_REACH
-            extra.update(t.key for t in tokens(text[lo:hi]) if t.kind == "num")
-    return vocab | extra if extra else vocab
+    text = _rewritten(text)
+    return _piece_vocabularies(text, [(len(text), len(text))])[0]
 
 
 def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[frozenset[str]]:
@@ -380,6 +364,18 @@ def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[froze
             out.append(text_vocabulary(text[start:end]))
             start = next_start
         return out
+    return _piece_vocabularies(text, bounds)
+
+
+def _rewritten(text: str) -> str:
+    """The text as tokens read it: words a line-end hyphen split joined ("inter- national"), fractions as decimals."""
+    if "- " in text or "-\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    return fractions(text) if _has_fraction(text) else text
+
+
+def _piece_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[frozenset[str]]:
+    """The vocabulary of each piece of `text` (needing no rewriting) that `bounds` cut."""
     token = _ASCII_TOKEN if text.isascii() else TOKEN
     out = []
     start = 0
@@ -394,7 +390,7 @@ def segment_vocabularies(text: str, bounds: list[tuple[int, int]]) -> list[froze
                 at = bisect_right(starts, m.start()) - 1
                 lo, hi = starts[at], bounds[at][0]
                 window_lo = max(lo, m.start() - QUANTITY_REACH)
-                if window_lo > lo:  # from a word's start, within the piece (as text_vocabulary of the piece)
+                if window_lo > lo:  # from a word's start, within the piece
                     space = text.rfind(" ", lo, window_lo)
                     window_lo = space + 1 if space >= 0 else lo
                 added.setdefault(at, set()).update(t.key for t in tokens(text[window_lo : min(hi, m.end() + QUANTITY_REACH)]) if t.kind == "num")
