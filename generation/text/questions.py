@@ -106,6 +106,27 @@ MIN_FIELDS = 3
 # What a parameter or a field is ("rvalue is a pointer to ...", "avalues is a vector of ..."): a bare lower-case word
 # so defined is something's field, which its question must name (read on bench/realdocs2: "What is rvalue?").
 _PARAMETERISH = re.compile(r"(?:pointer|vector|array|list|buffer|handle|integer|string|number|flag|value|struct|structure|callback|index|count|size)s?\b")
+# What a named thing does, in a verb whose object is the point of the sentence (not "uses" nor "includes": "Microsoft
+# uses SQLite as ...", asked "What does Microsoft use?", asks for little); the subject is a noun phrase of up to
+# SUBJECT_MAX_WORDS words with no clause in it.
+_CAPABILITY_VERBS = (
+    "provides|provide|offers|offer|supports|support|allows|allow|enables|enable|implements|implement|determines|determine"
+    "|indicates|indicate|represents|represent|describes|describe|defines|define|specifies|specify|requires|require"
+    "|simulates|simulate|measures|measure|computes|compute|consists of|consist of|depends on|depend on|relies on|rely on"
+    "|focuses on|focus on|aims to|aim to|is designed (?:to|for)|are designed (?:to|for)|is based on|are based on"
+    "|is intended (?:to|for)|are intended (?:to|for)|is optimized for|are optimized for"
+)
+_CAPABILITY = re.compile(
+    rf"^(?P<subject>[A-Z`*\"'][^,;:()\[\]<>]{{0,70}}?|[a-z][\w.+-]*[A-Z0-9_.+][\w.+-]*) (?P<verb>{_CAPABILITY_VERBS})\b (?P<object>[^;]{{8,}})\.$"
+)
+AUXILIARIES_AND_PRONOUNS = frozenset(
+    "is are was were be been can could will would should may might must do does did has have had it its they their this these "
+    "that those which who we our you your also then now often usually".split()
+)
+# An object that points back at what the text said before ("is designed to permit this", "requires the second form").
+_BACK_IN_OBJECT = re.compile(r"\b(?:it|its|this|these|they|them|their|above|below)\b|\bthe (?:first|second|former|latter|same|previous|other)\b", re.I)
+_OPENING_ACRONYM = re.compile(r"^([^()]{2,60}) \([A-Z][A-Za-z0-9-]{1,10}\)(?= )")
+_ACRONYM_AFTER = re.compile(r"(?P<subject>[^()]{2,60}) \((?P<acronym>[A-Z][A-Za-z0-9-]{1,10})")
 _TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
 _PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
 _RUN_TO = re.compile(r"^(?:Run|Use|Type|Enter|Execute|Call|Pass|Add|Set) (?:the )?(?P<what>`[^`]{1,60}`|\S{1,60})(?: (?:command|option|flag|function|method))? to (?P<goal>[a-z][^.;:]{3,80})\.$")
@@ -127,7 +148,10 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
     `text` the chunk around the sentence, which tells a name from a word capitalised to open a sentence."""
     if (m := _TERM_ENTRY.match(sentence)) is not None:  # "tar.umask:: This variable can be used to restrict ..."
         sentence, subject = f"{m['term']} {m['rest']}", m["term"]
+    sentence, subject = _acronym_dropped(sentence, subject)
     general = _general(sentence, subject, title, text)
+    if (does := _what_it_does(sentence, title, text)) is not None:
+        general.append(does)
     if subject is None or not _names_something(subject, title, text):
         procedure = _procedure(sentence, title)
         return general + ([procedure] if procedure else [])
@@ -157,6 +181,49 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
     procedure = _procedure(sentence, title)
     asked_already = {w.question for w in found}
     return [w for w in general if w.question not in asked_already] + found + ([procedure] if procedure else [])
+
+
+def _acronym_dropped(sentence: str, subject: str | None) -> tuple[str, str | None]:
+    """"The Event Horizon telescope (EHT) is an array of ...": the subject without the acronym it introduces, which
+    subject_span cuts at "(EHT" (asked "What is the Event Horizon telescope?")."""
+    if subject is not None and (m := _ACRONYM_AFTER.fullmatch(subject)) is not None and sentence.startswith(f"{subject})"):
+        return sentence.replace(f" ({m['acronym']})", "", 1), m["subject"]
+    return sentence, subject
+
+
+def _what_it_does(sentence: str, title: str, text: str) -> Written | None:
+    """What a named thing provides, allows, supports, defines, is designed for, is based on (sentence as the
+    answer): "The arrow package provides an R interface to the Arrow C++ library, ..." -> "What does the arrow
+    package provide?". The subject is matched here, not by subject_span, whose verbs these are not."""
+    m = _CAPABILITY.match(_OPENING_ACRONYM.sub(r"\1", sentence, 1))
+    if m is None or _BACK_IN_OBJECT.search(m["object"]) or not _names_something(m["subject"], title, text):
+        return None
+    words = m["subject"].split()
+    if any(w.lower() in AUXILIARIES_AND_PRONOUNS for w in words) or m["subject"].count("`") % 2 or "'" in m["subject"]:
+        return None  # "It also provides", "The tool can then generate", "The file `NEWS' describes": no plain noun phrase
+    if words[0] not in ("The", "A", "An") and any(w[:1].islower() and w not in ("and", "of") for w in words[1:]):
+        return None  # "SQLite thus allows", "OpenSSH contains support", "Difference between lz4 and gzip lz4 supports"
+    if not m["verb"].split()[0].endswith("s") and not (" and " in m["subject"] or re.search(r"[^s]s\W*$", m["subject"])):
+        return None  # "*IPv6 support - added ...": a base form after a singular subject is a noun, not the verb
+    named = _named_by_title(m["subject"], title)
+    if len(words) == 2 and words[0] in ("The", "A", "An") and named == m["subject"] and not _TERMISH.search(words[1]):
+        return None  # "The functions provide ...": which functions, only the title says (read on bench/realdocs)
+    asked = _in_question(named)
+    verb = m["verb"]
+    if verb.startswith(("is ", "are ")):
+        be, participle, preposition = verb.split()
+        goal = " do" if preposition == "to" else ""
+        return Written(f"What {be} {asked} {participle} {preposition}{goal}?", "function", None)
+    if verb.endswith(" to"):  # "aims to"
+        do = "does" if verb.split()[0].endswith("s") else "do"
+        return Written(f"What {do} {asked} {_base_of(verb.split()[0]) if do == 'does' else verb.split()[0]} to do?", "function", None)
+    plural = not verb.split()[0].endswith("s") or verb.split()[0].endswith("ss")
+    base = verb if plural else " ".join([_base_of(verb.split()[0]) or "", *verb.split()[1:]]).strip()
+    if not base or base.startswith(" "):
+        return None
+    whom = re.match(r"(?P<who>you|users|developers|people|researchers|scientists|administrators) to [a-z]", m["object"])
+    tail = f" {whom['who']} to do" if whom and base == "allow" else ""
+    return Written(f"What {'do' if plural else 'does'} {asked} {base}{tail}?", "function", None)
 
 
 def _general(sentence: str, subject: str | None, title: str = "", text: str = "") -> list[Written]:

@@ -69,6 +69,44 @@ def test_a_sentence_whose_shape_would_mislead_gets_no_question_from_code(sentenc
     assert asked(sentence) == []
 
 
+@pytest.mark.parametrize(
+    "sentence, title, question",
+    [
+        (
+            "The arrow package provides an R interface to the Arrow C++ library, including support for Parquet files.",
+            "Apache Arrow R Package On CRAN", "What does the arrow package provide?",
+        ),
+        ("Apache Arrow aims to allow fast and seamless data interchange between runtimes.", "", "What does Apache Arrow aim to do?"),
+        ("Cluster Validity Indices (CVI) provide a metric of the over- or under-partitioning of a clustering.", "", "What do Cluster Validity Indices provide?"),
+        ("RRAS allows administrators to configure routing between networks.", "", "What does RRAS allow administrators to do?"),
+        ("LZMA Utils are based on LZMA SDK, written by Igor Pavlov.", "", "What are LZMA Utils based on?"),
+        ("The RETURNING clause is designed to provide the application with the values of columns.", "", "What is the RETURNING clause designed to do?"),
+        ("The Event Horizon Telescope (EHT) is an array of eight ground-based radio telescopes.", "", "What is the Event Horizon Telescope?"),
+        ("FIRST_UID and LAST_UID specify an inclusive range of UIDs for non-system users.", "", "What do FIRST_UID and LAST_UID specify?"),
+    ],
+)
+def test_code_asks_what_a_named_thing_provides_allows_or_is_designed_for(sentence, title, question):
+    assert question in asked(sentence, title)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "SQLite thus allows the user to store any value of any datatype into any column.",  # an adverb in the subject
+        "OpenSSH contains support for VPN tunneling using the tun(4) network tunnel pseudo-device.",  # "support" is a noun
+        "MZ acknowledges support from the Simons Foundation.",
+        "The PostgreSQL client wrapper is designed to permit this.",  # "this": what, the text before says
+        "PostgreSQL requires the second form, but SQLite accepts either.",
+        "The file `PROBLEMS' describes various problems that have been encountered in compiling groff.",  # a quote cut in two
+        "*IPv6 support - added PPPv6, L2TP, DHCPv6, and RADIUS technologies.",
+        "It also provides many lower-level bindings to the C++ library.",
+        "The functions provide a thin wrapper over the system calls.",  # which functions, only the title says
+    ],
+)
+def test_no_question_of_what_a_thing_does_where_the_subject_or_the_object_is_unclear(sentence):
+    assert not [q for q in asked(sentence) if q.startswith(("What does", "What do", "What is", "What are"))]
+
+
 def test_a_sentence_that_points_at_a_figure_or_the_text_above_is_not_a_fact():
     text = (
         "The viaduct was built in 1886 of local granite by the county. "
