@@ -321,6 +321,8 @@ def _names_something(subject: str, title: str, text: str = "") -> bool:
         return False  # an activity ("Generating a key for the DSA algorithm is a two-step process"), not a thing
     if words[0].lower() in STOPWORDS and words[0].lower() not in ("the", "a", "an"):
         return False  # "It", "This", "Each of ..."
+    if any(w.lower() in _CLAUSE_WORDS for w in words[1:]):
+        return False  # "Imagine that 100 years from now there (is a team ...)": a clause, not a noun phrase
     if any(_NAMEISH.search(w) for w in words[1:]) or (words[0].lower() not in ("the", "a", "an") and _is_name(words[0], title, text)):
         return True
     title_words = {w.lower() for w in re.findall(r"\w+", title)}
@@ -332,6 +334,7 @@ def _names_something(subject: str, title: str, text: str = "") -> bool:
 # result is a claim, and "What is the use of manifest typing?" asks for something else (bench/realdocs test half).
 _ABSTRACT_SUBJECT = re.compile(r"(?:the|a|an) (?:use|purpose|goal|aim|idea|point|result|fact|reason|advantage|benefit|problem|way) of\b", re.I)
 _VALUE_SUBJECT = re.compile(r"(?:the|this|that) (?:number|value|figure|string|word|name|letter)s? \S", re.I)
+_CLAUSE_WORDS = frozenset("that there which who whom whose if when where while because although unless".split())
 _TERMISH = re.compile(r"[A-Za-z][a-z]*[A-Z]|\d|[`_/+#]|\w\.\w")  # "SQLite", "X11R7.7", "GNU/Linux", "tar.umask"
 
 

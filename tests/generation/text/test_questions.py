@@ -107,6 +107,18 @@ def test_no_question_of_what_a_thing_does_where_the_subject_or_the_object_is_unc
     assert not [q for q in asked(sentence) if q.startswith(("What does", "What do", "What is", "What are"))]
 
 
+@pytest.mark.parametrize(
+    "sentence, subject",
+    [
+        # read on bench/realdocs7 (18F's "The encasement strategy"): the words before "is" are a clause
+        ("Imagine that 100 years from now there is a team of 5 highly skilled specialists.", "Imagine that 100 years from now there"),
+        ("The release that shipped in 2019 is a rewrite of the original tool.", "The release that shipped in 2019"),
+    ],
+)
+def test_no_question_names_a_clause_as_its_subject(sentence, subject):
+    assert written_questions(sentence, subject) == []
+
+
 def test_a_sentence_that_points_at_a_figure_or_the_text_above_is_not_a_fact():
     text = (
         "The viaduct was built in 1886 of local granite by the county. "
