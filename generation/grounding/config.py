@@ -18,8 +18,9 @@ from .checks import CHECKS, Options
 # (figures unchanged; the signature is computed anew, so stored verdicts are re-graded once). 26: acronyms,
 # ISO dates, numbers written rounded, glued infobox labels, "thirty five" (issue 22). 27: a sentence's
 # vocabulary no longer takes numbers from the sentences before a scale word ("US$19 billion"); the quote
-# check's window is the sentences' vocabularies (a glued "Georgianთბილისი" is both words).
-CHECKER_VERSION = 27
+# check's window is the sentences' vocabularies (a glued "Georgianთბილისი" is both words). 28: a teacher's
+# question for one fact may use only the title's words its chunk has (strategies/base.py, title_for_check).
+CHECKER_VERSION = 28
 
 LISTED = tuple(dict.fromkeys(c.switch() for c in CHECKS if c.switch() is not None))
 CheckName = Literal[LISTED]  # type: ignore[valid-type]

@@ -26,6 +26,7 @@ from generation.outputs.report import Tally
 from generation.outputs.shards import Layout, files_of, shard_count, shard_of
 from generation.outputs.training import document_splits, write_empty, write_shard
 from generation.records import Pair, Rejection, Verdict
+from generation.strategies import title_for_check
 from generation.text.facts import FACTS_VERSION
 from ingest.normalize import normalize
 from ingest.records import PageSpan, short_hash
@@ -165,7 +166,8 @@ def regrade(state: RunState, stored: Stored) -> None:
     fresh = {}
     for c in missing:
         chunk = stored.chunk_of[c.text_hash]
-        fresh[c.pair_id] = checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=Store.subject(stored.titles, chunk.source_id))
+        title = title_for_check(c.teacher_id, c.target, Store.subject(stored.titles, chunk.source_id), chunk.text)
+        fresh[c.pair_id] = checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=title)
     assert state.store is not None
     state.store.save_verdicts(config.signature(), fresh)
     stored.verdicts.update((pair_id, (v.grounded, v.model_dump_json())) for pair_id, v in fresh.items())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from generation.errors import RunError
 from generation.grounding import GroundingChecker
 from generation.records import Candidate, Verdict
-from generation.strategies import GenerationResult
+from generation.strategies import GenerationResult, title_for_check
 from generation.teachers.base import Teacher
 
 from .state import Progress, RunState
@@ -46,7 +46,7 @@ def generate(state: RunState, chunks: list[tuple[StoredChunk, str]], gen_sig: st
         title = Store.subject(titles, chunk.source_id)
 
         def accept(c: Candidate) -> bool:
-            verdicts[c.pair_id] = (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=title))
+            verdicts[c.pair_id] = (grounding_sig, checker.check(chunk.text, c.question, c.answer, c.quotes, target=c.target, title=title_for_check(c.teacher_id, c.target, title, chunk.text)))
             return verdicts[c.pair_id][1].grounded
 
         result = state.strategy.generate(teacher, chunk.text, key=text_hash, gen_sig=gen_sig, title=title, accept=accept)

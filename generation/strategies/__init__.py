@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .base import GenerationResult, GenerationSettings, LargestPrompt, Strategy
+from .base import WRITTEN_BY_CODE, GenerationResult, GenerationSettings, LargestPrompt, Strategy, title_for_check
 from .fact_first import FactFirst
 from .free_form import FreeForm
 
@@ -19,4 +19,7 @@ def strategy_for(settings: GenerationSettings) -> Strategy:
         raise ValueError(f"no generation strategy {settings.strategy!r}; choose from {', '.join([AUTO, *STRATEGIES])}") from None
 
 
-__all__ = ["AUTO", "STRATEGIES", "GenerationResult", "GenerationSettings", "LargestPrompt", "Strategy", "strategy_for"]
+__all__ = [
+    "AUTO", "STRATEGIES", "WRITTEN_BY_CODE", "GenerationResult", "GenerationSettings", "LargestPrompt", "Strategy", "strategy_for",
+    "title_for_check",
+]

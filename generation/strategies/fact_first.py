@@ -31,7 +31,7 @@ from generation.text.facts import FACTS_VERSION, MAX_FACTS_PER_CHUNK, Fact, clau
 from ingest.normalize import normalize
 from ingest.records import short_hash
 
-from .base import Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
+from .base import WRITTEN_BY_CODE, Accept, GenerationResult, GenerationSettings, LargestPrompt, Strategy
 
 PROMPT = "fact_first_v1"
 # A question is one line of at most MAX_QUESTION_CHARS characters; 48 tokens hold it with room.
@@ -41,9 +41,8 @@ QUESTION_MAX_TOKENS = 48
 # [teacher] temperature, whichever is higher) with another seed. On the example corpus a second
 # candidate raised the facts with a published pair from 27 of 52 to 33 of 52; a third added 2.
 RETRY_TEMPERATURE = 0.5
-# The teacher id of a question code wrote (generation/text/questions.py); the kinds of such questions that ask
-# for a span of the sentence (the checks of fact-first questions apply), the others asking for the sentence.
-WRITTEN_BY_CODE = "groundqa:written"
+# The kinds of questions code writes that ask for a span of the sentence (the checks of fact-first questions
+# apply), the others asking for the sentence.
 TARGETED = frozenset(("date", "person", "count"))
 # Facts whose question a small teacher (GenerationSettings.small_teacher: under 1B parameters, or the
 # embedded one) is not asked to write: a count or a share needs "How many" with the counted noun after it

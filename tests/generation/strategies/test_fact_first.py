@@ -261,3 +261,22 @@ def test_an_unchanged_night_counts_coverage_and_duplicates_from_what_the_store_k
     again = Run(corpus(tmp_path, '[generation]\nstrategy = "fact_first"\n'), teacher=teacher).run()
     assert again.exit_code == 0 and again.manifest["coverage"] == first.manifest["coverage"] == {"facts": 2, "covered": 2, "share": 1.0}
     assert again.manifest["pairs"]["published"] == first.manifest["pairs"]["published"] == 3
+
+
+
+def test_a_teachers_question_may_not_borrow_the_titles_words_though_codes_may(tmp_path):
+    # A small teacher given the title as the topic copies it where it does not fit (bench/realdocs7: "When did the
+    # first Go Turns 10 release?"); code names the subject by the title where the title names it.
+    (tmp_path / "viaduct.md").write_text(
+        "---\ntitle: 'The Cwm Llys viaduct: How It Became Famous'\n---\n\n"  # a title the chunk does not hold
+        "The viaduct was built in 1886 of local granite. The Cwm Llys viaduct rests on nine arches, each with a span of 11 metres.\n"
+    )
+    (tmp_path / "corpus.toml").write_text('[generation]\nstrategy = "fact_first"\ncandidates_per_fact = 2\n')
+    borrowed = "How many arches did the Cwm Llys viaduct rest on when it Became Famous?"
+    teacher = FakeTeacher([borrowed, "How many arches does the Cwm Llys viaduct rest on?"])
+    outcome = Run(load_corpus(tmp_path), teacher=teacher).run()
+    assert outcome.exit_code == 0
+    published = {json.loads(line)["question"] for line in (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()}
+    assert published == {"When was the Cwm Llys viaduct built?", "How many arches does the Cwm Llys viaduct rest on?"}
+    rejected = {json.loads(line)["question"]: json.loads(line)["reasons"] for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()}
+    assert "novel_question_term:Became" in rejected[borrowed]
