@@ -64,7 +64,7 @@ class FormCheck(Check):
         "misjoined_name": "fact-first: the question writes a name (capitalised words together) that the text does not",
         "ungrammatical_question": "the question joins 'do' with 'be' (\"When did the poem be published?\")",
     }
-    VERSION = 3  # 2: changed_tense, misjoined_name; 3: ungrammatical_question
+    VERSION = 4  # 2: changed_tense, misjoined_name; 3: ungrammatical_question; 4: a fact's question ending on "this"
     zero_score = True
 
     def run(self, pair: PairContext) -> Finding:
@@ -111,6 +111,8 @@ def _target_wording(question: str, quotes: str, chunk: ChunkContext, title: str)
     reasons = []
     if _FUTURE.search(question) and not _FUTURE.search(quotes):
         reasons.append("changed_tense")
+    if _ENDS_POINTING.search(question):
+        reasons.append("unresolved_reference")  # "When did FTP download support become like this?" (bench/realdocs7)
     first = question.lstrip().split(None, 1)
     rest = first[1] if len(first) == 2 else ""
     folded_title = fold(title)
@@ -122,6 +124,8 @@ def _target_wording(question: str, quotes: str, chunk: ChunkContext, title: str)
     return reasons
 
 
+# A question for one fact that ends on a demonstrative points at the text it came from, which its reader lacks.
+_ENDS_POINTING = re.compile(r"\b(?:this|that|these|those|here|there)\W*\?\s*$", re.I)
 _TEXT_NOUNS = r"(?:text|passage|excerpt|paragraphs?|chunk|snippet|extract|context(?!\s+of))"
 
 _REFERS_TO_TEXT = re.compile(
