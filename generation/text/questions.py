@@ -44,7 +44,7 @@ _NOT_DEFINING = re.compile(
     r"|(?:registered )?trade ?mark\b|(?:most|least|primary|main|only|preferred|recommended|default|official|largest|smallest|best|first|second|third|last)\b)|\btrade ?marks?\b|,\s*(?:however|but|though)\b|\b(?:however|but|although|whereas)\b"
 )
 _PURPOSE = re.compile(r"(?P<be>is|are) used (?:to|for) (?P<what>[^;]+?)\.$")
-_PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |officially |later )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
+_PASSIVE_DATE = re.compile(rf"(?P<be>was|were) (?:first |originally |later |[a-z]{{3,}}ly )?(?P<verb>[a-z]+)\b[^.;]{{0,50}}?\b(?:in|on) (?P<date>{_DATE})\b")
 # "The viaduct will be inspected again in 2027.": a date in the future, asked "When will the viaduct be inspected again?".
 _FUTURE_DATE = re.compile(
     rf"will be (?P<again>again )?(?P<verb>[a-z]+)(?P<again2> again)?\b(?:(?!\b(?:and|but|or|until|once|then)\b)[^.;]){{0,40}}?\b(?:in|on) (?P<date>{_DATE})\b"
@@ -127,6 +127,8 @@ AUXILIARIES_AND_PRONOUNS = frozenset(
 _BACK_IN_OBJECT = re.compile(r"\b(?:it|its|this|these|they|them|their|above|below)\b|\bthe (?:first|second|former|latter|same|previous|other)\b", re.I)
 _OPENING_ACRONYM = re.compile(r"^([^()]{2,60}) \([A-Z][A-Za-z0-9-]{1,10}\)(?= )")
 _ACRONYM_AFTER = re.compile(r"(?P<subject>[^()]{2,60}) \((?P<acronym>[A-Z][A-Za-z0-9-]{1,10})")
+# A label that heads a sentence in a fact sheet ("Background: Pitcairn Island was discovered in 1767 ...").
+_LABEL = re.compile(r"^[A-Z][a-z]+(?: [a-z]+)?: (?=[A-Z])")
 _TERM_ENTRY = re.compile(r"^(?P<term>[\w.<>-]{2,60})::\s+(?:This|The) (?:variable|option|setting|flag|value)\s+(?P<rest>.+)$")
 _PROCEDURE = re.compile(r"^To (?P<goal>[a-z][^,;:]{3,80}), (?P<then>.+)$")
 _RUN_TO = re.compile(r"^(?:Run|Use|Type|Enter|Execute|Call|Pass|Add|Set) (?:the )?(?P<what>`[^`]{1,60}`|\S{1,60})(?: (?:command|option|flag|function|method))? to (?P<goal>[a-z][^.;:]{3,80})\.$")
@@ -148,6 +150,8 @@ def written_questions(sentence: str, subject: str | None, title: str = "", text:
     `text` the chunk around the sentence, which tells a name from a word capitalised to open a sentence."""
     if (m := _TERM_ENTRY.match(sentence)) is not None:  # "tar.umask:: This variable can be used to restrict ..."
         sentence, subject = f"{m['term']} {m['rest']}", m["term"]
+    if (m := _LABEL.match(sentence)) is not None and subject is not None and subject.startswith(m[0]):
+        sentence, subject = sentence[m.end() :], subject[m.end() :]  # "Background: Pitcairn Island was discovered in 1767 ..."
     sentence, subject = _acronym_dropped(sentence, subject)
     general = _general(sentence, subject, title, text)
     if (does := _what_it_does(sentence, title, text)) is not None:

@@ -108,6 +108,19 @@ def test_no_question_of_what_a_thing_does_where_the_subject_or_the_object_is_unc
 
 
 @pytest.mark.parametrize(
+    "sentence, subject, question",
+    [
+        # a fact sheet's label before the sentence (bench/realdocs3, the Pitcairn Islands factbook page)
+        ("Background: Pitcairn Island was discovered in 1767 by the British.", "Background: Pitcairn Island", "When was Pitcairn Island discovered?"),
+        # an adverb between "was" and the participle
+        ("The Tukaani distribution was finally abandoned in 2007.", "The Tukaani distribution", "When was the Tukaani distribution abandoned?"),
+    ],
+)
+def test_a_date_is_asked_past_a_label_or_an_adverb(sentence, subject, question):
+    assert question in [w.question for w in written_questions(sentence, subject)]
+
+
+@pytest.mark.parametrize(
     "sentence, subject",
     [
         # read on bench/realdocs7 (18F's "The encasement strategy"): the words before "is" are a clause
